@@ -1,0 +1,67 @@
+/** Exit codes of the `iter8` command (DESIGN §4). */
+export const EXIT_CODES = {
+  ok: 0,
+  /** A task failed (`run`) or a condition is unmet (`assert`). */
+  failed: 1,
+  /** Invalid input: usage, experiment, values. */
+  invalid: 2,
+  /** Interrupted, after the partial result was written. */
+  interrupted: 130,
+} as const;
+
+/** One of the exit codes above. */
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+/** An error the CLI itself raises for bad usage or input, with an optional hint line. */
+export class UsageError extends Error {
+  readonly code = "ITER8_USAGE";
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+interface CodedError {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+function isCodedError(error: unknown): error is CodedError {
+  if (!(error instanceof Error)) return false;
+  const code = (error as Partial<CodedError>).code;
+  return typeof code === "string" && code.startsWith("ITER8_");
+}
+
+/** Error codes that mean "the input was invalid" (exit 2); every other coded error means failure. */
+const INVALID_INPUT_CODES = new Set([
+  "ITER8_USAGE",
+  "ITER8_SPEC_INVALID",
+  "ITER8_RESULT_INVALID",
+  "ITER8_FILE",
+]);
+
+/**
+ * The one place that turns an error into a message and an exit code. Known iter8 errors become one
+ * line (plus a hint); anything else is a bug, shown with its stack only in debug mode.
+ */
+export function describeError(
+  error: unknown,
+  debug: boolean,
+): { lines: string[]; exitCode: ExitCode } {
+  if (isCodedError(error)) {
+    const lines = [`Error: ${error.message}`];
+    if (error.hint) lines.push(`Hint: ${error.hint}`);
+    if (debug && error instanceof Error && error.stack) lines.push(error.stack);
+    const exitCode = INVALID_INPUT_CODES.has(error.code) ? EXIT_CODES.invalid : EXIT_CODES.failed;
+    return { lines, exitCode };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = [`Error: ${message}`];
+  if (debug && error instanceof Error && error.stack) lines.push(error.stack);
+  else lines.push("Hint: run again with --log-level debug for details.");
+  return { lines, exitCode: EXIT_CODES.failed };
+}

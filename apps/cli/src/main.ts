@@ -1,0 +1,81 @@
+import yargs from "yargs";
+import type { CommandContext } from "./context.js";
+import { describeError, EXIT_CODES } from "./errors.js";
+import type { ExitCode } from "./errors.js";
+import { processIO } from "./io.js";
+import type { CliIO } from "./io.js";
+import { versionCommand } from "./commands/version.js";
+
+/** Options for `main`, so tests can run the CLI in-process. */
+export interface MainOptions {
+  io?: CliIO;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the `iter8` command line with `argv` (without `node` and the script) and resolves with the
+ * exit code. Never calls `process.exit`.
+ */
+export async function main(argv: string[], options: MainOptions = {}): Promise<ExitCode> {
+  const io = options.io ?? processIO;
+  let exitCode: ExitCode = EXIT_CODES.ok;
+  const ctx: CommandContext = {
+    io,
+    cwd: options.cwd ?? process.cwd(),
+    env: options.env ?? process.env,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  const debug =
+    argv.includes("debug") && argv.some((a) => a.startsWith("--log-level") || a === "-l");
+
+  const cli = yargs(argv)
+    .scriptName("iter8")
+    .usage("$0 <command> [options]\n\nMetrics-driven experiments and release engineering.")
+    .option("log-level", {
+      alias: "l",
+      choices: ["error", "warn", "info", "debug"] as const,
+      default: "info",
+      describe: "How much to log; debug also shows stack traces",
+      global: true,
+    })
+    .command(versionCommand(ctx))
+    .demandCommand(1, "Name a command; see iter8 --help.")
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias("h", "help")
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      throw error ?? new UsageFailure(message);
+    });
+
+  try {
+    let helpShown = false;
+    await cli.parseAsync(argv, {}, (_err, _argv, output) => {
+      if (output) {
+        helpShown = true;
+        io.out(output);
+      }
+    });
+    if (helpShown) return exitCode;
+    return exitCode;
+  } catch (error) {
+    if (error instanceof UsageFailure) {
+      io.err(`Error: ${error.message}`);
+      io.err("Hint: run iter8 --help for usage.");
+      return EXIT_CODES.invalid;
+    }
+    const { lines, exitCode: code } = describeError(error, debug);
+    for (const line of lines) io.err(line);
+    return code;
+  }
+}
+
+class UsageFailure extends Error {}

@@ -1,0 +1,23 @@
+export { TASK_NAMES } from "./model.js";
+export type {
+  AssessInputs,
+  AssessTask,
+  Condition,
+  CustomTask,
+  ErrorRange,
+  Experiment,
+  ExperimentResult,
+  Insights,
+  LoadInputs,
+  LoadTask,
+  MetricInfo,
+  MetricType,
+  RunInputs,
+  RunOutput,
+  RunTask,
+  SLO,
+  Task,
+  TaskFailure,
+  VersionInfo,
+  VersionLoadDetails,
+} from "./model.js";
