@@ -1,0 +1,92 @@
+import type { CommandModule } from "yargs";
+import type { CommandContext } from "../context.js";
+import { resolveDemoAppFlags, startDemoApp } from "../demo-app/index.js";
+import type { DemoAppFlags, DemoAppVersion } from "../demo-app/index.js";
+
+/**
+ * `iter8 demo-app`: serves the built-in httpbin-like app to experiment on, one port per version,
+ * until Ctrl-C (SIGINT), SIGTERM or the context's abort signal.
+ */
+export function demoAppCommand(ctx: CommandContext): CommandModule {
+  return {
+    command: "demo-app",
+    describe: "Serve a built-in HTTP app to experiment on (httpbin-like, with Prometheus metrics)",
+    builder: (yargs) =>
+      yargs
+        .option("port", {
+          alias: "p",
+          type: "string",
+          default: "8080",
+          describe:
+            "Port of the first version; the next versions take the next ports (0: ephemeral)",
+        })
+        .option("host", {
+          type: "string",
+          default: "127.0.0.1",
+          describe: "Address to bind (0.0.0.0 to listen on every interface)",
+        })
+        .option("versions", {
+          type: "string",
+          default: "v1",
+          describe: "Comma-separated version names, each served on its own port",
+        })
+        .option("latency", {
+          type: "string",
+          array: true,
+          describe: "Added latency, per version (v2=20ms) or for all (20ms); Go duration",
+        })
+        .option("jitter", {
+          type: "string",
+          array: true,
+          describe: "Up to this much more latency, uniformly at random, per version or for all",
+        })
+        .option("error-rate", {
+          type: "string",
+          array: true,
+          describe: "Fraction of requests answered 500, per version (v2=0.02) or for all",
+        })
+        .option("seed", {
+          type: "string",
+          describe: "Seed for the error and jitter draws, for reproducible runs",
+        })
+        .example("$0 demo-app", "serve v1 on http://127.0.0.1:8080")
+        .example(
+          "$0 demo-app --versions v1,v2 --latency v2=20ms --error-rate v2=0.02",
+          "v1 on :8080, a slower and flakier v2 on :8081",
+        ),
+    handler: async (argv) => {
+      const options = resolveDemoAppFlags(argv as DemoAppFlags);
+      const app = await startDemoApp(options);
+      for (const version of app.versions) ctx.io.out(describeListening(version));
+      await waitForStop(ctx.signal);
+      await app.close();
+      ctx.io.out("demo-app stopped");
+      ctx.setExitCode(0);
+    },
+  };
+}
+
+function describeListening(version: DemoAppVersion): string {
+  const settings: string[] = [];
+  if (version.latencyMs > 0) settings.push(`latency ${version.latencyMs}ms`);
+  if (version.jitterMs > 0) settings.push(`jitter ${version.jitterMs}ms`);
+  if (version.errorRate > 0) settings.push(`error rate ${version.errorRate}`);
+  const suffix = settings.length > 0 ? ` (${settings.join(", ")})` : "";
+  return `demo-app ${version.name} listening on ${version.url}${suffix}`;
+}
+
+/** Resolves on the first of: the abort signal, SIGINT, SIGTERM. */
+function waitForStop(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      signal?.removeEventListener("abort", stop);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    if (signal?.aborted) return stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}

@@ -1,0 +1,24 @@
+export {
+  DEFAULT_DEMO_APP_HOST,
+  DEFAULT_DEMO_APP_PORT,
+  DEFAULT_MAX_BODY_BYTES,
+  MAX_DELAY_MS,
+  isValidVersionName,
+  startDemoApp,
+} from "./server.js";
+export type { DemoApp, DemoAppOptions, DemoAppVersion, DemoAppVersionSpec } from "./server.js";
+export {
+  parseDurationFlag,
+  parseErrorRate,
+  parsePerVersion,
+  parsePort,
+  parseSeed,
+  parseVersionNames,
+  resolveDemoAppFlags,
+} from "./flags.js";
+export type { DemoAppFlags } from "./flags.js";
+export { DURATION_BUCKETS_SECONDS, EXPOSITION_CONTENT_TYPE, escapeLabelValue } from "./metrics.js";
+export { parseGoDuration } from "./duration.js";
+export { createRandomSource } from "./random.js";
+export type { RandomSource } from "./random.js";
+export { DemoAppListenError } from "./errors.js";
