@@ -1,3 +1,7 @@
-// Public API of this package. It is filled in by the issue that builds the package; until then it
-// exports nothing (see README.md for its purpose).
-export {};
+export { renderReport, AVAILABLE_REPORT_FORMATS } from "./render-report.js";
+export type { RenderReportOptions, ReportFormat } from "./render-report.js";
+export { renderTextReport } from "./text-report.js";
+export type { TextReportOptions } from "./text-report.js";
+export { formatMetricValue, UNAVAILABLE } from "./format-value.js";
+export { REPORT_ERROR_CODES, ReportError } from "./errors.js";
+export type { ReportErrorCode } from "./errors.js";
