@@ -1,2 +1,467 @@
-// The bench harness arrives with the loadgen issue.
-export {};
+// `pnpm bench`: iter8's load generator against autocannon and wrk on loopback. See README.md.
+import { mkdir, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, loadavg, release } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { GENERATORS, runGenerator } from "./generators.js";
+import type { GeneratorName, GeneratorPaths, LoadSpec, RunOutcome } from "./generators.js";
+import { killAllChildren, startNginx, startNodeTarget } from "./processes.js";
+import type { NodeTarget, Target } from "./processes.js";
+import { buildSections, renderMarkdown, renderText } from "./report.js";
+import {
+  SCENARIOS,
+  analyticCoPercentiles,
+  evaluateTargets,
+  summarizeCoRuns,
+  summarizePacedRuns,
+  summarizeRuns,
+} from "./results.js";
+import type {
+  BenchConfig,
+  BenchResults,
+  CoResult,
+  PacedRun,
+  RateCase,
+  RssResult,
+  Scenario,
+  ThroughputCase,
+} from "./results.js";
+import { pickRssAt } from "./runner-protocol.js";
+import { BENCH_STALL } from "./co-analytic.js";
+import { median, ratio, summarizeArrivals } from "./stats.js";
+import { ensureTools } from "./tools.js";
+import type { Tools } from "./tools.js";
+
+/** Core for the targets (nginx, Node server) and for the generator under test. */
+const TARGET_CORE = 0;
+const GENERATOR_CORE = 1;
+const MIB = 1024 * 1024;
+
+const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co] [--runs N] [--duration S] [--rss-duration S]
+
+  --quick           1 run of each, 3 s runs, 6 s RSS run (development; writes results/dev.json)
+  --only LIST       run only these scenarios (comma-separated; writes results/dev.json)
+  --runs N          runs per measurement (default 3; medians are reported)
+  --duration S      seconds per throughput / fixed-rate / CO run (default 10)
+  --rss-duration S  seconds of iter8's RSS-stability run (default 60)
+`;
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function parseConfig(argv: string[]): BenchConfig | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string", multiple: true },
+      runs: { type: "string" },
+      duration: { type: "string" },
+      "rss-duration": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    log(HELP);
+    return undefined;
+  }
+  const only = (values.only ?? [])
+    .flatMap((v) => v.split(","))
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const s of only) {
+    if (!(SCENARIOS as readonly string[]).includes(s)) {
+      throw new Error(`--only: unknown scenario "${s}" (expected ${SCENARIOS.join(", ")})`);
+    }
+  }
+  const positive = (raw: string | undefined, flag: string, fallback: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0)
+      throw new Error(`${flag}: expected a positive integer, got "${raw}"`);
+    return n;
+  };
+  const quick = values.quick;
+  const durationS = positive(values.duration, "--duration", quick ? 3 : 10);
+  const rssDurationS = positive(values["rss-duration"], "--rss-duration", quick ? 6 : 60);
+  return {
+    runs: positive(values.runs, "--runs", quick ? 1 : 3),
+    durationS,
+    rssDurationS,
+    rssEarlyS: Math.min(10, Math.max(1, Math.floor(rssDurationS / 6))),
+    throughputConnections: [10, 50],
+    rates: [1000, 5000, 10000],
+    rateConnections: 10,
+    warmupMs: 1000,
+    co: { rate: 1000, connections: 50 },
+    only: only.length > 0 ? (only as Scenario[]) : [...SCENARIOS],
+    quick,
+  };
+}
+
+/** Prints progress with an estimate of the time left. */
+class Progress {
+  private done = 0;
+  private doneEstimateS = 0;
+  private readonly startedAt = Date.now();
+  constructor(
+    private readonly steps: number,
+    private readonly totalEstimateS: number,
+  ) {}
+  begin(label: string): void {
+    const elapsedS = (Date.now() - this.startedAt) / 1000;
+    const leftS = Math.max(0, this.totalEstimateS - this.doneEstimateS);
+    process.stdout.write(
+      `[${String(this.done + 1).padStart(String(this.steps).length)}/${this.steps}] ${formatDuration(elapsedS)} elapsed, ~${formatDuration(leftS)} left · ${label} ... `,
+    );
+  }
+  end(estimateS: number, summary: string): void {
+    this.done += 1;
+    this.doneEstimateS += estimateS;
+    process.stdout.write(`${summary}\n`);
+  }
+}
+
+function formatDuration(s: number): string {
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s % 60)).padStart(2, "0")}s`;
+}
+
+function describe(outcome: RunOutcome): string {
+  if (!outcome.ok) return `FAILED: ${outcome.error}`;
+  const r = outcome.run;
+  return `${Math.round(r.rate).toLocaleString("en-US")} req/s, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.peakRssMb.toFixed(0)} MiB${r.errors > 0 ? `, ${r.errors} errors` : ""}`;
+}
+
+/** Per-step overhead estimate (process start, connection set-up, result parsing). */
+const STEP_OVERHEAD_S = 1.5;
+
+function plan(config: BenchConfig): { steps: number; estimateS: number } {
+  const has = (s: Scenario): boolean => config.only.includes(s);
+  let steps = 0;
+  let estimateS = 0;
+  const add = (n: number, eachS: number): void => {
+    steps += n;
+    estimateS += n * (eachS + STEP_OVERHEAD_S);
+  };
+  if (has("throughput"))
+    add(config.runs * config.throughputConnections.length * GENERATORS.length, config.durationS);
+  if (has("rate")) {
+    add(config.runs * config.rates.length, config.durationS + config.warmupMs / 1000);
+    add(config.runs * config.rates.length, config.durationS);
+  }
+  if (has("rss")) add(config.runs, config.rssDurationS);
+  if (has("co")) {
+    add(config.runs, config.durationS + config.warmupMs / 1000);
+    add(config.runs, config.durationS);
+  }
+  return { steps, estimateS };
+}
+
+interface Context {
+  config: BenchConfig;
+  tools: Tools;
+  paths: GeneratorPaths & { serverScript: string };
+  progress: Progress;
+}
+
+async function runStep(
+  ctx: Context,
+  label: string,
+  generator: GeneratorName,
+  spec: LoadSpec,
+): Promise<RunOutcome> {
+  ctx.progress.begin(label);
+  const outcome = await runGenerator(generator, spec, ctx.tools, ctx.paths, GENERATOR_CORE);
+  ctx.progress.end(spec.durationS + (spec.warmupMs ?? 0) / 1000, describe(outcome));
+  return outcome;
+}
+
+async function runThroughput(ctx: Context, nginx: Target): Promise<ThroughputCase[]> {
+  const cases: ThroughputCase[] = [];
+  for (const connections of ctx.config.throughputConnections) {
+    const runs: Partial<Record<GeneratorName, RunOutcome[]>> = {};
+    // Generators alternate within each round, so drift on the machine hits all of them alike.
+    for (let i = 1; i <= ctx.config.runs; i++) {
+      for (const generator of GENERATORS) {
+        const outcome = await runStep(
+          ctx,
+          `throughput c=${connections} ${generator} run ${i}/${ctx.config.runs}`,
+          generator,
+          {
+            url: nginx.url,
+            connections,
+            durationS: ctx.config.durationS,
+            rate: 0,
+          },
+        );
+        (runs[generator] ??= []).push(outcome);
+      }
+    }
+    const generators = Object.fromEntries(
+      Object.entries(runs).map(([name, outcomes]) => [name, summarizeRuns(outcomes)]),
+    ) as ThroughputCase["generators"];
+    cases.push({
+      connections,
+      generators,
+      ratios: {
+        iter8VsAutocannon: ratio(generators.iter8?.rate, generators.autocannon?.rate),
+        iter8VsWrk: ratio(generators.iter8?.rate, generators.wrk?.rate),
+      },
+      runs,
+    });
+  }
+  return cases;
+}
+
+const PACED_GENERATORS = ["iter8", "autocannon"] as const satisfies readonly GeneratorName[];
+
+async function runRates(ctx: Context, target: NodeTarget): Promise<RateCase[]> {
+  const cases: RateCase[] = [];
+  for (const targetRate of ctx.config.rates) {
+    const runs: Partial<Record<GeneratorName, PacedRun[]>> = {};
+    for (let i = 1; i <= ctx.config.runs; i++) {
+      for (const generator of PACED_GENERATORS) {
+        await target.reset();
+        const outcome = await runStep(
+          ctx,
+          `rate ${targetRate}/s ${generator} run ${i}/${ctx.config.runs}`,
+          generator,
+          {
+            url: target.url,
+            connections: ctx.config.rateConnections,
+            durationS: ctx.config.durationS,
+            rate: targetRate,
+            warmupMs: generator === "iter8" ? ctx.config.warmupMs : 0,
+          },
+        );
+        const summary = summarizeArrivals(await target.arrivals(), { targetRate, skipMs: 1000 });
+        const paced: PacedRun = { outcome };
+        if (summary !== undefined) {
+          const {
+            steadyRate,
+            rateError,
+            worstWindowDeviation,
+            worstWindowCount,
+            expectedPerWindow,
+          } = summary;
+          paced.pacing = {
+            steadyRate,
+            rateError,
+            worstWindowDeviation,
+            worstWindowCount,
+            expectedPerWindow,
+          };
+          log(
+            `      server: ${Math.round(steadyRate)} req/s steady, worst 100 ms window ${worstWindowCount} (expected ${expectedPerWindow})`,
+          );
+        }
+        (runs[generator] ??= []).push(paced);
+      }
+    }
+    const generators = Object.fromEntries(
+      Object.entries(runs).map(([name, paced]) => [name, summarizePacedRuns(paced, targetRate)]),
+    ) as RateCase["generators"];
+    cases.push({ targetRate, connections: ctx.config.rateConnections, generators, runs });
+  }
+  return cases;
+}
+
+async function runRss(ctx: Context, nginx: Target): Promise<RssResult> {
+  const connections = 50;
+  const runs: RunOutcome[] = [];
+  const early: number[] = [];
+  const late: number[] = [];
+  const growth: number[] = [];
+  for (let i = 1; i <= ctx.config.runs; i++) {
+    const outcome = await runStep(
+      ctx,
+      `rss ${ctx.config.rssDurationS} s iter8 run ${i}/${ctx.config.runs}`,
+      "iter8",
+      {
+        url: nginx.url,
+        connections,
+        durationS: ctx.config.rssDurationS,
+        rate: 0,
+        rssSampleEveryMs: 1000,
+      },
+    );
+    runs.push(outcome);
+    const samples = outcome.ok ? (outcome.run.iter8?.rssSamples ?? []) : [];
+    const a = pickRssAt(samples, ctx.config.rssEarlyS * 1000);
+    const b = pickRssAt(samples, ctx.config.rssDurationS * 1000);
+    if (a && b) {
+      early.push(a.rssBytes / MIB);
+      late.push(b.rssBytes / MIB);
+      growth.push((b.rssBytes - a.rssBytes) / MIB);
+      log(
+        `      RSS ${(a.rssBytes / MIB).toFixed(1)} MiB at ${a.atMs} ms, ${(b.rssBytes / MIB).toFixed(1)} MiB at ${b.atMs} ms`,
+      );
+    }
+  }
+  return {
+    durationS: ctx.config.rssDurationS,
+    earlyS: ctx.config.rssEarlyS,
+    connections,
+    earlyMb: median(early),
+    lateMb: median(late),
+    growthMb: median(growth),
+    runs,
+  };
+}
+
+async function runCo(ctx: Context, target: NodeTarget): Promise<CoResult> {
+  const runs: Partial<Record<GeneratorName, RunOutcome[]>> = {};
+  for (let i = 1; i <= ctx.config.runs; i++) {
+    for (const generator of PACED_GENERATORS) {
+      await target.reset();
+      const outcome = await runStep(
+        ctx,
+        `co ${ctx.config.co.rate}/s ${generator} run ${i}/${ctx.config.runs}`,
+        generator,
+        {
+          url: target.url,
+          connections: ctx.config.co.connections,
+          durationS: ctx.config.durationS,
+          rate: ctx.config.co.rate,
+          warmupMs: generator === "iter8" ? ctx.config.warmupMs : 0,
+        },
+      );
+      if (outcome.ok) {
+        const l = outcome.run.latencyMs;
+        log(
+          `      p50 ${l.p50.toFixed(1)} ms, p75 ${l.p75.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`,
+        );
+      }
+      (runs[generator] ??= []).push(outcome);
+    }
+  }
+  return {
+    rate: ctx.config.co.rate,
+    connections: ctx.config.co.connections,
+    stall: { ...BENCH_STALL },
+    analyticMs: analyticCoPercentiles(),
+    generators: Object.fromEntries(
+      Object.entries(runs).map(([name, outcomes]) => [name, summarizeCoRuns(outcomes)]),
+    ),
+    runs,
+  };
+}
+
+async function withTarget<T, R>(
+  start: () => Promise<T & Target>,
+  use: (t: T & Target) => Promise<R>,
+): Promise<R> {
+  const target = await start();
+  try {
+    return await use(target);
+  } finally {
+    await target.stop();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const config = parseConfig(argv);
+  if (config === undefined) return 0;
+  if (availableParallelism() < 2)
+    throw new Error("the bench needs 2 CPU cores (targets on core 0, generators on core 1)");
+  const tools = ensureTools(log);
+  const distDir = dirname(fileURLToPath(import.meta.url));
+  const benchDir = dirname(distDir);
+  const paths = {
+    iter8Runner: join(distDir, "iter8-runner.js"),
+    serverScript: join(distDir, "servers", "target-server.js"),
+  };
+  const { steps, estimateS } = plan(config);
+  const loadAvg1mAtStart = loadavg()[0] ?? Number.NaN;
+  log(
+    `iter8 bench: ${config.only.join(", ")}; ${config.runs} run(s) each, ${config.durationS} s runs${config.quick ? " (--quick)" : ""}`,
+  );
+  log(
+    `targets on core ${TARGET_CORE}, generators on core ${GENERATOR_CORE}; ${steps} steps, about ${formatDuration(estimateS)}; load average ${loadAvg1mAtStart.toFixed(2)}`,
+  );
+  if (loadAvg1mAtStart > 0.5) log("note: the machine is not idle; expect noisier figures");
+  const ctx: Context = { config, tools, paths, progress: new Progress(steps, estimateS) };
+  const has = (s: Scenario): boolean => config.only.includes(s);
+
+  let throughput: ThroughputCase[] = [];
+  let rss: RssResult | undefined;
+  if (has("throughput") || has("rss")) {
+    await withTarget(
+      () => startNginx(tools, TARGET_CORE),
+      async (nginx) => {
+        if (has("throughput")) throughput = await runThroughput(ctx, nginx);
+        if (has("rss")) rss = await runRss(ctx, nginx);
+      },
+    );
+  }
+  const rate = has("rate")
+    ? await withTarget(
+        () =>
+          startNodeTarget(
+            { taskset: tools.taskset, serverScript: paths.serverScript },
+            "ok",
+            TARGET_CORE,
+          ),
+        (t) => runRates(ctx, t),
+      )
+    : [];
+  const co = has("co")
+    ? await withTarget(
+        () =>
+          startNodeTarget(
+            { taskset: tools.taskset, serverScript: paths.serverScript },
+            "stall",
+            TARGET_CORE,
+          ),
+        (t) => runCo(ctx, t),
+      )
+    : undefined;
+
+  const cpu = cpus()[0];
+  const partial: Omit<BenchResults, "targets"> = {
+    schemaVersion: 1,
+    generatedAt: new Date().toISOString(),
+    command: `pnpm bench${argv.length > 0 ? ` ${argv.join(" ")}` : ""}`,
+    machine: {
+      cpus: availableParallelism(),
+      cpuModel: cpu?.model ?? "unknown",
+      node: process.version,
+      kernel: release(),
+      loadAvg1mAtStart,
+    },
+    config,
+    throughput,
+    rate,
+    ...(rss ? { rss } : {}),
+    ...(co ? { co } : {}),
+  };
+  const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
+  const sections = buildSections(results);
+  log("");
+  log(renderText(sections));
+  const complete = !config.quick && config.only.length === SCENARIOS.length;
+  const base = complete ? "latest" : "dev";
+  const resultsDir = join(benchDir, "results");
+  await mkdir(resultsDir, { recursive: true });
+  await writeFile(join(resultsDir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(resultsDir, `${base}.md`), renderMarkdown(sections));
+  log(`wrote ${relative(process.cwd(), join(resultsDir, `${base}.json`))} and ${base}.md`);
+  return 0;
+}
+
+process.on("SIGINT", () => {
+  killAllChildren();
+  process.exit(130);
+});
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  killAllChildren();
+  process.stderr.write(`bench: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,184 @@
+// Renders results as the console table and as Markdown (pasted into README.md).
+import type { GeneratorName } from "./generators.js";
+import type { BenchResults } from "./results.js";
+import { ratio } from "./stats.js";
+
+/** A titled table. */
+export interface Section {
+  /** Heading. */
+  title: string;
+  /** Column headers. */
+  headers: string[];
+  /** Rows of cells. */
+  rows: string[][];
+}
+
+function num(value: number | undefined, digits = 0): string {
+  if (value === undefined || !Number.isFinite(value)) return "n/a";
+  return value.toLocaleString("en-US", {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+function pct(value: number | undefined, digits = 1): string {
+  if (value === undefined || !Number.isFinite(value)) return "n/a";
+  return `${value >= 0 ? "+" : ""}${(value * 100).toFixed(digits)}%`;
+}
+
+function times(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}x` : "n/a";
+}
+
+/** Builds the sections shown for a result set. */
+export function buildSections(results: BenchResults): Section[] {
+  const sections: Section[] = [];
+  const runs = results.config.runs;
+  if (results.throughput.length > 0) {
+    sections.push({
+      title: `Max throughput against nginx (req/s, median of ${runs} x ${results.config.durationS} s)`,
+      headers: [
+        "connections",
+        "iter8",
+        "autocannon",
+        "wrk",
+        "iter8/autocannon",
+        "iter8/wrk",
+        "CPU µs/req iter8 / ac / wrk",
+      ],
+      rows: results.throughput.map((c) => {
+        const g = c.generators;
+        return [
+          String(c.connections),
+          num(g.iter8?.rate),
+          num(g.autocannon?.rate),
+          num(g.wrk?.rate),
+          times(c.ratios.iter8VsAutocannon),
+          times(c.ratios.iter8VsWrk),
+          [g.iter8, g.autocannon, g.wrk].map((s) => num(s?.cpuUsPerRequest, 1)).join(" / "),
+        ];
+      }),
+    });
+    sections.push({
+      title: "Peak RSS of each generator (MiB, GNU time %M)",
+      headers: ["connections", "iter8", "autocannon", "wrk", "iter8/autocannon"],
+      rows: results.throughput.map((c) => {
+        const g = c.generators;
+        return [
+          String(c.connections),
+          num(g.iter8?.peakRssMb, 1),
+          num(g.autocannon?.peakRssMb, 1),
+          num(g.wrk?.peakRssMb, 1),
+          times(ratio(g.iter8?.peakRssMb, g.autocannon?.peakRssMb)),
+        ];
+      }),
+    });
+  }
+  if (results.rate.length > 0) {
+    const rows: string[][] = [];
+    for (const c of results.rate) {
+      for (const name of ["iter8", "autocannon"] as GeneratorName[]) {
+        const s = c.generators[name];
+        if (s === undefined) continue;
+        rows.push([
+          num(c.targetRate),
+          name,
+          `${num(s.rate)} (${pct(s.rateError, 2)})`,
+          `${num(s.serverRate)} (${pct(s.serverRateError, 2)})`,
+          pct(s.worstWindowDeviation),
+          s.dispatchLagP50Ms === undefined
+            ? "-"
+            : `${num(s.dispatchLagP50Ms, 3)} / ${num(s.dispatchLagP99Ms, 3)}`,
+          `${num(s.p50Ms, 2)} / ${num(s.p99Ms, 2)}`,
+        ]);
+      }
+    }
+    sections.push({
+      title: `Fixed rate against the Node target, ${results.rate[0]?.connections ?? "?"} connections (median of ${runs} x ${results.config.durationS} s; server-side from 1 s after the first arrival)`,
+      headers: [
+        "target/s",
+        "generator",
+        "achieved (own)",
+        "achieved (server)",
+        "worst 100 ms window",
+        "dispatch lag p50/p99 ms",
+        "latency p50/p99 ms",
+      ],
+      rows,
+    });
+  }
+  if (results.rss) {
+    const r = results.rss;
+    sections.push({
+      title: `iter8 RSS stability (unpaced, ${r.connections} connections, nginx; median of ${runs})`,
+      headers: [`RSS at ${r.earlyS} s (MiB)`, `RSS at ${r.durationS} s (MiB)`, "growth (MiB)"],
+      rows: [[num(r.earlyMb, 1), num(r.lateMb, 1), num(r.growthMb, 1)]],
+    });
+  }
+  if (results.co) {
+    const co = results.co;
+    const rows: string[][] = [
+      ["analytic", ...Object.values(co.analyticMs).map((v) => num(v, 0)), "-"],
+    ];
+    for (const [name, g] of Object.entries(co.generators)) {
+      rows.push([
+        name,
+        ...Object.keys(co.analyticMs).map(
+          (k) => `${num(g.percentilesMs[k], 1)}${g.within[k] ? "" : " ✗"}`,
+        ),
+        g.okRuns > 0 ? String(Object.values(g.within).every(Boolean)) : "n/a",
+      ]);
+    }
+    sections.push({
+      title: `Coordinated omission: stall ${co.stall.stallMs} ms of every ${co.stall.periodMs} ms, paced at ${co.rate}/s, ${co.connections} connections (ms, median of ${runs})`,
+      headers: ["", ...Object.keys(co.analyticMs), "all within 10%"],
+      rows,
+    });
+  }
+  if (results.targets.length > 0) {
+    sections.push({
+      title: "Targets",
+      headers: ["check", "target", "measured", "result"],
+      rows: results.targets.map((t) => [
+        t.name,
+        t.target,
+        t.value,
+        t.pass === null ? "not measured" : t.pass ? "met" : "MISSED",
+      ]),
+    });
+  }
+  return sections;
+}
+
+function pad(cell: string, width: number): string {
+  return cell + " ".repeat(Math.max(0, width - [...cell].length));
+}
+
+/** Renders sections as aligned plain-text tables. */
+export function renderText(sections: readonly Section[]): string {
+  const out: string[] = [];
+  for (const s of sections) {
+    const widths = s.headers.map((h, i) =>
+      Math.max([...h].length, ...s.rows.map((r) => [...(r[i] ?? "")].length)),
+    );
+    out.push(s.title);
+    out.push("  " + s.headers.map((h, i) => pad(h, widths[i] ?? 0)).join("  "));
+    out.push("  " + widths.map((w) => "-".repeat(w)).join("  "));
+    for (const row of s.rows) out.push("  " + row.map((c, i) => pad(c, widths[i] ?? 0)).join("  "));
+    out.push("");
+  }
+  return out.join("\n");
+}
+
+/** Renders sections as Markdown tables. */
+export function renderMarkdown(sections: readonly Section[]): string {
+  const out: string[] = [];
+  for (const s of sections) {
+    out.push(`**${s.title}**`, "");
+    out.push(`| ${s.headers.join(" | ")} |`);
+    out.push(`|${s.headers.map(() => "---").join("|")}|`);
+    for (const row of s.rows) out.push(`| ${row.join(" | ")} |`);
+    out.push("");
+  }
+  return out.join("\n");
+}

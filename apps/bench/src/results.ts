@@ -1,0 +1,405 @@
+// The shape of results/latest.json, and the pure aggregation from runs to medians and ratios.
+import {
+  analyticStallPercentile,
+  BENCH_STALL,
+  CO_TOLERANCE,
+  isWithinTolerance,
+} from "./co-analytic.js";
+import type { GeneratorName, RunOutcome } from "./generators.js";
+import { median, ratio } from "./stats.js";
+
+/** Bench configuration (what `--quick` and the flags change). */
+export interface BenchConfig {
+  /** Runs per measurement (medians are taken over them). */
+  runs: number;
+  /** Length of the throughput, fixed-rate and CO runs, in s. */
+  durationS: number;
+  /** Length of iter8's RSS-stability run, in s. */
+  rssDurationS: number;
+  /** When the "early" RSS sample is read, in s. */
+  rssEarlyS: number;
+  /** Connection counts for the max-throughput runs. */
+  throughputConnections: number[];
+  /** Fixed rates, req/s. */
+  rates: number[];
+  /** Connections for the fixed-rate runs. */
+  rateConnections: number;
+  /** iter8's warm-up before paced runs (discarded; the server-side analysis skips it too). */
+  warmupMs: number;
+  /** Rate and connections of the coordinated-omission check. */
+  co: { rate: number; connections: number };
+  /** The scenarios run. */
+  only: Scenario[];
+  /** Whether this was a `--quick` development run. */
+  quick: boolean;
+}
+
+/** The four measurements. */
+export const SCENARIOS = ["throughput", "rate", "rss", "co"] as const;
+
+/** One of `SCENARIOS`. */
+export type Scenario = (typeof SCENARIOS)[number];
+
+/** Medians over the successful runs of one generator in one case. */
+export interface GeneratorSummary {
+  /** Successful runs. */
+  okRuns: number;
+  /** Errors of the runs that failed. */
+  failures: string[];
+  /** Requests per second as the generator reports them. */
+  rate: number;
+  /** CPU µs per request. */
+  cpuUsPerRequest: number;
+  /** Peak RSS in MiB. */
+  peakRssMb: number;
+  /** Latency percentiles in ms. */
+  p50Ms: number;
+  /** 75th percentile in ms. */
+  p75Ms: number;
+  /** 99th percentile in ms. */
+  p99Ms: number;
+  /** Requests that failed (median). */
+  errors: number;
+}
+
+/** Medians of a set of run outcomes. */
+export function summarizeRuns(outcomes: readonly RunOutcome[]): GeneratorSummary {
+  const runs = outcomes.flatMap((o) => (o.ok ? [o.run] : []));
+  const m = (pick: (r: (typeof runs)[number]) => number): number => median(runs.map(pick));
+  return {
+    okRuns: runs.length,
+    failures: outcomes.flatMap((o) => (o.ok ? [] : [o.error])),
+    rate: m((r) => r.rate),
+    cpuUsPerRequest: m((r) => r.cpuUsPerRequest),
+    peakRssMb: m((r) => r.peakRssMb),
+    p50Ms: m((r) => r.latencyMs.p50),
+    p75Ms: m((r) => r.latencyMs.p75),
+    p99Ms: m((r) => r.latencyMs.p99),
+    errors: m((r) => r.errors),
+  };
+}
+
+/** Max-throughput results at one connection count. */
+export interface ThroughputCase {
+  /** Connections. */
+  connections: number;
+  /** Medians per generator. */
+  generators: Partial<Record<GeneratorName, GeneratorSummary>>;
+  /** iter8's median rate over autocannon's and wrk's. */
+  ratios: { iter8VsAutocannon: number; iter8VsWrk: number };
+  /** Every run, in the order they ran. */
+  runs: Partial<Record<GeneratorName, RunOutcome[]>>;
+}
+
+/** Server-side pacing of one paced run (see `summarizeArrivals`). */
+export interface PacingRecord {
+  /** Arrivals per second over the steady span. */
+  steadyRate: number;
+  /** `(steadyRate - target) / target`. */
+  rateError: number;
+  /** Worst |window - expected| / expected over 100 ms windows. */
+  worstWindowDeviation: number;
+  /** Count in the worst window (expected: `expectedPerWindow`). */
+  worstWindowCount: number;
+  /** Requests expected per 100 ms window. */
+  expectedPerWindow: number;
+}
+
+/** One paced run: the generator's outcome and what the server saw. */
+export interface PacedRun {
+  /** The generator's outcome. */
+  outcome: RunOutcome;
+  /** Server-side pacing, when the run produced a steady span. */
+  pacing?: PacingRecord;
+}
+
+/** Medians of one generator at one fixed rate. */
+export interface RateSummary extends GeneratorSummary {
+  /** Server-side steady rate (req/s). */
+  serverRate: number;
+  /** `(serverRate - target) / target`. */
+  serverRateError: number;
+  /** `(generator rate - target) / target`. */
+  rateError: number;
+  /** Worst 100 ms window's deviation from the target. */
+  worstWindowDeviation: number;
+  /** iter8 only: dispatch lag p50 in ms. */
+  dispatchLagP50Ms?: number;
+  /** iter8 only: dispatch lag p99 in ms. */
+  dispatchLagP99Ms?: number;
+}
+
+/** Medians of paced runs. */
+export function summarizePacedRuns(runs: readonly PacedRun[], targetRate: number): RateSummary {
+  const base = summarizeRuns(runs.map((r) => r.outcome));
+  const paced = runs.flatMap((r) => (r.pacing ? [r.pacing] : []));
+  const lags = runs.flatMap((r) =>
+    r.outcome.ok && r.outcome.run.iter8?.dispatchLagMs ? [r.outcome.run.iter8.dispatchLagMs] : [],
+  );
+  const serverRate = median(paced.map((p) => p.steadyRate));
+  const summary: RateSummary = {
+    ...base,
+    serverRate,
+    serverRateError: (serverRate - targetRate) / targetRate,
+    rateError: (base.rate - targetRate) / targetRate,
+    worstWindowDeviation: median(paced.map((p) => p.worstWindowDeviation)),
+  };
+  if (lags.length > 0) {
+    summary.dispatchLagP50Ms = median(lags.map((l) => l.p50));
+    summary.dispatchLagP99Ms = median(lags.map((l) => l.p99));
+  }
+  return summary;
+}
+
+/** Fixed-rate results at one target rate. */
+export interface RateCase {
+  /** Target rate in req/s. */
+  targetRate: number;
+  /** Connections. */
+  connections: number;
+  /** Medians per generator (wrk cannot pace, so it is absent). */
+  generators: Partial<Record<GeneratorName, RateSummary>>;
+  /** Every run. */
+  runs: Partial<Record<GeneratorName, PacedRun[]>>;
+}
+
+/** iter8's RSS-stability result. */
+export interface RssResult {
+  /** Run length in s. */
+  durationS: number;
+  /** When the early sample is read, in s. */
+  earlyS: number;
+  /** Connections (unpaced, against nginx). */
+  connections: number;
+  /** Medians: RSS at `earlyS`, at the end, and the growth between them, in MiB. */
+  earlyMb: number;
+  /** RSS at the end of the run, MiB. */
+  lateMb: number;
+  /** `lateMb - earlyMb` (median over runs of the per-run difference). */
+  growthMb: number;
+  /** Every run. */
+  runs: RunOutcome[];
+}
+
+/** Percentiles compared in the CO check. */
+export const CO_PERCENTILES = [50, 75, 99] as const;
+
+/** One generator's answer to the CO check. */
+export interface CoGenerator {
+  /** Median reported percentiles in ms, keyed "p50", "p75", "p99". */
+  percentilesMs: Record<string, number>;
+  /** Whether each is within `CO_TOLERANCE` of the analytic value. */
+  within: Record<string, boolean>;
+  /** Successful runs. */
+  okRuns: number;
+  /** Errors of failed runs. */
+  failures: string[];
+}
+
+/** The coordinated-omission check. */
+export interface CoResult {
+  /** Paced rate (req/s). */
+  rate: number;
+  /** Connections. */
+  connections: number;
+  /** The stall: periodMs, stallMs. */
+  stall: { periodMs: number; stallMs: number };
+  /** Analytic percentiles in ms ("p50", ...). */
+  analyticMs: Record<string, number>;
+  /** Per-generator answers. */
+  generators: Partial<Record<GeneratorName, CoGenerator>>;
+  /** Every run. */
+  runs: Partial<Record<GeneratorName, RunOutcome[]>>;
+}
+
+/** The analytic CO percentiles, keyed "p50", "p75", "p99". */
+export function analyticCoPercentiles(): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of CO_PERCENTILES) out[`p${p}`] = analyticStallPercentile(BENCH_STALL, p);
+  return out;
+}
+
+/** Compares one generator's CO runs with the analytic percentiles. */
+export function summarizeCoRuns(outcomes: readonly RunOutcome[]): CoGenerator {
+  const s = summarizeRuns(outcomes);
+  const analytic = analyticCoPercentiles();
+  const percentilesMs: Record<string, number> = { p50: s.p50Ms, p75: s.p75Ms, p99: s.p99Ms };
+  const within: Record<string, boolean> = {};
+  for (const key of Object.keys(analytic)) {
+    within[key] = isWithinTolerance(
+      percentilesMs[key] ?? Number.NaN,
+      analytic[key] ?? 0,
+      CO_TOLERANCE,
+    );
+  }
+  return { percentilesMs, within, okRuns: s.okRuns, failures: s.failures };
+}
+
+/** One target from the issue, checked. */
+export interface TargetCheck {
+  /** What is checked. */
+  name: string;
+  /** The bar, in words. */
+  target: string;
+  /** The measured value, formatted. */
+  value: string;
+  /** true = met, false = missed, null = not measured. */
+  pass: boolean | null;
+}
+
+/** Everything written to results/latest.json. */
+export interface BenchResults {
+  /** Format version of this file. */
+  schemaVersion: 1;
+  /** ISO time the run finished. */
+  generatedAt: string;
+  /** The command that produced it. */
+  command: string;
+  /** Machine facts. */
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    kernel: string;
+    loadAvg1mAtStart: number;
+  };
+  /** Configuration. */
+  config: BenchConfig;
+  /** Max-throughput cases. */
+  throughput: ThroughputCase[];
+  /** Fixed-rate cases. */
+  rate: RateCase[];
+  /** iter8 RSS stability. */
+  rss?: RssResult;
+  /** Coordinated-omission check. */
+  co?: CoResult;
+  /** The issue's targets, checked. */
+  targets: TargetCheck[];
+}
+
+function fmt(value: number, digits = 2): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : "n/a";
+}
+
+function check(
+  name: string,
+  target: string,
+  value: number,
+  ok: (v: number) => boolean,
+  show: string,
+): TargetCheck {
+  return {
+    name,
+    target,
+    value: Number.isFinite(value) ? show : "n/a",
+    pass: Number.isFinite(value) ? ok(value) : null,
+  };
+}
+
+/** Checks the issue's targets against the results. */
+export function evaluateTargets(results: Omit<BenchResults, "targets">): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const c of results.throughput) {
+    const r = c.ratios.iter8VsAutocannon;
+    checks.push(
+      check(
+        `max throughput, ${c.connections} connections`,
+        ">= 1.0x autocannon (aim 1.3x)",
+        r,
+        (v) => v >= 1.0,
+        `${fmt(r)}x`,
+      ),
+    );
+  }
+  for (const c of results.rate) {
+    const s = c.generators.iter8;
+    if (s === undefined) continue;
+    checks.push(
+      check(
+        `rate ${c.targetRate}/s: achieved (iter8's own)`,
+        "within 1%",
+        s.rateError,
+        (v) => Math.abs(v) <= 0.01,
+        `${fmt(s.rateError * 100)}%`,
+      ),
+    );
+    checks.push(
+      check(
+        `rate ${c.targetRate}/s: achieved (server-side)`,
+        "within 1%",
+        s.serverRateError,
+        (v) => Math.abs(v) <= 0.01,
+        `${fmt(s.serverRateError * 100)}%`,
+      ),
+    );
+    checks.push(
+      check(
+        `rate ${c.targetRate}/s: worst 100 ms window`,
+        "<= 10% off",
+        s.worstWindowDeviation,
+        (v) => v <= 0.1,
+        `${fmt(s.worstWindowDeviation * 100, 1)}%`,
+      ),
+    );
+    if (c.targetRate <= 5000) {
+      const p50 = s.dispatchLagP50Ms ?? Number.NaN;
+      const p99 = s.dispatchLagP99Ms ?? Number.NaN;
+      checks.push(
+        check(
+          `rate ${c.targetRate}/s: dispatch lag p50`,
+          "<= 0.2 ms",
+          p50,
+          (v) => v <= 0.2,
+          `${fmt(p50, 3)} ms`,
+        ),
+      );
+      checks.push(
+        check(
+          `rate ${c.targetRate}/s: dispatch lag p99`,
+          "<= 1 ms",
+          p99,
+          (v) => v <= 1,
+          `${fmt(p99, 3)} ms`,
+        ),
+      );
+    }
+  }
+  const at50 = results.throughput.find((c) => c.connections === 50);
+  if (at50) {
+    const r = ratio(at50.generators.iter8?.peakRssMb, at50.generators.autocannon?.peakRssMb);
+    checks.push(
+      check(
+        "peak RSS at 50 connections",
+        "<= autocannon's",
+        r,
+        (v) => v <= 1,
+        `${fmt(at50.generators.iter8?.peakRssMb ?? Number.NaN, 1)} MiB = ${fmt(r)}x autocannon`,
+      ),
+    );
+  }
+  if (results.rss) {
+    const g = results.rss.growthMb;
+    checks.push(
+      check(
+        `RSS after ${results.rss.durationS} s vs after ${results.rss.earlyS} s`,
+        "within 10 MB",
+        g,
+        (v) => Math.abs(v) * 1.048576 <= 10,
+        `${g >= 0 ? "+" : ""}${fmt(g, 1)} MiB`,
+      ),
+    );
+  }
+  const co = results.co?.generators.iter8;
+  if (results.co && co) {
+    for (const key of Object.keys(results.co.analyticMs)) {
+      const measured = co.percentilesMs[key] ?? Number.NaN;
+      checks.push({
+        name: `CO check ${key}`,
+        target: `within 10% of ${fmt(results.co.analyticMs[key] ?? Number.NaN, 0)} ms (floor ${CO_TOLERANCE.absoluteMs} ms)`,
+        value: Number.isFinite(measured) ? `${fmt(measured, 1)} ms` : "n/a",
+        pass: Number.isFinite(measured) ? (co.within[key] ?? false) : null,
+      });
+    }
+  }
+  return checks;
+}
