@@ -10,6 +10,7 @@ describe("normaliseMetricName", () => {
     ["built-in/p99.95", "built-in/p99.95"],
     ["built-in/p100", "built-in/p100.0"],
     ["built-in/p150", "built-in/p150"],
+    ["built-in/p0", "built-in/p0"],
     ["built-in/error-rate", "built-in/error-rate"],
     ["custom/p95", "custom/p95"],
     ["built-in/p95x", "built-in/p95x"],

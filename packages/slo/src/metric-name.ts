@@ -9,7 +9,8 @@ export function normaliseMetricName(name: string): string {
   if (!match?.[1]) return name;
   const whole = String(Number(match[1]));
   const decimals = (match[2] ?? "").replace(/0+$/, "");
-  if (Number(`${whole}.${decimals || "0"}`) > 100) return name;
+  const p = Number(`${whole}.${decimals || "0"}`);
+  if (!(p > 0 && p <= 100)) return name;
   // One decimal, as Iter8 names them (`p50.0`, `p99.9`); finer percentiles keep their digits.
   return `built-in/p${whole}.${decimals || "0"}`;
 }
