@@ -1,3 +1,3 @@
-// Public API of this package. It is filled in by the issue that builds the package; until then it
-// exports nothing (see README.md for its purpose).
-export {};
+export { LatencyHistogram } from "./latency-histogram.js";
+export { deriveBuiltInMetrics } from "./built-in-metrics.js";
+export type { BuiltInMetrics, LoadSummary } from "./built-in-metrics.js";
