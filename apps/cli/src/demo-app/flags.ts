@@ -1,5 +1,5 @@
+import { parseDuration } from "@iter8/spec";
 import { UsageError } from "../errors.js";
-import { parseGoDuration } from "./duration.js";
 import { DEFAULT_DEMO_APP_HOST, DEFAULT_DEMO_APP_PORT, isValidVersionName } from "./server.js";
 import type { DemoAppOptions, DemoAppVersionSpec } from "./server.js";
 
@@ -79,8 +79,13 @@ export function parsePerVersion<T>(
 
 /** Parses a non-negative Go duration (`20ms`, `1.5s`, `0`) for `flag` into milliseconds. Throws `UsageError`. */
 export function parseDurationFlag(flag: string, text: string): number {
-  const ms = parseGoDuration(text);
-  if (ms === undefined || ms < 0) {
+  let ms: number | undefined;
+  try {
+    ms = parseDuration(text);
+  } catch {
+    ms = undefined;
+  }
+  if (ms === undefined) {
     const hint = /^\d+(\.\d+)?$/.test(text) ? "add a unit, e.g. 20ms" : undefined;
     throw new UsageError(
       `invalid ${flag} value "${text}": expected a non-negative duration such as 20ms, 1.5s or 1m30s`,

@@ -18,7 +18,6 @@ export {
 } from "./flags.js";
 export type { DemoAppFlags } from "./flags.js";
 export { DURATION_BUCKETS_SECONDS, EXPOSITION_CONTENT_TYPE, escapeLabelValue } from "./metrics.js";
-export { parseGoDuration } from "./duration.js";
 export { createRandomSource } from "./random.js";
 export type { RandomSource } from "./random.js";
 export { DemoAppListenError } from "./errors.js";

@@ -2,8 +2,8 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
+import { parseDuration } from "@iter8/spec";
 import { UsageError } from "../errors.js";
-import { parseGoDuration } from "./duration.js";
 import { DemoAppListenError } from "./errors.js";
 import { EXPOSITION_CONTENT_TYPE, VersionMetrics } from "./metrics.js";
 import type { RouteLabel } from "./metrics.js";
@@ -298,7 +298,7 @@ function matchRoute(path: string): RouteMatch {
   }
   if (path.startsWith("/delay/")) {
     const text = decodeSafe(path.slice("/delay/".length));
-    const ms = /^\d+$/.test(text) ? Number(text) : parseGoDuration(text);
+    const ms = /^\d+$/.test(text) ? Number(text) : parseDurationOrUndefined(text);
     const base = { route: "/delay/:ms", experiment: true, readsBody: false } as const;
     if (ms !== undefined && ms >= 0 && ms <= MAX_DELAY_MS) return { ...base, delayMs: ms };
     return {
@@ -307,6 +307,14 @@ function matchRoute(path: string): RouteMatch {
     };
   }
   return NOT_FOUND;
+}
+
+function parseDurationOrUndefined(text: string): number | undefined {
+  try {
+    return parseDuration(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeSafe(text: string): string {
