@@ -3,7 +3,6 @@ export type {
   AssessInputs,
   AssessTask,
   Condition,
-  CustomTask,
   ErrorRange,
   Experiment,
   ExperimentResult,
@@ -21,3 +20,27 @@ export type {
   VersionInfo,
   VersionLoadDetails,
 } from "./model.js";
+export { formatSpecIssue, SPEC_ERROR_CODES, SpecError } from "./errors.js";
+export type { ParseResult, SpecErrorCode, SpecIssue } from "./errors.js";
+export { loadExperiment, parseExperiment, validateExperimentFile } from "./parse-experiment.js";
+export type { ParseOptions } from "./parse-experiment.js";
+export { formatCondition, parseCondition } from "./condition.js";
+export { formatDuration, parseDuration } from "./duration.js";
+export {
+  compareMetricNames,
+  formatResult,
+  loadResult,
+  parseResult,
+  resultSchema,
+  saveResult,
+} from "./result.js";
+export { DEFAULT_LOAD, experimentJsonSchema, experimentSchema, HTTP_METHODS } from "./schema.js";
+export {
+  BUILT_IN_METRICS,
+  builtInNameOfV011Metric,
+  isBuiltInMetric,
+  normaliseMetricName,
+  percentileMetricName,
+  percentileOfMetric,
+} from "./metric-names.js";
+export { MAX_ALIAS_EXPANSION, MAX_DOCUMENT_BYTES } from "./yaml-source.js";

@@ -105,15 +105,6 @@ export interface RunTask extends TaskCommon {
   with: RunInputs;
 }
 
-/**
- * A task the spec package does not know but that was registered by an embedder (see
- * `@iter8/engine`). Its inputs are passed through unvalidated.
- */
-export interface CustomTask extends TaskCommon {
-  task: string;
-  with: Record<string, unknown>;
-}
-
 /** Any task of a parsed experiment. */
 export type Task = LoadTask | AssessTask | RunTask;
 

@@ -1,0 +1,69 @@
+/** One problem found in an experiment or result file. */
+export interface SpecIssue {
+  /** Where in the document, e.g. `[1].with.SLOs[0].upperLimit`; empty for the whole document. */
+  path: string;
+  /** What is wrong and what was expected, for a person to act on. */
+  message: string;
+  /** 1-based line of the offending key or entry, when the YAML gives it. */
+  line?: number;
+  /** 1-based column of the offending key or entry, when the YAML gives it. */
+  column?: number;
+  /** The file the issue is in, when known. */
+  file?: string;
+}
+
+/** The outcome of validating a document: the value and warnings, or the issues that prevent it. */
+export type ParseResult<T> =
+  | { ok: true; value: T; warnings: SpecIssue[] }
+  | { ok: false; issues: SpecIssue[]; warnings: SpecIssue[] };
+
+/** Stable codes of the errors `@iter8/spec` throws. */
+export const SPEC_ERROR_CODES = {
+  /** The experiment (or a condition, duration or other spec value) is invalid. */
+  specInvalid: "ITER8_SPEC_INVALID",
+  /** `result.yaml` exists but its content is not a valid result. */
+  resultInvalid: "ITER8_RESULT_INVALID",
+  /** A file could not be read or written. */
+  file: "ITER8_FILE",
+} as const;
+
+/** One of the codes above. */
+export type SpecErrorCode = (typeof SPEC_ERROR_CODES)[keyof typeof SPEC_ERROR_CODES];
+
+/** Formats an issue as `file:line:col: [path] message` (parts that are unknown are left out). */
+export function formatSpecIssue(issue: SpecIssue): string {
+  let where = issue.file ?? "";
+  if (issue.line !== undefined) {
+    where += `${where ? ":" : ""}${issue.line}`;
+    if (issue.column !== undefined) where += `:${issue.column}`;
+  }
+  const path = issue.path ? `[${issue.path}] ` : "";
+  return `${where ? `${where}: ` : ""}${path}${issue.message}`;
+}
+
+/** The error `@iter8/spec` throws: a stable `code`, a one-line message, and every issue found. */
+export class SpecError extends Error {
+  override readonly name = "SpecError";
+  constructor(
+    readonly code: SpecErrorCode,
+    message: string,
+    readonly issues: SpecIssue[] = [],
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Builds the `SpecError` for a list of issues: the message names the first, the hint the rest. */
+export function errorFromIssues(
+  code: SpecErrorCode,
+  issues: SpecIssue[],
+  what: string,
+  hint?: string,
+): SpecError {
+  const first = issues[0];
+  const head = first ? formatSpecIssue(first) : `${what} is invalid`;
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : "";
+  return new SpecError(code, `${head}${more}`, issues, hint);
+}

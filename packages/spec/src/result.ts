@@ -1,0 +1,305 @@
+import { dump } from "js-yaml";
+import { z } from "zod";
+import { writeFileAtomic } from "./atomic-write.js";
+import { isMapping } from "./describe-value.js";
+import { errorFromIssues, SpecError } from "./errors.js";
+import type { ParseResult, SpecIssue } from "./errors.js";
+import { BUILT_IN_METRICS, percentileOfMetric } from "./metric-names.js";
+import type {
+  ExperimentResult,
+  Insights,
+  MetricInfo,
+  RunOutput,
+  SLO,
+  TaskFailure,
+  VersionLoadDetails,
+} from "./model.js";
+import { readSpecFile } from "./parse-experiment.js";
+import type { ParseOptions } from "./parse-experiment.js";
+import { formatPath } from "./path.js";
+import { readYamlSource } from "./yaml-source.js";
+import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
+
+// Metric values may be NaN or infinite (e.g. an error rate of no requests); YAML writes .nan/.inf.
+const metricValue = z.custom<number>((v) => typeof v === "number", { error: "expected a number" });
+const count = z.int().min(0);
+
+const metricInfoSchema = z.object({
+  description: z.string(),
+  units: z.string().optional(),
+  type: z.enum(["Counter", "Gauge"]),
+});
+
+const sloSchema = z.object({
+  metric: z.string(),
+  upperLimit: z.number().optional(),
+  lowerLimit: z.number().optional(),
+});
+
+const loadDetailsSchema = z.object({
+  statusCodes: z.record(z.string(), count),
+  errorClasses: z.record(z.string(), count),
+  histogram: z.array(z.tuple([z.number(), z.number(), z.number()])),
+  timeline: z
+    .array(
+      z.object({
+        elapsedMs: z.number(),
+        completed: z.number(),
+        errors: z.number(),
+        rate: z.number(),
+        p50Ms: z.number().optional(),
+        p99Ms: z.number().optional(),
+      }),
+    )
+    .optional(),
+  dispatchLagMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).optional(),
+  partial: z.boolean().optional(),
+});
+
+const insightsSchema = z.object({
+  numVersions: count,
+  metricsInfo: z.record(z.string(), metricInfoSchema).default({}),
+  metricValues: z.array(z.record(z.string(), z.array(metricValue))).default([]),
+  SLOs: z.array(sloSchema).optional(),
+  SLOsSatisfied: z.array(z.array(z.boolean())).optional(),
+  SLOsSatisfiedBy: z.array(z.boolean()).optional(),
+  loadDetails: z.array(loadDetailsSchema.nullable()).optional(),
+});
+
+/** The schema of `result.yaml` (Iter8 v0.8 fields plus iter8's additive ones; unknown keys dropped). */
+export const resultSchema = z.object({
+  startTime: z.string().min(1),
+  numCompletedTasks: count,
+  failure: z.boolean(),
+  insights: insightsSchema.optional(),
+  numTasks: count.optional(),
+  failedTask: z.object({ index: count, task: z.string(), message: z.string() }).optional(),
+  aborted: z.boolean().optional(),
+  skippedTasks: z.array(count).optional(),
+  runOutputs: z
+    .array(
+      z.object({
+        index: count,
+        exitCode: z.int().nullable(),
+        stdout: z.string(),
+        stderr: z.string(),
+        truncated: z.boolean().optional(),
+      }),
+    )
+    .optional(),
+});
+
+/** Parses and validates the text of `result.yaml`; problems come back as issues, never thrown. */
+export function parseResult(
+  text: string,
+  options: ParseOptions = {},
+): ParseResult<ExperimentResult> {
+  const file = options.filename === undefined ? {} : { file: options.filename };
+  const read = readYamlSource(text);
+  if (!read.ok) return { ok: false, issues: [{ ...read.issue, ...file }], warnings: [] };
+  if (!isMapping(read.source.value)) {
+    const issue: SpecIssue = {
+      path: "",
+      message: "a result is a mapping with startTime, numCompletedTasks, failure and insights",
+      ...file,
+    };
+    return { ok: false, issues: [issue], warnings: [] };
+  }
+  const parsed = resultSchema.safeParse(read.source.value, PARSE_PARAMS);
+  if (!parsed.success) {
+    const issues = phraseZodIssues(resultSchema, parsed.error.issues, []).map((issue) => ({
+      path: formatPath(issue.path),
+      message: issue.message,
+      ...(read.source.locate(issue.path) ?? {}),
+      ...file,
+    }));
+    return { ok: false, issues, warnings: [] };
+  }
+  return { ok: true, value: compactDeep(parsed.data) as ExperimentResult, warnings: [] };
+}
+
+/**
+ * Reads `result.yaml`. Throws a `SpecError`: `ITER8_FILE` when it is missing or unreadable,
+ * `ITER8_RESULT_INVALID` when its content is not a result.
+ */
+export async function loadResult(file: string): Promise<ExperimentResult> {
+  let read: Awaited<ReturnType<typeof readSpecFile>>;
+  try {
+    read = await readSpecFile(file, "result");
+  } catch (error) {
+    if (
+      error instanceof SpecError &&
+      (error.cause as { code?: unknown } | undefined)?.code === "ENOENT"
+    ) {
+      throw new SpecError(
+        "ITER8_FILE",
+        `no result: ${file} does not exist`,
+        [],
+        "run iter8 run first",
+        {
+          cause: error.cause,
+        },
+      );
+    }
+    throw error;
+  }
+  if (!read.ok) throw errorFromIssues("ITER8_RESULT_INVALID", [read.issue], file);
+  const parsed = parseResult(read.text, { filename: file });
+  if (!parsed.ok) throw errorFromIssues("ITER8_RESULT_INVALID", parsed.issues, file);
+  return parsed.value;
+}
+
+/**
+ * Writes `result.yaml` atomically (temporary file in the same directory, fsync, rename) with a
+ * stable key order. Throws a `SpecError` with code `ITER8_FILE` when it cannot be written.
+ */
+export async function saveResult(file: string, result: ExperimentResult): Promise<void> {
+  await writeFileAtomic(file, formatResult(result));
+}
+
+/**
+ * Formats a result as YAML with a stable key order: Iter8 v0.8's fields first (startTime,
+ * numCompletedTasks, failure, insights), then iter8's additive ones; metric names in a fixed order.
+ */
+export function formatResult(result: ExperimentResult): string {
+  return dump(orderResult(result), { noRefs: true, lineWidth: -1, skipInvalid: true });
+}
+
+// --- key order --------------------------------------------------------------------------------
+
+type Plain = Record<string, unknown>;
+
+function pick(source: object, keys: readonly string[]): Plain {
+  const from = source as Plain;
+  const out: Plain = {};
+  for (const key of keys) if (from[key] !== undefined) out[key] = from[key];
+  // Fields a newer iter8 added: after the known ones, in name order.
+  for (const key of Object.keys(from).sort()) {
+    if (!keys.includes(key) && from[key] !== undefined) out[key] = from[key];
+  }
+  return out;
+}
+
+function metricRank(name: string): number {
+  const builtIn = (BUILT_IN_METRICS as readonly string[]).indexOf(name);
+  if (builtIn !== -1) return builtIn;
+  const p = percentileOfMetric(name);
+  return p === undefined ? Number.POSITIVE_INFINITY : BUILT_IN_METRICS.length + p;
+}
+
+/** Orders metric names: built-in counts, then latencies, then percentiles ascending, then the rest by name. */
+export function compareMetricNames(a: string, b: string): number {
+  const ra = metricRank(a);
+  const rb = metricRank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortRecord<T>(
+  record: Record<string, T>,
+  compare: (a: string, b: string) => number,
+  map: (v: T) => unknown = (v) => v,
+): Plain {
+  const out: Plain = {};
+  for (const key of Object.keys(record).sort(compare)) out[key] = map(record[key] as T);
+  return out;
+}
+
+const byNumberThenName = (a: string, b: string) =>
+  Number(a) - Number(b) || (a < b ? -1 : a > b ? 1 : 0);
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function orderSlo(slo: SLO): Plain {
+  return pick(slo, ["metric", "upperLimit", "lowerLimit"]);
+}
+
+function orderLoadDetails(details: VersionLoadDetails | null): Plain | null {
+  if (details === null) return null;
+  return pick(
+    {
+      ...details,
+      statusCodes: sortRecord(details.statusCodes, byNumberThenName),
+      errorClasses: sortRecord(details.errorClasses, byName),
+      ...(details.timeline
+        ? {
+            timeline: details.timeline.map((t) =>
+              pick(t, ["elapsedMs", "completed", "errors", "rate", "p50Ms", "p99Ms"]),
+            ),
+          }
+        : {}),
+      ...(details.dispatchLagMs
+        ? { dispatchLagMs: pick(details.dispatchLagMs, ["p50", "p99", "max"]) }
+        : {}),
+    },
+    ["statusCodes", "errorClasses", "histogram", "timeline", "dispatchLagMs", "partial"],
+  );
+}
+
+function orderInsights(insights: Insights): Plain {
+  return pick(
+    {
+      ...insights,
+      metricsInfo: sortRecord(insights.metricsInfo, compareMetricNames, (info: MetricInfo) =>
+        pick(info, ["description", "units", "type"]),
+      ),
+      metricValues: insights.metricValues.map((values) => sortRecord(values, compareMetricNames)),
+      ...(insights.SLOs ? { SLOs: insights.SLOs.map(orderSlo) } : {}),
+      ...(insights.loadDetails ? { loadDetails: insights.loadDetails.map(orderLoadDetails) } : {}),
+    },
+    [
+      "numVersions",
+      "metricsInfo",
+      "metricValues",
+      "SLOs",
+      "SLOsSatisfied",
+      "SLOsSatisfiedBy",
+      "loadDetails",
+    ],
+  );
+}
+
+function orderResult(result: ExperimentResult): Plain {
+  return pick(
+    {
+      ...result,
+      ...(result.insights ? { insights: orderInsights(result.insights) } : {}),
+      ...(result.failedTask
+        ? {
+            failedTask: pick(result.failedTask, ["index", "task", "message"] satisfies Array<
+              keyof TaskFailure
+            >),
+          }
+        : {}),
+      ...(result.runOutputs
+        ? {
+            runOutputs: result.runOutputs.map((r) =>
+              pick(r, ["index", "exitCode", "stdout", "stderr", "truncated"] satisfies Array<
+                keyof RunOutput
+              >),
+            ),
+          }
+        : {}),
+    },
+    [
+      "startTime",
+      "numCompletedTasks",
+      "failure",
+      "insights",
+      "numTasks",
+      "failedTask",
+      "aborted",
+      "skippedTasks",
+      "runOutputs",
+    ],
+  );
+}
+
+function compactDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(compactDeep);
+  if (isMapping(value)) {
+    const out: Plain = {};
+    for (const [key, v] of Object.entries(value)) if (v !== undefined) out[key] = compactDeep(v);
+    return out;
+  }
+  return value;
+}
