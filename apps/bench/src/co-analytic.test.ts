@@ -48,16 +48,18 @@ describe("analyticStallPercentile", () => {
 });
 
 describe("isWithinTolerance", () => {
-  it("allows 10% of the analytic value", () => {
+  it("allows 10% of a positive analytic value", () => {
     expect(isWithinTolerance(274, 250)).toBe(true);
+    expect(isWithinTolerance(226, 250)).toBe(true);
     expect(isWithinTolerance(276, 250)).toBe(false);
     expect(isWithinTolerance(441.5, 490)).toBe(true);
     expect(isWithinTolerance(440, 490)).toBe(false);
   });
 
-  it("allows the absolute floor where the analytic value is near 0", () => {
-    expect(isWithinTolerance(CO_TOLERANCE.absoluteMs, 0)).toBe(true);
-    expect(isWithinTolerance(CO_TOLERANCE.absoluteMs + 0.1, 0)).toBe(false);
+  it("allows 10% of the stall (50 ms) at the edge, where the analytic value is 0", () => {
+    expect(CO_TOLERANCE.edgeMs).toBe(50);
+    expect(isWithinTolerance(50, 0)).toBe(true);
+    expect(isWithinTolerance(50.1, 0)).toBe(false);
   });
 
   it("fails a missing measurement", () => {

@@ -44,14 +44,29 @@ export function analyticStallPercentile(model: StallModel, p: number): number {
 
 /** How far a measured percentile may sit from the analytic one. */
 export interface Tolerance {
-  /** Relative tolerance (0.1 = 10%). */
+  /** Relative tolerance (0.1 = 10%) where the analytic value is above 0. */
   relative: number;
-  /** Absolute floor in ms, for analytic values near 0 (p50 sits exactly on the edge). */
-  absoluteMs: number;
+  /**
+   * Absolute tolerance in ms where the analytic value is 0, i.e. at or below the edge between the
+   * fast and the stalled requests (p50 for a 50% stall), where a relative bound is meaningless.
+   */
+  edgeMs: number;
 }
 
-/** The CO target: within 10% of the analytic value, and never tighter than 10 ms (1% of T). */
-export const CO_TOLERANCE: Tolerance = { relative: 0.1, absoluteMs: 10 };
+/**
+ * The CO target: within 10% of the analytic value; at the edge (p50), within 10% of the stall
+ * (50 ms). Why the edge needs room: after each stall the server must answer the stall's backlog
+ * (about rate x stall = 500 requests) and the generator must send the requests it queued, so the
+ * first requests after the stall wait for that drain too. It moves the p50 (the edge) from 0 to
+ * about the drain time (tens of ms, depending on the server's speed) while p75 and p99 move by
+ * a fraction of it.
+ */
+export const CO_TOLERANCE: Tolerance = { relative: 0.1, edgeMs: 0.1 * BENCH_STALL.stallMs };
+
+/** The allowed |measured − analytic| in ms for an analytic value. */
+export function allowedDeviation(analytic: number, tolerance: Tolerance = CO_TOLERANCE): number {
+  return analytic > 0 ? tolerance.relative * analytic : tolerance.edgeMs;
+}
 
 /** Whether `measured` lies within the tolerance of `analytic` (both in ms). */
 export function isWithinTolerance(
@@ -60,6 +75,5 @@ export function isWithinTolerance(
   tolerance: Tolerance = CO_TOLERANCE,
 ): boolean {
   if (!Number.isFinite(measured)) return false;
-  const allowed = Math.max(tolerance.relative * Math.abs(analytic), tolerance.absoluteMs);
-  return Math.abs(measured - analytic) <= allowed;
+  return Math.abs(measured - analytic) <= allowedDeviation(analytic, tolerance);
 }

@@ -30,7 +30,7 @@ export interface LoadSpec {
   durationS: number;
   /** Requests per second; 0 = as fast as possible. */
   rate: number;
-  /** iter8 only: warm-up (ms) before the measured part, discarded from its result. */
+  /** Warm-up (ms) at the same load before the measured part, discarded (iter8 and autocannon). */
   warmupMs?: number;
   /** iter8 only: sample RSS this often (ms). */
   rssSampleEveryMs?: number;
@@ -89,10 +89,15 @@ function commandFor(
         "-d",
         String(spec.durationS),
         ...(spec.rate > 0 ? ["-R", String(spec.rate)] : []),
+        // autocannon's warm-up is a separate run with the same options before the measured one.
+        ...(spec.warmupMs
+          ? ["-W", "[", "-c", String(spec.connections), "-d", String(spec.warmupMs / 1000), "]"]
+          : []),
         spec.url,
       ];
     case "wrk":
       if (spec.rate > 0) throw new Error("wrk (4.x, Debian) cannot pace at a fixed rate");
+      if (spec.warmupMs) throw new Error("wrk has no warm-up");
       return [
         tools.wrk,
         "-t1",

@@ -149,15 +149,10 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
   };
   if (has("throughput"))
     add(config.runs * config.throughputConnections.length * GENERATORS.length, config.durationS);
-  if (has("rate")) {
-    add(config.runs * config.rates.length, config.durationS + config.warmupMs / 1000);
-    add(config.runs * config.rates.length, config.durationS);
-  }
+  const paced = config.durationS + config.warmupMs / 1000;
+  if (has("rate")) add(config.runs * config.rates.length * 2, paced);
   if (has("rss")) add(config.runs, config.rssDurationS);
-  if (has("co")) {
-    add(config.runs, config.durationS + config.warmupMs / 1000);
-    add(config.runs, config.durationS);
-  }
+  if (has("co")) add(config.runs * 2, paced);
   return { steps, estimateS };
 }
 
@@ -235,7 +230,7 @@ async function runRates(ctx: Context, target: NodeTarget): Promise<RateCase[]> {
             connections: ctx.config.rateConnections,
             durationS: ctx.config.durationS,
             rate: targetRate,
-            warmupMs: generator === "iter8" ? ctx.config.warmupMs : 0,
+            warmupMs: ctx.config.warmupMs,
           },
         );
         const summary = summarizeArrivals(await target.arrivals(), { targetRate, skipMs: 1000 });
@@ -317,7 +312,8 @@ async function runCo(ctx: Context, target: NodeTarget): Promise<CoResult> {
   const runs: Partial<Record<GeneratorName, RunOutcome[]>> = {};
   for (let i = 1; i <= ctx.config.runs; i++) {
     for (const generator of PACED_GENERATORS) {
-      await target.reset();
+      // No stalls during the warm-up (see target-server.ts).
+      await target.reset(ctx.config.warmupMs);
       const outcome = await runStep(
         ctx,
         `co ${ctx.config.co.rate}/s ${generator} run ${i}/${ctx.config.runs}`,
@@ -327,7 +323,7 @@ async function runCo(ctx: Context, target: NodeTarget): Promise<CoResult> {
           connections: ctx.config.co.connections,
           durationS: ctx.config.durationS,
           rate: ctx.config.co.rate,
-          warmupMs: generator === "iter8" ? ctx.config.warmupMs : 0,
+          warmupMs: ctx.config.warmupMs,
         },
       );
       if (outcome.ok) {

@@ -134,8 +134,8 @@ export interface Target {
 
 /** The Node target server, with its arrival counter. */
 export interface NodeTarget extends Target {
-  /** Clears the arrival record; time 0 is now. */
-  reset(): Promise<void>;
+  /** Clears the arrival record (time 0 is now); stalls begin `graceMs` after the next arrival. */
+  reset(graceMs?: number): Promise<void>;
   /** Arrivals per millisecond since the last reset. */
   arrivals(): Promise<number[]>;
 }
@@ -241,8 +241,8 @@ export async function startNodeTarget(
   });
   return {
     url: `http://127.0.0.1:${port}/`,
-    async reset() {
-      await request({ type: "reset" }, "reset-done");
+    async reset(graceMs = 0) {
+      await request({ type: "reset", graceMs }, "reset-done");
     },
     async arrivals() {
       return (await request({ type: "arrivals" }, "arrivals")).msCounts;

@@ -4,7 +4,9 @@
 export type TargetMode = "ok" | "stall";
 
 /** Messages the harness sends. */
-export type TargetCommand = { type: "reset" } | { type: "arrivals" };
+export type TargetCommand =
+  /** Clears the arrival record. In stall mode, stalls begin `graceMs` after the next arrival. */
+  { type: "reset"; graceMs: number } | { type: "arrivals" };
 
 /** Messages a target server sends. */
 export type TargetEvent =

@@ -41,31 +41,45 @@ function answer(res: ServerResponse): void {
   res.end("ok");
 }
 
-// Stall schedule: cycles of periodMs starting at stallOrigin; the first stallMs of each is held.
+// Stall schedule: cycles of periodMs from stallOrigin; the first stallMs of each is held. The
+// origin is set `graceMs` after the first arrival following a reset, so a generator's warm-up
+// meets a fast server and its cold start cannot leave a backlog that spills into the measurement.
 const { periodMs, stallMs } = BENCH_STALL;
-const stallOrigin = performance.now();
+let graceMs = 0;
+let stallOrigin: number | undefined;
+let releaseTimer: NodeJS.Timeout | undefined;
 let held: ServerResponse[] = [];
 
 function isStalled(now: number): boolean {
-  return (now - stallOrigin) % periodMs < stallMs;
+  return (
+    stallOrigin !== undefined && now >= stallOrigin && (now - stallOrigin) % periodMs < stallMs
+  );
 }
 
-function scheduleRelease(): void {
+function releaseHeld(): void {
+  const batch = held;
+  held = [];
+  for (const res of batch) answer(res);
+}
+
+function scheduleRelease(origin: number): void {
   const now = performance.now();
-  const cycleStart = stallOrigin + Math.floor((now - stallOrigin) / periodMs) * periodMs;
-  let releaseAt = cycleStart + stallMs;
+  const cycles = Math.max(0, Math.floor((now - origin) / periodMs));
+  let releaseAt = origin + cycles * periodMs + stallMs;
   if (releaseAt <= now) releaseAt += periodMs;
-  setTimeout(() => {
-    const batch = held;
-    held = [];
-    for (const res of batch) answer(res);
-    scheduleRelease();
+  releaseTimer = setTimeout(() => {
+    releaseHeld();
+    scheduleRelease(origin);
   }, releaseAt - now);
 }
 
 const server = createServer((req: IncomingMessage, res: ServerResponse) => {
   recordArrival();
   req.resume();
+  if (mode === "stall" && stallOrigin === undefined) {
+    stallOrigin = performance.now() + graceMs;
+    scheduleRelease(stallOrigin);
+  }
   if (mode === "stall" && isStalled(performance.now())) held.push(res);
   else answer(res);
 });
@@ -73,10 +87,12 @@ server.keepAliveTimeout = 120_000;
 server.headersTimeout = 130_000;
 server.maxRequestsPerSocket = 0;
 
-if (mode === "stall") scheduleRelease();
-
 process.on("message", (message: TargetCommand) => {
   if (message.type === "reset") {
+    clearTimeout(releaseTimer);
+    releaseHeld();
+    stallOrigin = undefined;
+    graceMs = message.graceMs;
     counts = new Uint32Array(MAX_RECORD_MS);
     lastIndex = -1;
     origin = performance.now();
