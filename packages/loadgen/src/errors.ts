@@ -1,0 +1,23 @@
+/** Stable codes of `LoadgenError`. */
+export const LOADGEN_ERROR_CODES = {
+  /** The payload (`payloadStr`, `payloadFile`, `payloadURL`) could not be read or is too large. */
+  payload: "ITER8_PAYLOAD",
+  /** The load options are invalid. */
+  options: "ITER8_LOAD_OPTIONS",
+} as const;
+
+/** A `LoadgenError` code string. */
+export type LoadgenErrorCode = (typeof LOADGEN_ERROR_CODES)[keyof typeof LOADGEN_ERROR_CODES];
+
+/** An error of the load generator with a stable `code` (`ITER8_PAYLOAD`, `ITER8_LOAD_OPTIONS`). */
+export class LoadgenError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: LoadgenErrorCode;
+
+  /** Creates an error with a code, a message a person can act on and an optional cause. */
+  constructor(code: LoadgenErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LoadgenError";
+    this.code = code;
+  }
+}

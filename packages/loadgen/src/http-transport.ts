@@ -1,0 +1,122 @@
+import { Buffer } from "node:buffer";
+import { Client } from "undici";
+import type { Dispatcher } from "undici";
+import { classifyTransportError } from "./outcome.js";
+import type { CreateTransport, OutcomeSink, Transport } from "./transport.js";
+
+/** What every request of one HTTP load looks like. */
+export interface HttpRequestSpec {
+  url: URL;
+  method: string;
+  /** Header names and values, flat: `[name, value, name, value, ...]`. */
+  headers: string[];
+  body: Buffer | undefined;
+  timeoutMs: number;
+  /** Lanes (requests in flight) per connection: the HTTP/1.1 pipelining depth. */
+  pipelining: number;
+}
+
+/**
+ * One lane's undici handler, reused for every request the lane carries: the hot path allocates no
+ * closure or promise per request (undici's low-level `dispatch` with the legacy handler interface).
+ */
+class HttpLane implements Dispatcher.DispatchHandler {
+  #status = 0;
+
+  constructor(
+    private readonly sink: OutcomeSink,
+    private readonly lane: number,
+  ) {}
+
+  onConnect(): void {
+    this.#status = 0;
+  }
+
+  onHeaders(statusCode: number): boolean {
+    this.#status = statusCode;
+    return true;
+  }
+
+  onData(): boolean {
+    return true;
+  }
+
+  onComplete(): void {
+    this.sink.onOutcome(this.lane, this.#status, undefined);
+  }
+
+  onError(error: Error): void {
+    this.sink.onOutcome(this.lane, 0, classifyTransportError(error));
+  }
+}
+
+/** An HTTP/1.1 transport on undici: one `Client` (one connection) per `pipelining` lanes. */
+export function createHttpTransport(spec: HttpRequestSpec): CreateTransport {
+  return (lanes: number, sink: OutcomeSink): Transport => {
+    const pipelining = spec.pipelining;
+    const clientCount = Math.ceil(lanes / pipelining);
+    const clients: Client[] = [];
+    for (let i = 0; i < clientCount; i++) {
+      clients.push(
+        new Client(spec.url.origin, {
+          pipelining,
+          headersTimeout: spec.timeoutMs,
+          bodyTimeout: spec.timeoutMs,
+          connectTimeout: spec.timeoutMs,
+          keepAliveTimeout: 30_000,
+        }),
+      );
+    }
+    const handlers: HttpLane[] = [];
+    for (let lane = 0; lane < lanes; lane++) handlers.push(new HttpLane(sink, lane));
+    // One options object for every request: undici reads it and keeps no reference to it.
+    const dispatchOptions: Dispatcher.DispatchOptions = {
+      path: `${spec.url.pathname}${spec.url.search}`,
+      method: spec.method as Dispatcher.HttpMethod,
+      headers: spec.headers.length > 0 ? spec.headers : null,
+      body: spec.body ?? null,
+    };
+    let destroyed = false;
+    return {
+      send(lane: number): void {
+        const client = clients[Math.floor(lane / pipelining)] as Client;
+        const handler = handlers[lane] as HttpLane;
+        if (destroyed) {
+          queueMicrotask(() => handler.onError(new Error("transport destroyed")));
+          return;
+        }
+        client.dispatch(dispatchOptions, handler);
+      },
+      async destroy(): Promise<void> {
+        destroyed = true;
+        await Promise.all(clients.map((client) => client.destroy().catch(() => undefined)));
+      },
+    };
+  };
+}
+
+/** Flattens headers (and the content type) into undici's `[name, value, ...]` form. */
+export function flattenHeaders(
+  headers: Record<string, string> | undefined,
+  contentType: string | undefined,
+): string[] {
+  const flat: string[] = [];
+  let hasContentType = false;
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (name.toLowerCase() === "content-type") {
+      if (contentType !== undefined) continue;
+      hasContentType = true;
+    }
+    flat.push(name, value);
+  }
+  if (contentType !== undefined && !hasContentType) flat.push("content-type", contentType);
+  return flat;
+}
+
+/** The body as bytes (encoded once, reused by every request). */
+export function toBodyBuffer(body: string | Uint8Array | undefined): Buffer | undefined {
+  if (body === undefined) return undefined;
+  return typeof body === "string"
+    ? Buffer.from(body, "utf8")
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}

@@ -1,0 +1,225 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { planShare } from "./engine-setup.js";
+import { LoadEngine } from "./load-engine.js";
+import type { EngineResult } from "./load-engine.js";
+import { resolveLoadOptions } from "./options.js";
+import type { CreateTransport, OutcomeSink } from "./transport.js";
+import type { LoadOptions, LoadProgress, TransportErrorClass } from "./types.js";
+import { createTimerWaker } from "./waker.js";
+
+/** A transport that answers every request after `serviceMs` of (fake) time, and logs sends. */
+function createFakeTransport(
+  serviceMs: number | ((index: number) => number),
+  outcome: (index: number) => { status: number; errorClass?: TransportErrorClass } = () => ({
+    status: 200,
+  }),
+) {
+  const sends: number[] = [];
+  let sink: OutcomeSink | undefined;
+  let destroyed = false;
+  const create: CreateTransport = (_lanes, s) => {
+    sink = s;
+    return {
+      send(lane: number) {
+        const index = sends.length;
+        sends.push(Date.now());
+        const delay = typeof serviceMs === "number" ? serviceMs : serviceMs(index);
+        if (!Number.isFinite(delay)) return; // never answers
+        setTimeout(() => {
+          if (destroyed) return;
+          const { status, errorClass } = outcome(index);
+          sink?.onOutcome(lane, status, errorClass);
+        }, delay);
+      },
+      destroy() {
+        destroyed = true;
+        return Promise.resolve();
+      },
+    };
+  };
+  return { create, sends };
+}
+
+/** Runs an engine on fake time (clock = Date.now(), starting at 0) for at most `limitMs`. */
+async function runFake(
+  options: Omit<LoadOptions, "url">,
+  transport: ReturnType<typeof createFakeTransport>,
+  limitMs: number,
+  control: { abortAtMs?: number; onProgress?: (p: LoadProgress) => void } = {},
+): Promise<EngineResult> {
+  const resolved = resolveLoadOptions({ url: "http://127.0.0.1:1/", ...options });
+  const engine = new LoadEngine(planShare(resolved, 0, 0, 1), {
+    clock: () => Date.now(),
+    createWaker: createTimerWaker,
+    createTransport: transport.create,
+  });
+  const abort = new AbortController();
+  let result: EngineResult | undefined;
+  void engine
+    .run({
+      signal: abort.signal,
+      ...(control.onProgress ? { onProgress: control.onProgress } : {}),
+    })
+    .then((r) => (result = r));
+  if (control.abortAtMs !== undefined) setTimeout(() => abort.abort(), control.abortAtMs);
+  for (let t = 0; t < limitMs && !result; t += 1) await vi.advanceTimersByTimeAsync(1);
+  if (!result) throw new Error(`engine did not finish within ${limitMs} ms of fake time`);
+  return result;
+}
+
+describe("LoadEngine on fake timers", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("sends each paced request at its scheduled time: start + i/qps", async () => {
+    const transport = createFakeTransport(3);
+    const result = await runFake(
+      { qps: 100, connections: 4, numRequests: 50, warmupMs: 0 },
+      transport,
+      2_000,
+    );
+    expect(transport.sends).toEqual(Array.from({ length: 50 }, (_, i) => i * 10));
+    expect(result.requests).toBe(50);
+    expect(result.latency.min).toBe(3000);
+    expect(result.latency.max).toBe(3000);
+    expect(result.dispatchLag?.max).toBe(0);
+  });
+
+  it("never sends early when due times fall between milliseconds", async () => {
+    const transport = createFakeTransport(1);
+    await runFake({ qps: 3, connections: 2, numRequests: 7, warmupMs: 0 }, transport, 5_000);
+    transport.sends.forEach((sentAt, i) => {
+      const due = (i * 1000) / 3;
+      expect(sentAt).toBeGreaterThanOrEqual(due);
+      expect(sentAt).toBeLessThan(due + 1);
+    });
+  });
+
+  it("measures latency from the intended send time when connections run out (no coordinated omission)", async () => {
+    // One connection, a request every 10 ms, each taking 25 ms: request i leaves at 25i, not 10i.
+    const transport = createFakeTransport(25);
+    const result = await runFake(
+      { qps: 100, connections: 1, numRequests: 10, warmupMs: 0 },
+      transport,
+      2_000,
+    );
+    expect(transport.sends).toEqual(Array.from({ length: 10 }, (_, i) => i * 25));
+    expect(result.latency.min).toBe(25_000);
+    expect(result.latency.max).toBe(15 * 9 * 1000 + 25_000);
+    expect(result.serviceTime.max).toBe(25_000);
+    expect(result.queueWait.max).toBe(15 * 9 * 1000);
+  });
+
+  it("discards the warm-up and then sends exactly numRequests measured requests", async () => {
+    const transport = createFakeTransport(2);
+    const result = await runFake(
+      { qps: 100, connections: 2, numRequests: 10, warmupRequests: 5 },
+      transport,
+      2_000,
+    );
+    expect(transport.sends).toHaveLength(15);
+    expect(result.warmupRequests).toBe(5);
+    expect(result.requests).toBe(10);
+    expect(result.measureStart).toBe(50);
+    // The measured schedule continues the warm-up's: no gap, no burst.
+    expect(transport.sends).toEqual(Array.from({ length: 15 }, (_, i) => i * 10));
+  });
+
+  it("stops scheduling at the duration deadline and waits for requests in flight", async () => {
+    const transport = createFakeTransport(30);
+    const result = await runFake(
+      { qps: 100, connections: 10, durationMs: 100, warmupMs: 0 },
+      transport,
+      2_000,
+    );
+    expect(transport.sends).toEqual(Array.from({ length: 10 }, (_, i) => i * 10));
+    expect(result.requests).toBe(10);
+    // The window (100 ms) extended by the last request in flight (sent at 90, done at 120).
+    expect(result.endTime - result.measureStart).toBe(120);
+  });
+
+  it("resolves with what was measured so far when aborted", async () => {
+    const transport = createFakeTransport(3);
+    const result = await runFake(
+      { qps: 100, connections: 2, numRequests: 1000, warmupMs: 0 },
+      transport,
+      2_000,
+      { abortAtMs: 205 },
+    );
+    expect(result.aborted).toBe(true);
+    expect(transport.sends).toHaveLength(21);
+    expect(result.requests).toBe(21);
+    expect(result.latency.count).toBe(21);
+  });
+
+  it("runs a closed loop as fast as the connections allow when qps is 0", async () => {
+    const transport = createFakeTransport(10);
+    const result = await runFake(
+      { qps: 0, connections: 3, numRequests: 30, warmupMs: 0 },
+      transport,
+      2_000,
+    );
+    expect(result.requests).toBe(30);
+    expect(transport.sends.filter((t) => t === 0)).toHaveLength(3);
+    expect(result.endTime - result.measureStart).toBe(100);
+    expect(result.dispatchLag).toBeUndefined();
+    expect(result.queueWait.count).toBe(0);
+    expect(result.serviceTime.count).toBe(30);
+  });
+
+  it("counts statuses, error statuses and transport failures; failures carry no latency", async () => {
+    const outcomes = [
+      { status: 200 },
+      { status: 404 },
+      { status: 503 },
+      { status: 0, errorClass: "refused" as const },
+      { status: 0, errorClass: "timeout" as const },
+      { status: 200 },
+    ];
+    const transport = createFakeTransport(1, (i) => outcomes[i] ?? { status: 200 });
+    const result = await runFake(
+      { qps: 0, connections: 1, numRequests: 6, warmupMs: 0, errorRanges: [{ lower: 500 }] },
+      transport,
+      1_000,
+    );
+    expect(result.statusCodes).toEqual({ "200": 2, "404": 1, "503": 1 });
+    expect(result.errorClasses).toEqual({ refused: 1, timeout: 1 });
+    expect(result.errors).toBe(3);
+    expect(result.latency.count).toBe(4);
+  });
+
+  it("counts requests that never answer as timeouts once the timeout has passed", async () => {
+    const transport = createFakeTransport(Number.POSITIVE_INFINITY);
+    const result = await runFake(
+      { qps: 0, connections: 2, numRequests: 2, warmupMs: 0, timeoutMs: 100 },
+      transport,
+      5_000,
+    );
+    expect(result.requests).toBe(2);
+    expect(result.errorClasses).toEqual({ timeout: 2 });
+  });
+
+  it("reports progress every 500 ms and keeps one timeline sample per second", async () => {
+    const transport = createFakeTransport(2);
+    const progress: LoadProgress[] = [];
+    const result = await runFake(
+      { qps: 100, connections: 2, durationMs: 3_000, warmupMs: 0 },
+      transport,
+      10_000,
+      { onProgress: (p) => progress.push(p) },
+    );
+    const measuring = progress.filter((p) => p.phase === "measure");
+    expect(measuring.length).toBeGreaterThanOrEqual(6);
+    expect(measuring[0]?.elapsedMs).toBe(500);
+    expect(measuring[1]).toMatchObject({ elapsedMs: 1000, sent: 100, rate: 100 });
+    expect(measuring[1]?.etaMs).toBe(2000);
+    // Two full seconds, then a last sample when the final request (sent at 2990 ms) is done.
+    expect(result.timeline.map((p) => p.elapsedMs)).toEqual([1000, 2000, 2992]);
+    expect(result.timeline.at(-1)?.completed).toBe(300);
+    expect(result.timeline[0]).toMatchObject({ p50Ms: 2, p99Ms: 2 });
+  });
+});

@@ -1,0 +1,41 @@
+// Entry of a load worker thread (`workers > 1`): runs one share of the load with its own engine
+// and reports progress and the encoded result to the coordinating thread.
+import { parentPort, workerData } from "node:worker_threads";
+import { LoadEngine } from "./load-engine.js";
+import { resolveLoadOptions } from "./options.js";
+import { createEngineDeps, planShare } from "./engine-setup.js";
+import { encodeEngineResult, hrNowMs } from "./worker-protocol.js";
+import type { FromWorker, ToWorker, WorkerInput } from "./worker-protocol.js";
+
+const port = parentPort;
+if (port) {
+  const input = workerData as WorkerInput;
+  const post = (message: FromWorker): void => port.postMessage(message);
+  const abort = new AbortController();
+  port.on("message", (message: ToWorker) => {
+    if (message.type === "abort") {
+      abort.abort();
+      return;
+    }
+    try {
+      const options = resolveLoadOptions({ ...input.options, workers: input.count });
+      const clock = (): number => performance.now();
+      const toHrMs = hrNowMs() - clock();
+      const config = planShare(options, message.startAtHrMs - toHrMs, input.index, input.count);
+      const engine = new LoadEngine(config, createEngineDeps(options, clock));
+      void engine
+        .run({
+          signal: abort.signal,
+          onProgress: (progress) => post({ type: "progress", progress }),
+        })
+        .then((result) => {
+          post({ type: "result", result: encodeEngineResult(result, toHrMs) });
+          port.close();
+        });
+    } catch (error) {
+      post({ type: "failed", message: (error as Error).message });
+      port.close();
+    }
+  });
+  post({ type: "ready" });
+}

@@ -1,0 +1,160 @@
+import type { ErrorRange } from "@iter8/spec";
+import { LoadgenError } from "./errors.js";
+import type { LoadOptions } from "./types.js";
+
+/** Defaults of the load options (DESIGN §3; the timeout is Fortio's). */
+export const LOAD_DEFAULTS = {
+  numRequests: 100,
+  timeoutMs: 3000,
+  errorRanges: [{ lower: 400 }] as ErrorRange[],
+  /** The default warm-up is at most this long... */
+  maxWarmupMs: 1000,
+  /** ...and at most this fraction of the run. */
+  warmupFraction: 0.05,
+  pipelining: 1,
+  workers: 1,
+} as const;
+
+/** Load options after validation and defaults. */
+export interface ResolvedLoadOptions {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: Uint8Array | string | undefined;
+  contentType: string | undefined;
+  /** Infinity when only the duration bounds the run. */
+  numRequests: number;
+  /** Infinity when only the count bounds the run. */
+  durationMs: number;
+  qps: number;
+  connections: number;
+  timeoutMs: number;
+  /** Warm-up bound by time (Infinity: none); with `warmupRequests`, whichever comes first. */
+  warmupMs: number;
+  /** Warm-up bound by count (Infinity: none). 0 in either bound means no warm-up. */
+  warmupRequests: number;
+  workers: number;
+  pipelining: number;
+  errorRanges: ErrorRange[];
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+function fail(message: string): never {
+  throw new LoadgenError("ITER8_LOAD_OPTIONS", message);
+}
+
+function checkInteger(name: string, value: number | undefined, min: number): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
+    fail(`${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
+function checkNumber(name: string, value: number | undefined, min: number, open = false): void {
+  if (
+    value !== undefined &&
+    !(typeof value === "number" && Number.isFinite(value) && (open ? value > min : value >= min))
+  ) {
+    fail(`${name} must be a number ${open ? ">" : ">="} ${min}, got ${String(value)}`);
+  }
+}
+
+/**
+ * Validates load options and applies the defaults; throws `LoadgenError` (`ITER8_LOAD_OPTIONS`)
+ * naming the option and what was expected.
+ */
+export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch {
+    fail(`url must be an absolute http(s) URL, got ${JSON.stringify(options.url)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    fail(`url must use http or https, got ${url.protocol}`);
+  }
+  checkNumber("qps", options.qps, 0);
+  checkInteger("connections", options.connections, 1);
+  checkInteger("numRequests", options.numRequests, 1);
+  checkNumber("durationMs", options.durationMs, 0, true);
+  checkNumber("timeoutMs", options.timeoutMs, 0, true);
+  checkNumber("warmupMs", options.warmupMs, 0);
+  checkInteger("warmupRequests", options.warmupRequests, 0);
+  checkInteger("workers", options.workers, 1);
+  checkInteger("pipelining", options.pipelining, 1);
+  if (options.qps === undefined) fail("qps is required (0 = as fast as the connections allow)");
+  if (options.connections === undefined) fail("connections is required");
+
+  const method = (options.method ?? (options.body !== undefined ? "POST" : "GET")).toUpperCase();
+  if (!TOKEN.test(method)) fail(`method must be an HTTP method, got ${JSON.stringify(method)}`);
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (!TOKEN.test(name)) fail(`header name ${JSON.stringify(name)} is not a valid HTTP token`);
+    if (typeof value !== "string" || /[\r\n\0]/.test(value)) {
+      fail(`header ${name} must be a string without line breaks`);
+    }
+    headers[name] = value;
+  }
+  const hasContentTypeHeader = Object.keys(headers).some((h) => h.toLowerCase() === "content-type");
+  const contentType =
+    options.contentType ??
+    (options.body !== undefined && !hasContentTypeHeader ? "application/octet-stream" : undefined);
+
+  const errorRanges = options.errorRanges ?? LOAD_DEFAULTS.errorRanges;
+  errorRanges.forEach((range, i) => {
+    if (range.lower === undefined && range.upper === undefined) {
+      fail(`errorRanges[${i}] needs lower, upper or both`);
+    }
+    checkInteger(`errorRanges[${i}].lower`, range.lower, 0);
+    checkInteger(`errorRanges[${i}].upper`, range.upper, 0);
+    if (range.lower !== undefined && range.upper !== undefined && range.lower > range.upper) {
+      fail(`errorRanges[${i}]: lower (${range.lower}) is above upper (${range.upper})`);
+    }
+  });
+
+  const durationMs = options.durationMs ?? Number.POSITIVE_INFINITY;
+  const numRequests =
+    options.numRequests ??
+    (options.durationMs === undefined ? LOAD_DEFAULTS.numRequests : Number.POSITIVE_INFINITY);
+
+  // Default warm-up: 1 s or 5% of the run, whichever is smaller.
+  let warmupMs = options.warmupMs ?? Number.POSITIVE_INFINITY;
+  let warmupRequests = options.warmupRequests ?? Number.POSITIVE_INFINITY;
+  if (options.warmupMs === undefined && options.warmupRequests === undefined) {
+    warmupMs = Math.min(LOAD_DEFAULTS.maxWarmupMs, LOAD_DEFAULTS.warmupFraction * durationMs);
+    if (Number.isFinite(numRequests)) {
+      warmupRequests = Math.ceil(LOAD_DEFAULTS.warmupFraction * numRequests);
+    }
+  }
+
+  return {
+    url,
+    method,
+    headers,
+    body: options.body,
+    contentType,
+    numRequests,
+    durationMs,
+    qps: options.qps,
+    connections: options.connections,
+    timeoutMs: options.timeoutMs ?? LOAD_DEFAULTS.timeoutMs,
+    warmupMs,
+    warmupRequests,
+    workers: Math.min(options.workers ?? LOAD_DEFAULTS.workers, options.connections),
+    pipelining: options.pipelining ?? LOAD_DEFAULTS.pipelining,
+    errorRanges,
+  };
+}
+
+/**
+ * The number of warm-up requests of a paced run: the count bound, or the time bound at the target
+ * rate, whichever is smaller.
+ */
+export function pacedWarmupRequests(options: ResolvedLoadOptions): number {
+  const byTime = Number.isFinite(options.warmupMs)
+    ? Math.round((options.warmupMs * options.qps) / 1000)
+    : Number.POSITIVE_INFINITY;
+  const count = Math.min(byTime, options.warmupRequests);
+  return Number.isFinite(count) ? count : 0;
+}

@@ -1,0 +1,165 @@
+import { Buffer } from "node:buffer";
+import { open } from "node:fs/promises";
+import { resolve as resolvePath } from "node:path";
+import { Agent, interceptors, request } from "undici";
+import { LoadgenError } from "./errors.js";
+
+/** Where a request body comes from (the `gen-load-and-collect-metrics` inputs). */
+export interface PayloadSource {
+  payloadStr?: string;
+  payloadFile?: string;
+  payloadURL?: string;
+}
+
+/** How a payload is read. */
+export interface PayloadOptions {
+  /** Relative `payloadFile` paths resolve against this directory (default: the working directory). */
+  baseDir?: string;
+  /** Largest payload accepted, in bytes (default 10 MiB). */
+  maxBytes?: number;
+  /** Time allowed to fetch `payloadURL` (default 30 s). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** The default payload size cap: 10 MiB. */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+function payloadError(message: string, cause?: unknown): LoadgenError {
+  return new LoadgenError("ITER8_PAYLOAD", message, cause === undefined ? undefined : { cause });
+}
+
+function describeCause(error: unknown): string {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown };
+  const cause = e.cause as { code?: unknown; message?: unknown } | undefined;
+  const code =
+    typeof e.code === "string" ? e.code : typeof cause?.code === "string" ? cause.code : "";
+  const message = typeof e.message === "string" ? e.message : String(error);
+  return code && !message.includes(code) ? `${message} (${code})` : message;
+}
+
+/**
+ * Reads the request body once, before any load: `payloadStr` as UTF-8, `payloadFile` from disk
+ * (relative to `baseDir`), or `payloadURL` fetched over HTTP(S) (following redirects). At most one
+ * source may be given. Resolves `undefined` without a source. Throws `LoadgenError`
+ * (`ITER8_PAYLOAD`) naming the source when it cannot be read, fails, or exceeds `maxBytes`.
+ */
+export async function resolvePayload(
+  source: PayloadSource,
+  options: PayloadOptions = {},
+): Promise<Uint8Array | undefined> {
+  const maxBytes = options.maxBytes ?? MAX_PAYLOAD_BYTES;
+  const given = (["payloadStr", "payloadFile", "payloadURL"] as const).filter(
+    (key) => source[key] !== undefined,
+  );
+  if (given.length > 1) {
+    throw payloadError(`give one payload source, not ${given.join(" and ")}`);
+  }
+  const tooLarge = (what: string): LoadgenError =>
+    payloadError(`${what} is larger than the ${maxBytes}-byte payload limit`);
+
+  if (source.payloadStr !== undefined) {
+    const bytes = Buffer.from(source.payloadStr, "utf8");
+    if (bytes.byteLength > maxBytes) throw tooLarge("payloadStr");
+    return bytes;
+  }
+  if (source.payloadFile !== undefined) {
+    return readPayloadFile(resolvePath(options.baseDir ?? process.cwd(), source.payloadFile), {
+      maxBytes,
+      tooLarge,
+      name: source.payloadFile,
+    });
+  }
+  if (source.payloadURL !== undefined) {
+    return fetchPayload(source.payloadURL, {
+      maxBytes,
+      tooLarge,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      signal: options.signal,
+    });
+  }
+  return undefined;
+}
+
+async function readPayloadFile(
+  path: string,
+  limits: { maxBytes: number; tooLarge: (what: string) => LoadgenError; name: string },
+): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    throw payloadError(`cannot read payloadFile ${limits.name}: ${describeCause(error)}`, error);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw payloadError(`payloadFile ${limits.name} is not a file`);
+    if (stat.size > limits.maxBytes) throw limits.tooLarge(`payloadFile ${limits.name}`);
+    return await handle.readFile();
+  } catch (error) {
+    if (error instanceof LoadgenError) throw error;
+    throw payloadError(`cannot read payloadFile ${limits.name}: ${describeCause(error)}`, error);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fetchPayload(
+  url: string,
+  limits: {
+    maxBytes: number;
+    tooLarge: (what: string) => LoadgenError;
+    timeoutMs: number;
+    signal: AbortSignal | undefined;
+  },
+): Promise<Uint8Array> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw payloadError(`payloadURL ${JSON.stringify(url)} is not an absolute URL`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw payloadError(`payloadURL ${url} must use http or https`);
+  }
+  const dispatcher = new Agent({
+    headersTimeout: limits.timeoutMs,
+    bodyTimeout: limits.timeoutMs,
+    connectTimeout: limits.timeoutMs,
+  }).compose(interceptors.redirect({ maxRedirections: 5 }));
+  const signals = [AbortSignal.timeout(limits.timeoutMs)];
+  if (limits.signal) signals.push(limits.signal);
+  try {
+    const response = await request(parsed, {
+      method: "GET",
+      dispatcher,
+      signal: AbortSignal.any(signals),
+    });
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      await response.body.dump();
+      throw payloadError(`payloadURL ${url} answered HTTP ${response.statusCode}`);
+    }
+    const declared = Number(response.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limits.maxBytes) {
+      await response.body.dump();
+      throw limits.tooLarge(`payloadURL ${url}`);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      const buffer = chunk as Buffer;
+      size += buffer.byteLength;
+      if (size > limits.maxBytes) {
+        response.body.destroy();
+        throw limits.tooLarge(`payloadURL ${url}`);
+      }
+      chunks.push(buffer);
+    }
+    return Buffer.concat(chunks, size);
+  } catch (error) {
+    if (error instanceof LoadgenError) throw error;
+    throw payloadError(`cannot fetch payloadURL ${url}: ${describeCause(error)}`, error);
+  } finally {
+    await dispatcher.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,70 @@
+import type { LoadInputs, VersionInfo } from "@iter8/spec";
+import { resolvePayload } from "./payload.js";
+import { runLoad } from "./run-load.js";
+import type { LoadOptions, LoadProgress, LoadResult } from "./types.js";
+
+/** What `runVersions` accepts besides the inputs. */
+export interface RunVersionsControl {
+  /** Aborting stops the current version (its result is marked aborted) and skips the rest. */
+  signal?: AbortSignal;
+  /** Progress of the version being loaded. */
+  onProgress?: (versionIndex: number, progress: LoadProgress) => void;
+  /** Directory that relative `payloadFile` paths resolve against (default: the working directory). */
+  baseDir?: string;
+}
+
+/** The load options of one version: the task's inputs with the version's URL and headers. */
+export function loadOptionsForVersion(
+  inputs: LoadInputs,
+  version: VersionInfo,
+  body: Uint8Array | undefined,
+): LoadOptions {
+  const options: LoadOptions = {
+    url: version.url,
+    qps: inputs.qps,
+    connections: inputs.connections,
+    errorRanges: inputs.errorRanges,
+  };
+  if (inputs.method !== undefined) options.method = inputs.method;
+  if (inputs.headers !== undefined || version.headers !== undefined) {
+    options.headers = { ...inputs.headers, ...version.headers };
+  }
+  if (body !== undefined) options.body = body;
+  if (inputs.contentType !== undefined) options.contentType = inputs.contentType;
+  if (inputs.numRequests !== undefined) options.numRequests = inputs.numRequests;
+  if (inputs.durationMs !== undefined) options.durationMs = inputs.durationMs;
+  if (inputs.timeoutMs !== undefined) options.timeoutMs = inputs.timeoutMs;
+  if (inputs.warmupMs !== undefined) options.warmupMs = inputs.warmupMs;
+  if (inputs.workers !== undefined) options.workers = inputs.workers;
+  return options;
+}
+
+/**
+ * Loads every version of a `gen-load-and-collect-metrics` task, one after another: reads the
+ * payload once (`LoadgenError` `ITER8_PAYLOAD` when it fails), then runs each non-null version.
+ * Resolves one entry per `versionInfo` entry: a result, or `null` for a skipped version and for
+ * versions not reached because the run was aborted.
+ */
+export async function runVersions(
+  inputs: LoadInputs,
+  control: RunVersionsControl = {},
+): Promise<Array<LoadResult | null>> {
+  const payloadOptions: { baseDir?: string; signal?: AbortSignal } = {};
+  if (control.baseDir !== undefined) payloadOptions.baseDir = control.baseDir;
+  if (control.signal !== undefined) payloadOptions.signal = control.signal;
+  const body = await resolvePayload(inputs, payloadOptions);
+  const results: Array<LoadResult | null> = inputs.versionInfo.map(() => null);
+  for (let index = 0; index < inputs.versionInfo.length; index++) {
+    const version = inputs.versionInfo[index];
+    if (!version) continue;
+    if (control.signal?.aborted) break;
+    const onProgress = control.onProgress;
+    const result = await runLoad(loadOptionsForVersion(inputs, version, body), {
+      ...(control.signal ? { signal: control.signal } : {}),
+      ...(onProgress ? { onProgress: (p: LoadProgress) => onProgress(index, p) } : {}),
+    });
+    results[index] = result;
+    if (result.aborted) break;
+  }
+  return results;
+}

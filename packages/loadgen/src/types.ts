@@ -1,0 +1,107 @@
+import type { LatencyHistogram } from "@iter8/metrics";
+import type { ErrorRange } from "@iter8/spec";
+
+/** How one version is loaded: where, what, how fast, how long. Times in milliseconds. */
+export interface LoadOptions {
+  /** Target URL (`http:` or `https:`). */
+  url: string;
+  /** HTTP method; POST when a body is given, GET otherwise. */
+  method?: string;
+  /** Request headers. */
+  headers?: Record<string, string>;
+  /** Request body, sent with every request. */
+  body?: string | Uint8Array;
+  /** `content-type` of the body (default `application/octet-stream` when a body is given). */
+  contentType?: string;
+  /** Exact number of measured requests (default 100 when neither this nor `durationMs` is set). */
+  numRequests?: number;
+  /** Measured duration: scheduling stops at the deadline, then in-flight requests get up to `timeoutMs`. */
+  durationMs?: number;
+  /** Target rate in requests per second; 0 sends as fast as the connections allow. */
+  qps: number;
+  /** Maximum requests in flight (one undici client per connection). */
+  connections: number;
+  /** Per-request timeout (default 3000, as Fortio's). */
+  timeoutMs?: number;
+  /** Discarded warm-up before measuring; default 1 s or 5% of the run, whichever is smaller; 0 = none. */
+  warmupMs?: number;
+  /** Caps the warm-up by count (with `warmupMs`, whichever comes first). */
+  warmupRequests?: number;
+  /** Worker threads sharing this load (pacing and connections split exactly); default 1 (no worker). */
+  workers?: number;
+  /** HTTP/1.1 pipelining depth per connection (default 1: no pipelining). */
+  pipelining?: number;
+  /** Status ranges (inclusive) counted as errors; default `[{ lower: 400 }]`. Transport errors always count. */
+  errorRanges?: ErrorRange[];
+}
+
+/** A snapshot of a running load, emitted at least every second. */
+export interface LoadProgress {
+  /** Milliseconds since measuring started (0 during the warm-up). */
+  elapsedMs: number;
+  /** Measured requests sent. */
+  sent: number;
+  /** Measured requests completed (responses and transport failures). */
+  completed: number;
+  /** Completed requests that were errors. */
+  errors: number;
+  /** Completions per second over the last interval. */
+  rate: number;
+  /** Estimated milliseconds until the run ends, when known. */
+  etaMs?: number;
+  /** `warmup` while the discarded warm-up runs. */
+  phase?: "warmup" | "measure";
+  /** Latency percentiles over the last interval, in ms (single-thread runs). */
+  p50Ms?: number;
+  p99Ms?: number;
+}
+
+/** What `runLoad` and friends accept besides the options. */
+export interface LoadControl {
+  /** Aborting resolves the run with what was measured so far, marked `aborted`. */
+  signal?: AbortSignal;
+  /** Called at least every second while the load runs. */
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+/** Transport failure classes (requests that got no HTTP response). */
+export type TransportErrorClass = "refused" | "reset" | "timeout" | "dns" | "tls" | "other";
+
+/** Dispatch lag summary: actual minus intended send time, in ms. */
+export interface DispatchLag {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The measured outcome of one version's load. Plain data plus histograms that merge. */
+export interface LoadResult {
+  /** True when the run was aborted; the values cover the part that ran. */
+  aborted: boolean;
+  /** Completed measured requests (responses and transport failures). */
+  requests: number;
+  /** Requests with a status in `errorRanges` or a transport failure. */
+  errors: number;
+  /** Responses by status code, e.g. `{ "200": 98, "503": 2 }`. */
+  statusCodes: Record<string, number>;
+  /** Transport failures by class. */
+  errorClasses: Record<string, number>;
+  /** When measuring started (epoch ms, after the warm-up). */
+  startTime: number;
+  /** Measured time: the scheduled window, extended by requests still in flight at its end. */
+  durationMs: number;
+  /** `requests` per second over `durationMs`. */
+  achievedRate: number;
+  /** Latency in µs of requests that got a response; from the intended send time when paced. */
+  latency: LatencyHistogram;
+  /** Latency in µs from the actual send time (equals `latency` when unpaced). */
+  serviceTime: LatencyHistogram;
+  /** µs each paced request waited for a free connection past its intended send time (empty when unpaced). */
+  queueWait: LatencyHistogram;
+  /** How late paced requests left versus when they could have (schedule and free connection); ms. */
+  dispatchLagMs?: DispatchLag;
+  /** Warm-up requests sent and discarded before measuring. */
+  warmupRequests: number;
+  /** Progress samples, one per second of measuring. */
+  timeline: LoadProgress[];
+}

@@ -1,0 +1,187 @@
+import { Worker } from "node:worker_threads";
+
+/** A clock in milliseconds (the engine's timebase; `performance.now()` in production). */
+export type Clock = () => number;
+
+/**
+ * Calls back at (never before) a clock time. `arm(at)` replaces any earlier target; the callback
+ * runs once per arming, asynchronously (never from inside `arm`).
+ */
+export interface Waker {
+  arm(at: number): void;
+  close(): void;
+}
+
+/** Builds a waker that calls `onWake` on `clock`'s timebase. */
+export type CreateWaker = (clock: Clock, onWake: () => void) => Waker;
+
+/**
+ * A waker on `setTimeout`: millisecond resolution (Node's timers), so up to ~1 ms late. Pure
+ * JavaScript timers, which is what makes the engine testable with fake timers.
+ */
+export const createTimerWaker: CreateWaker = (clock, onWake) => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let armedAt = Number.NaN;
+  const fire = (): void => {
+    timer = undefined;
+    armedAt = Number.NaN;
+    onWake();
+  };
+  return {
+    arm(at: number): void {
+      if (at === armedAt && timer !== undefined) return;
+      if (timer !== undefined) clearTimeout(timer);
+      armedAt = at;
+      timer = setTimeout(fire, Math.max(0, at - clock()));
+    },
+    close(): void {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+};
+
+/**
+ * `process.hrtime()` minus `clock()`, in ms: read back to back several times, keeping the tightest
+ * pair (first calls are slow while the functions warm up). Accurate to about a microsecond.
+ * (The clock thread's source repeats this logic.)
+ */
+export function calibrateOffsetMs(clock: () => number = () => performance.now()): number {
+  let best = Number.POSITIVE_INFINITY;
+  let offset = 0;
+  for (let i = 0; i < 20; i++) {
+    const a = process.hrtime();
+    const c = clock();
+    const b = process.hrtime();
+    const before = a[0] * 1e3 + a[1] / 1e6;
+    const after = b[0] * 1e3 + b[1] / 1e6;
+    if (after - before < best) {
+      best = after - before;
+      offset = (before + after) / 2 - c;
+    }
+  }
+  return offset;
+}
+
+// Shared memory layout between the engine thread and its clock thread.
+const WAKE = 0; // Int32: bumped by the clock thread each time a target is reached
+const COMMAND = 1; // Int32: bumped by the engine thread each time it sets a new target
+const TARGET = 2; // Float64 index (bytes 16..23): target on the engine thread's clock; NaN = stop
+
+/**
+ * The clock thread: sleeps on a futex until shortly before the target (the kernel wakes sleepers
+ * ~0.1 ms late), spins the short rest of the way on `performance.now()`, then notifies the engine
+ * thread. A new command interrupts the sleep. Plain JavaScript so it runs the same from `src`
+ * (vitest) and from `dist`.
+ */
+const CLOCK_THREAD_SOURCE = `
+"use strict";
+const { workerData } = require("node:worker_threads");
+const { buffer, engineOffsetMs, spinMs } = workerData;
+const i32 = new Int32Array(buffer, 0, 4);
+const f64 = new Float64Array(buffer, 16, 1);
+let best = Infinity;
+let localOffsetMs = 0;
+for (let i = 0; i < 20; i++) {
+  const a = process.hrtime();
+  const c = performance.now();
+  const b = process.hrtime();
+  const before = a[0] * 1e3 + a[1] / 1e6;
+  const after = b[0] * 1e3 + b[1] / 1e6;
+  if (after - before < best) { best = after - before; localOffsetMs = (before + after) / 2 - c; }
+}
+const delta = engineOffsetMs - localOffsetMs;
+let seen = 0;
+for (;;) {
+  Atomics.wait(i32, ${COMMAND}, seen);
+  seen = Atomics.load(i32, ${COMMAND});
+  const target = f64[0];
+  if (target !== target) break;
+  const local = target + delta;
+  const rest = local - performance.now() - spinMs;
+  if (rest > 0 && Atomics.wait(i32, ${COMMAND}, seen, rest) !== "timed-out") continue;
+  let replaced = false;
+  while (performance.now() < local) {
+    if (Atomics.load(i32, ${COMMAND}) !== seen) { replaced = true; break; }
+  }
+  if (replaced) continue;
+  Atomics.add(i32, ${WAKE}, 1);
+  Atomics.notify(i32, ${WAKE});
+}
+`;
+
+/** `Atomics.waitAsync` (ES2024; in Node since 16), typed here because the project's lib is ES2023. */
+type WaitAsync = (
+  array: Int32Array,
+  index: number,
+  value: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+
+/** Options of the precision waker. */
+export interface PrecisionWakerOptions {
+  /** How long before a target the clock thread stops sleeping and spins (ms); bounds its CPU use. */
+  spinMs: number;
+}
+
+/**
+ * A sub-millisecond waker that does not burn the engine thread: a small clock thread sleeps
+ * (futex with a timeout) until just before the target, spins for at most `spinMs`, and wakes the
+ * engine thread through `Atomics.waitAsync`. The engine thread stays free for I/O meanwhile.
+ * Falls back to the timer waker where `Atomics.waitAsync` is missing.
+ */
+export function createPrecisionWaker(options: PrecisionWakerOptions): CreateWaker {
+  return (clock, onWake) => {
+    const atomics = Atomics as unknown as { waitAsync?: WaitAsync };
+    const waitAsync = atomics.waitAsync?.bind(Atomics);
+    if (waitAsync === undefined) return createTimerWaker(clock, onWake);
+    const buffer = new SharedArrayBuffer(32);
+    const i32 = new Int32Array(buffer, 0, 4);
+    const f64 = new Float64Array(buffer, 16, 1);
+    // Both threads translate their own clock onto process.hrtime() (one monotonic clock).
+    const engineOffsetMs = calibrateOffsetMs(clock);
+    const worker = new Worker(CLOCK_THREAD_SOURCE, {
+      eval: true,
+      workerData: { buffer, engineOffsetMs, spinMs: options.spinMs },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    worker.on("error", () => undefined);
+
+    let armedAt = Number.NaN;
+    let waiting = false;
+    let closed = false;
+    const resolved = (): void => {
+      waiting = false;
+      if (closed) return;
+      armedAt = Number.NaN;
+      onWake();
+    };
+    return {
+      arm(at: number): void {
+        if (closed || at === armedAt) return;
+        armedAt = at;
+        // Read the wake generation before commanding, so a wake that follows at once is not missed.
+        const generation = Atomics.load(i32, WAKE);
+        f64[0] = at;
+        Atomics.add(i32, COMMAND, 1);
+        Atomics.notify(i32, COMMAND);
+        if (waiting) return;
+        waiting = true;
+        const result = waitAsync(i32, WAKE, generation);
+        if (result.async) void result.value.then(resolved);
+        else setImmediate(resolved);
+      },
+      close(): void {
+        if (closed) return;
+        closed = true;
+        f64[0] = Number.NaN;
+        Atomics.add(i32, COMMAND, 1);
+        Atomics.notify(i32, COMMAND);
+        // Release a pending waitAsync so nothing lingers.
+        Atomics.add(i32, WAKE, 1);
+        Atomics.notify(i32, WAKE);
+      },
+    };
+  };
+}
