@@ -162,7 +162,35 @@ export async function saveResult(file: string, result: ExperimentResult): Promis
  * numCompletedTasks, failure, insights), then iter8's additive ones; metric names in a fixed order.
  */
 export function formatResult(result: ExperimentResult): string {
-  return dump(orderResult(result), { noRefs: true, lineWidth: -1, skipInvalid: true });
+  return dump(plainCopy(orderResult(result), new Set()), { noRefs: true, lineWidth: -1 });
+}
+
+// A copy with undefined fields dropped; refuses cycles and values YAML cannot hold.
+function plainCopy(value: unknown, ancestors: Set<object>): unknown {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "function" || typeof value === "symbol" || typeof value === "bigint") {
+      throw new SpecError(
+        "ITER8_RESULT_INVALID",
+        `cannot write a ${typeof value} into result.yaml`,
+      );
+    }
+    return value;
+  }
+  if (ancestors.has(value)) {
+    throw new SpecError("ITER8_RESULT_INVALID", "cannot write a result that contains itself");
+  }
+  ancestors.add(value);
+  let copy: unknown;
+  if (Array.isArray(value)) {
+    copy = value.map((item: unknown) => plainCopy(item, ancestors));
+  } else {
+    const out: Plain = {};
+    for (const [key, v] of Object.entries(value))
+      if (v !== undefined) out[key] = plainCopy(v, ancestors);
+    copy = out;
+  }
+  ancestors.delete(value);
+  return copy;
 }
 
 // --- key order --------------------------------------------------------------------------------

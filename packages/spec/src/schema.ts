@@ -43,6 +43,15 @@ export const DEFAULT_LOAD: {
 /** HTTP methods the load task accepts. */
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 
+// Schemas named here become `$defs` entries of the JSON Schema. Descriptions stay in zod's global
+// registry (.describe()); ids live in this private registry so they can never clash.
+const jsonSchemaNames = z.registry<{ id: string }>();
+
+function named<T extends z.ZodType>(id: string, schema: T): T {
+  jsonSchemaNames.add(schema, { id });
+  return schema;
+}
+
 // --- small value schemas ---------------------------------------------------------------------
 
 function duration(description: string) {
@@ -88,23 +97,29 @@ const headerValue = z
   .transform((value) => String(value))
   .refine((value) => !/[\r\n]/.test(value), { error: "header values cannot contain line breaks" });
 
-const headers = z.record(headerName, headerValue).describe("HTTP headers, name: value");
+const headers = named(
+  "Headers",
+  z.record(headerName, headerValue).describe("HTTP headers, name: value"),
+);
 
-const condition = z
-  .string({ error: (issue) => conditionTypeError(issue.input) })
-  .transform((text, ctx): { ast: Condition; text: string } => {
-    try {
-      return { ast: parseCondition(text), text };
-    } catch (error) {
-      ctx.addIssue({
-        code: "custom",
-        message: error instanceof SpecError ? error.message : String(error),
-        input: text,
-      });
-      return z.NEVER;
-    }
-  })
-  .describe("Run the task only when this condition holds: SLOs(), SLOsBy(i), not, and, or, ( )");
+const condition = named(
+  "Condition",
+  z
+    .string({ error: (issue) => conditionTypeError(issue.input) })
+    .transform((text, ctx): { ast: Condition; text: string } => {
+      try {
+        return { ast: parseCondition(text), text };
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          message: error instanceof SpecError ? error.message : String(error),
+          input: text,
+        });
+        return z.NEVER;
+      }
+    })
+    .describe("Run the task only when this condition holds: SLOs(), SLOsBy(i), not, and, or, ( )"),
+);
 
 function conditionTypeError(input: unknown): string | undefined {
   if (input === undefined) return undefined;
@@ -113,29 +128,32 @@ function conditionTypeError(input: unknown): string | undefined {
 
 // --- gen-load-and-collect-metrics --------------------------------------------------------------
 
-const errorRange = z
-  .strictObject({
-    lower: z.int().optional().describe("Lowest status code that counts as an error (inclusive)"),
-    upper: z.int().optional().describe("Highest status code that counts as an error (inclusive)"),
-  })
-  .superRefine((range, ctx) => {
-    if (range.lower === undefined && range.upper === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: "an error range needs a lower bound, an upper bound or both, e.g. {lower: 400}",
-      });
-    } else if (
-      range.lower !== undefined &&
-      range.upper !== undefined &&
-      range.lower > range.upper
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["upper"],
-        message: `upper (${range.upper}) is below lower (${range.lower})`,
-      });
-    }
-  });
+const errorRange = named(
+  "ErrorRange",
+  z
+    .strictObject({
+      lower: z.int().optional().describe("Lowest status code that counts as an error (inclusive)"),
+      upper: z.int().optional().describe("Highest status code that counts as an error (inclusive)"),
+    })
+    .superRefine((range, ctx) => {
+      if (range.lower === undefined && range.upper === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: "an error range needs a lower bound, an upper bound or both, e.g. {lower: 400}",
+        });
+      } else if (
+        range.lower !== undefined &&
+        range.upper !== undefined &&
+        range.lower > range.upper
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["upper"],
+          message: `upper (${range.upper}) is below lower (${range.lower})`,
+        });
+      }
+    }),
+);
 
 const percentile = z.number().refine((p) => p > 0 && p <= 100, {
   error: (issue) =>
@@ -154,12 +172,15 @@ const percentiles = z
   .default(() => [...DEFAULT_LOAD.percentiles])
   .describe("Latency percentiles to collect; default 50, 75, 90, 95, 99, 99.9");
 
-const versionEntry = z
-  .strictObject({
-    url: httpUrl.describe("Where to send this version's requests"),
-    headers: headers.optional(),
-  })
-  .nullable();
+const versionEntry = named(
+  "VersionInfo",
+  z
+    .strictObject({
+      url: httpUrl.describe("Where to send this version's requests"),
+      headers: headers.optional(),
+    })
+    .nullable(),
+);
 
 const versionInfo = z
   .array(versionEntry)
@@ -275,37 +296,43 @@ function compact<T extends object>(value: T): T {
 }
 
 /** Inputs of `gen-load-and-collect-metrics` as written (Iter8 v0.8). */
-export const loadInputsSchema = z
-  .strictObject({ ...optionalShape(loadShape), versionInfo })
-  .superRefine(checkLoadCombinations)
-  .transform((w): LoadInputs => toLoadInputs(w, w.versionInfo));
+export const loadInputsSchema = named(
+  "LoadInputs",
+  z
+    .strictObject({ ...optionalShape(loadShape), versionInfo })
+    .superRefine(checkLoadCombinations)
+    .transform((w): LoadInputs => toLoadInputs(w, w.versionInfo)),
+);
 
 /** Inputs of the `http` alias: the v0.8 inputs plus `url` for a single version (Iter8 v0.11). */
-export const httpInputsSchema = z
-  .strictObject({
-    ...optionalShape(loadShape),
-    url: httpUrl.describe("Where to send requests (one version); or use versionInfo").optional(),
-    versionInfo: versionInfo.optional(),
-  })
-  .superRefine((w, ctx) => {
-    checkLoadCombinations(w, ctx);
-    if (w.url === undefined && w.versionInfo === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: "missing url: give url (one version) or versionInfo (one entry per version)",
-      });
-    } else if (w.url !== undefined && w.versionInfo !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["versionInfo"],
-        message: "set url (one version) or versionInfo (one entry per version), not both",
-      });
-    }
-  })
-  .transform((w): LoadInputs => {
-    const versions = w.versionInfo ?? [{ url: w.url ?? "" }];
-    return toLoadInputs(w, versions);
-  });
+export const httpInputsSchema = named(
+  "HttpInputs",
+  z
+    .strictObject({
+      ...optionalShape(loadShape),
+      url: httpUrl.describe("Where to send requests (one version); or use versionInfo").optional(),
+      versionInfo: versionInfo.optional(),
+    })
+    .superRefine((w, ctx) => {
+      checkLoadCombinations(w, ctx);
+      if (w.url === undefined && w.versionInfo === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: "missing url: give url (one version) or versionInfo (one entry per version)",
+        });
+      } else if (w.url !== undefined && w.versionInfo !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["versionInfo"],
+          message: "set url (one version) or versionInfo (one entry per version), not both",
+        });
+      }
+    })
+    .transform((w): LoadInputs => {
+      const versions = w.versionInfo ?? [{ url: w.url ?? "" }];
+      return toLoadInputs(w, versions);
+    }),
+);
 
 // --- assess-app-versions ----------------------------------------------------------------------
 
@@ -345,31 +372,34 @@ function explainBadMetric(name: string): string | undefined {
   return undefined;
 }
 
-const slo = z
-  .strictObject({
-    metric: metricName,
-    upperLimit: z.number().optional().describe("Highest acceptable value (inclusive)"),
-    lowerLimit: z.number().optional().describe("Lowest acceptable value (inclusive)"),
-  })
-  .superRefine((s, ctx) => {
-    if (s.upperLimit === undefined && s.lowerLimit === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: `the SLO for ${s.metric} has no limit; set upperLimit, lowerLimit or both`,
-      });
-    } else if (
-      s.upperLimit !== undefined &&
-      s.lowerLimit !== undefined &&
-      s.lowerLimit > s.upperLimit
-    ) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["lowerLimit"],
-        message: `lowerLimit (${s.lowerLimit}) is above upperLimit (${s.upperLimit}); no value can satisfy it`,
-      });
-    }
-  })
-  .transform((s): SLO => compact(s));
+const slo = named(
+  "SLO",
+  z
+    .strictObject({
+      metric: metricName,
+      upperLimit: z.number().optional().describe("Highest acceptable value (inclusive)"),
+      lowerLimit: z.number().optional().describe("Lowest acceptable value (inclusive)"),
+    })
+    .superRefine((s, ctx) => {
+      if (s.upperLimit === undefined && s.lowerLimit === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `the SLO for ${s.metric} has no limit; set upperLimit, lowerLimit or both`,
+        });
+      } else if (
+        s.upperLimit !== undefined &&
+        s.lowerLimit !== undefined &&
+        s.lowerLimit > s.upperLimit
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["lowerLimit"],
+          message: `lowerLimit (${s.lowerLimit}) is above upperLimit (${s.upperLimit}); no value can satisfy it`,
+        });
+      }
+    })
+    .transform((s): SLO => compact(s)),
+);
 
 const sloList = z
   .array(slo)
@@ -381,24 +411,33 @@ const v011Limit = z.strictObject({
   limit: z.number().describe("The limit (inclusive)"),
 });
 
-const v011Slos = z
-  .strictObject({
-    upper: z.array(v011Limit).optional().describe("Metrics that must stay at or below their limit"),
-    lower: z.array(v011Limit).optional().describe("Metrics that must stay at or above their limit"),
-  })
-  .superRefine((s, ctx) => {
-    if ((s.upper?.length ?? 0) + (s.lower?.length ?? 0) === 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: "SLOs must list at least one limit under upper or lower",
-      });
-    }
-  })
-  .transform((s): SLO[] => [
-    ...(s.upper ?? []).map((l) => ({ metric: l.metric, upperLimit: l.limit })),
-    ...(s.lower ?? []).map((l) => ({ metric: l.metric, lowerLimit: l.limit })),
-  ])
-  .describe("Iter8 v0.11 SLOs: {upper: [{metric, limit}], lower: [{metric, limit}]}");
+const v011Slos = named(
+  "V011SLOs",
+  z
+    .strictObject({
+      upper: z
+        .array(v011Limit)
+        .optional()
+        .describe("Metrics that must stay at or below their limit"),
+      lower: z
+        .array(v011Limit)
+        .optional()
+        .describe("Metrics that must stay at or above their limit"),
+    })
+    .superRefine((s, ctx) => {
+      if ((s.upper?.length ?? 0) + (s.lower?.length ?? 0) === 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: "SLOs must list at least one limit under upper or lower",
+        });
+      }
+    })
+    .transform((s): SLO[] => [
+      ...(s.upper ?? []).map((l) => ({ metric: l.metric, upperLimit: l.limit })),
+      ...(s.lower ?? []).map((l) => ({ metric: l.metric, lowerLimit: l.limit })),
+    ])
+    .describe("Iter8 v0.11 SLOs: {upper: [{metric, limit}], lower: [{metric, limit}]}"),
+);
 
 /** Inputs of `assess-app-versions`. */
 export const assessInputsSchema = z.strictObject({ SLOs: sloList });
@@ -427,43 +466,55 @@ function taskName<T extends string>(name: T, description: string) {
 }
 
 /** `gen-load-and-collect-metrics`: load each version over HTTP and collect built-in metrics. */
-export const loadTaskSchema = z
-  .strictObject({
-    task: taskName(
-      TASK_NAMES.load,
-      "Send HTTP requests to each version and collect built-in metrics",
-    ),
-    if: condition.optional(),
-    with: loadInputsSchema,
-  })
-  .transform((t): LoadTask => withCondition({ task: TASK_NAMES.load, with: t.with }, t.if));
+export const loadTaskSchema = named(
+  "LoadTask",
+  z
+    .strictObject({
+      task: taskName(
+        TASK_NAMES.load,
+        "Send HTTP requests to each version and collect built-in metrics",
+      ),
+      if: condition.optional(),
+      with: loadInputsSchema,
+    })
+    .transform((t): LoadTask => withCondition({ task: TASK_NAMES.load, with: t.with }, t.if)),
+);
 
 /** `http` (Iter8 v0.11 name of the load task): like `gen-load-and-collect-metrics`, plus `url`. */
-export const httpTaskSchema = z
-  .strictObject({
-    task: taskName("http", "Alias of gen-load-and-collect-metrics (Iter8 v0.11)"),
-    if: condition.optional(),
-    with: httpInputsSchema,
-  })
-  .transform((t): LoadTask => withCondition({ task: TASK_NAMES.load, with: t.with }, t.if));
+export const httpTaskSchema = named(
+  "HttpTask",
+  z
+    .strictObject({
+      task: taskName("http", "Alias of gen-load-and-collect-metrics (Iter8 v0.11)"),
+      if: condition.optional(),
+      with: httpInputsSchema,
+    })
+    .transform((t): LoadTask => withCondition({ task: TASK_NAMES.load, with: t.with }, t.if)),
+);
 
 /** `assess-app-versions`: check every version against the SLOs. */
-export const assessTaskSchema = z
-  .strictObject({
-    task: taskName(TASK_NAMES.assess, "Check each version against service-level objectives"),
-    if: condition.optional(),
-    with: assessInputsSchema,
-  })
-  .transform((t): AssessTask => withCondition({ task: TASK_NAMES.assess, with: t.with }, t.if));
+export const assessTaskSchema = named(
+  "AssessTask",
+  z
+    .strictObject({
+      task: taskName(TASK_NAMES.assess, "Check each version against service-level objectives"),
+      if: condition.optional(),
+      with: assessInputsSchema,
+    })
+    .transform((t): AssessTask => withCondition({ task: TASK_NAMES.assess, with: t.with }, t.if)),
+);
 
 /** `assess` (Iter8 v0.11 name of the assess task). */
-export const assessAliasTaskSchema = z
-  .strictObject({
-    task: taskName("assess", "Alias of assess-app-versions (Iter8 v0.11)"),
-    if: condition.optional(),
-    with: assessAliasInputsSchema,
-  })
-  .transform((t): AssessTask => withCondition({ task: TASK_NAMES.assess, with: t.with }, t.if));
+export const assessAliasTaskSchema = named(
+  "AssessAliasTask",
+  z
+    .strictObject({
+      task: taskName("assess", "Alias of assess-app-versions (Iter8 v0.11)"),
+      if: condition.optional(),
+      with: assessAliasInputsSchema,
+    })
+    .transform((t): AssessTask => withCondition({ task: TASK_NAMES.assess, with: t.with }, t.if)),
+);
 
 const script = z
   .string()
@@ -487,30 +538,36 @@ export const assessV011TaskSchema = z
   .transform((t): AssessTask => withCondition({ task: TASK_NAMES.assess, with: t.with }, t.if));
 
 /** `run: <script>`: a bash script. */
-export const runTaskSchema = z
-  .strictObject({
-    run: script,
-    if: condition.optional(),
-    with: z.strictObject({ timeout: runTimeout.optional() }).optional(),
-  })
-  .transform((t): RunTask => {
-    const inputs: RunTask["with"] = { script: t.run };
-    if (t.with?.timeout !== undefined) inputs.timeoutMs = t.with.timeout;
-    return withCondition({ task: TASK_NAMES.run, with: inputs }, t.if);
-  });
+export const runTaskSchema = named(
+  "RunTask",
+  z
+    .strictObject({
+      run: script,
+      if: condition.optional(),
+      with: z.strictObject({ timeout: runTimeout.optional() }).optional(),
+    })
+    .transform((t): RunTask => {
+      const inputs: RunTask["with"] = { script: t.run };
+      if (t.with?.timeout !== undefined) inputs.timeoutMs = t.with.timeout;
+      return withCondition({ task: TASK_NAMES.run, with: inputs }, t.if);
+    }),
+);
 
 /** `task: run` with `with.script`: the normalised form of a `run:` task, also accepted as input. */
-export const runNamedTaskSchema = z
-  .strictObject({
-    task: taskName(TASK_NAMES.run, "Run a bash script (usually written as run: <script>)"),
-    if: condition.optional(),
-    with: z.strictObject({ script, timeout: runTimeout.optional() }),
-  })
-  .transform((t): RunTask => {
-    const inputs: RunTask["with"] = { script: t.with.script };
-    if (t.with.timeout !== undefined) inputs.timeoutMs = t.with.timeout;
-    return withCondition({ task: TASK_NAMES.run, with: inputs }, t.if);
-  });
+export const runNamedTaskSchema = named(
+  "RunNamedTask",
+  z
+    .strictObject({
+      task: taskName(TASK_NAMES.run, "Run a bash script (usually written as run: <script>)"),
+      if: condition.optional(),
+      with: z.strictObject({ script, timeout: runTimeout.optional() }),
+    })
+    .transform((t): RunTask => {
+      const inputs: RunTask["with"] = { script: t.with.script };
+      if (t.with.timeout !== undefined) inputs.timeoutMs = t.with.timeout;
+      return withCondition({ task: TASK_NAMES.run, with: inputs }, t.if);
+    }),
+);
 
 /** Task schemas by the name written in `task:`; `run:` items use `runTaskSchema`. */
 export const TASK_SCHEMAS = {
@@ -524,14 +581,17 @@ export const TASK_SCHEMAS = {
 /** A task name written in `task:` that iter8 knows. */
 export type KnownTaskName = keyof typeof TASK_SCHEMAS;
 
-const taskSchema = z.union([
-  loadTaskSchema,
-  httpTaskSchema,
-  assessTaskSchema,
-  assessAliasTaskSchema,
-  runTaskSchema,
-  runNamedTaskSchema,
-]);
+const taskSchema = named(
+  "Task",
+  z.union([
+    loadTaskSchema,
+    httpTaskSchema,
+    assessTaskSchema,
+    assessAliasTaskSchema,
+    runTaskSchema,
+    runNamedTaskSchema,
+  ]),
+);
 
 const v08Experiment = z
   .array(taskSchema)
@@ -562,5 +622,13 @@ export const experimentSchema = z.union([v08Experiment, v011Experiment]).meta({
 
 /** The JSON Schema (draft 2020-12) of `experiment.yaml`, generated from `experimentSchema`. */
 export function experimentJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(experimentSchema, { io: "input", target: "draft-2020-12" });
+  return z.toJSONSchema(experimentSchema, {
+    io: "input",
+    target: "draft-2020-12",
+    metadata: jsonSchemaNames,
+    override: (ctx) => {
+      const meta = z.globalRegistry.get(ctx.zodSchema);
+      if (meta) Object.assign(ctx.jsonSchema, meta);
+    },
+  });
 }
