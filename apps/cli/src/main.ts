@@ -4,6 +4,8 @@ import { describeError, EXIT_CODES } from "./errors.js";
 import type { ExitCode } from "./errors.js";
 import { processIO } from "./io.js";
 import type { CliIO } from "./io.js";
+import { schemaCommand } from "./commands/schema.js";
+import { validateCommand } from "./commands/validate.js";
 import { versionCommand } from "./commands/version.js";
 
 /** Options for `main`, so tests can run the CLI in-process. */
@@ -43,6 +45,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
       describe: "How much to log; debug also shows stack traces",
       global: true,
     })
+    .option("dir", {
+      type: "string",
+      describe: "Experiment directory (default: the current directory)",
+      global: true,
+    })
+    .command(validateCommand(ctx))
+    .command(schemaCommand(ctx))
     .command(versionCommand(ctx))
     .demandCommand(1, "Name a command; see iter8 --help.")
     .strict()

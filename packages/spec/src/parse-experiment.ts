@@ -390,24 +390,25 @@ function locate(issues: RawIssue[], source: YamlSource, filename: string | undef
 export async function readSpecFile(
   file: string,
   what: "experiment" | "result",
+  shown: string = file,
 ): Promise<{ ok: true; text: string } | { ok: false; issue: SpecIssue }> {
   let size: number;
   try {
     const info = await stat(file);
     if (info.isDirectory()) {
-      throw new SpecError("ITER8_FILE", `cannot read ${what} ${file}: it is a directory`);
+      throw new SpecError("ITER8_FILE", `cannot read ${what} ${shown}: it is a directory`);
     }
     size = info.size;
   } catch (error) {
     if (error instanceof SpecError) throw error;
-    throw fileError(file, what, error);
+    throw fileError(shown, what, error);
   }
   const tooLarge = explainTooLarge(size);
-  if (tooLarge) return { ok: false, issue: { path: "", message: tooLarge, file } };
+  if (tooLarge) return { ok: false, issue: { path: "", message: tooLarge, file: shown } };
   try {
     return { ok: true, text: await readFile(file, "utf8") };
   } catch (error) {
-    throw fileError(file, what, error);
+    throw fileError(shown, what, error);
   }
 }
 
@@ -427,13 +428,17 @@ function fileError(file: string, what: string, error: unknown): SpecError {
 }
 
 /**
- * Reads and validates an experiment file, returning the result as data (issues name the file).
- * Throws a `SpecError` with code `ITER8_FILE` only when the file cannot be read.
+ * Reads and validates an experiment file, returning the result as data (issues name the file as
+ * `options.filename`, default `file`). Throws a `SpecError` (`ITER8_FILE`) only when it cannot be read.
  */
-export async function validateExperimentFile(file: string): Promise<ParseResult<Experiment>> {
-  const read = await readSpecFile(file, "experiment");
+export async function validateExperimentFile(
+  file: string,
+  options: ParseOptions = {},
+): Promise<ParseResult<Experiment>> {
+  const filename = options.filename ?? file;
+  const read = await readSpecFile(file, "experiment", filename);
   if (!read.ok) return { ok: false, issues: [read.issue], warnings: [] };
-  return parseExperiment(read.text, { filename: file });
+  return parseExperiment(read.text, { filename });
 }
 
 /**
