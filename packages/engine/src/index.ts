@@ -1,3 +1,7 @@
-// Public API of this package. It is filled in by the issue that builds the package; until then it
-// exports nothing (see README.md for its purpose).
-export {};
+export { runExperiment, RESULT_FILE } from "./run-experiment.js";
+export type { RunExperimentOptions } from "./run-experiment.js";
+export { createTaskRegistry } from "./registry.js";
+export type { TaskContext, TaskRegistry, TaskRunner } from "./registry.js";
+export type { EngineEvent } from "./events.js";
+export { EngineError, ENGINE_ERROR_CODES } from "./errors.js";
+export { RUN_OUTPUT_LIMIT } from "./tasks/run-script.js";

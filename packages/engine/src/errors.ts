@@ -1,0 +1,18 @@
+/** Stable codes of the errors the engine raises. */
+export const ENGINE_ERROR_CODES = {
+  /** The experiment names a task no registered runner handles. */
+  unknownTask: "ITER8_UNKNOWN_TASK",
+  /** A task failed; the message says why. */
+  taskFailed: "ITER8_TASK_FAILED",
+} as const;
+
+/** An error raised by the engine or by a task, with a stable `code`. */
+export class EngineError extends Error {
+  constructor(
+    readonly code: (typeof ENGINE_ERROR_CODES)[keyof typeof ENGINE_ERROR_CODES],
+    message: string,
+  ) {
+    super(message);
+    this.name = "EngineError";
+  }
+}

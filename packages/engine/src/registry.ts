@@ -1,0 +1,50 @@
+import type { ExperimentResult, Task } from "@iter8/spec";
+import type { EngineEvent } from "./events.js";
+import { loadTaskRunner } from "./tasks/load.js";
+import { assessTaskRunner } from "./tasks/assess.js";
+import { runScriptTaskRunner } from "./tasks/run-script.js";
+
+/** What a task runner receives besides its task. */
+export interface TaskContext {
+  /** Index of the task in the experiment. */
+  index: number;
+  /** The experiment's directory: working directory for scripts, base for relative files. */
+  dir: string;
+  /** Aborts the task (Ctrl-C); runners stop promptly and keep what they measured. */
+  signal: AbortSignal;
+  /** The result so far. Runners update it in place (insights, outputs); the engine saves it. */
+  result: ExperimentResult;
+  /** Reports progress. */
+  emit: (event: EngineEvent) => void;
+  /** Environment for child processes. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Runs one kind of task. Throws to fail the task; returns when it is done or aborted. */
+export type TaskRunner<T extends Task = Task> = (task: T, ctx: TaskContext) => Promise<void>;
+
+/** Task runners by canonical task name. Embedders register their own with `register`. */
+export interface TaskRegistry {
+  /** The runner for `name`, if one is registered. */
+  get(name: string): TaskRunner | undefined;
+  /** Registers (or replaces) the runner for `name`. */
+  register(name: string, runner: TaskRunner): void;
+  /** The registered task names. */
+  names(): string[];
+}
+
+/** A registry holding iter8's built-in tasks: load generation, assessment and `run` scripts. */
+export function createTaskRegistry(): TaskRegistry {
+  const runners = new Map<string, TaskRunner>();
+  const registry: TaskRegistry = {
+    get: (name) => runners.get(name),
+    register: (name, runner) => {
+      runners.set(name, runner);
+    },
+    names: () => [...runners.keys()],
+  };
+  registry.register("gen-load-and-collect-metrics", loadTaskRunner as TaskRunner);
+  registry.register("assess-app-versions", assessTaskRunner as TaskRunner);
+  registry.register("run", runScriptTaskRunner as TaskRunner);
+  return registry;
+}
