@@ -10,8 +10,8 @@ export function schemaCommand(ctx: CommandContext): CommandModule {
     describe: "Print the JSON Schema of experiment.yaml",
     builder: (y) =>
       y.epilogue(
-        "Editors that use yaml-language-server complete and check experiment.yaml when it starts " +
-          "with: # yaml-language-server: $schema=<path or URL of this schema>",
+        "Editors that use yaml-language-server complete and check an experiment that starts with:\n" +
+          "  # yaml-language-server: $schema=<path or URL of this schema>",
       ),
     handler: () => {
       ctx.io.out(`${JSON.stringify(experimentJsonSchema(), null, 2)}\n`);
