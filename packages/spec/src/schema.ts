@@ -202,7 +202,10 @@ const count = (what: string) => z.int().min(1).describe(what);
 const loadShape = {
   numRequests: count("Number of requests per version; default 100 unless duration is set"),
   numQueries: count("Old name of numRequests (deprecated)").meta({ deprecated: true }),
-  duration: duration("How long to send requests per version, Go syntax: 10s, 1m30s"),
+  duration: duration("How long to send requests per version, Go syntax: 10s, 1m30s").refine(
+    (ms) => ms > 0,
+    { error: "duration must be longer than 0" },
+  ),
   qps: z
     .number()
     .min(0, { error: "qps cannot be negative; use 0 to send as fast as the connections allow" })

@@ -286,6 +286,7 @@ const cases: Array<[string, string, number | undefined, number | undefined, stri
   ["version-info-missing.yaml", "[0].with.versionInfo", 2, 3, 'missing required key "versionInfo"'],
   ["yaml-syntax-error.yaml", "", 5, 4, "invalid YAML: bad indentation of a mapping entry"],
   ["zero-connections.yaml", "[0].with.connections", 3, 5, "must be at least 1, got 0"],
+  ["zero-duration.yaml", "[0].with.duration", 3, 5, "duration must be longer than 0"],
   ["zero-timeout.yaml", "[0].with.timeout", 3, 5, "timeout must be longer than 0"],
 ];
 
