@@ -3,6 +3,7 @@ import { Client } from "undici";
 import type { Dispatcher } from "undici";
 import { classifyTransportError } from "./outcome.js";
 import type { CreateTransport, OutcomeSink, Transport } from "./transport.js";
+import type { TransportErrorClass } from "./types.js";
 
 /** What every request of one HTTP load looks like. */
 export interface HttpRequestSpec {
@@ -46,8 +47,16 @@ class HttpLane implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
-    this.sink.onOutcome(this.lane, 0, classifyTransportError(error));
+    // undici calls onError while it is still failing its queue (and asserts that the queue stays
+    // empty), so the outcome, which may send the next request on this client, is reported after.
+    this.#errorClass = classifyTransportError(error);
+    queueMicrotask(this.#reportError);
   }
+
+  #errorClass: TransportErrorClass = "other";
+  readonly #reportError = (): void => {
+    this.sink.onOutcome(this.lane, 0, this.#errorClass);
+  };
 }
 
 /** An HTTP/1.1 transport on undici: one `Client` (one connection) per `pipelining` lanes. */
@@ -72,7 +81,7 @@ export function createHttpTransport(spec: HttpRequestSpec): CreateTransport {
     // One options object for every request: undici reads it and keeps no reference to it.
     const dispatchOptions: Dispatcher.DispatchOptions = {
       path: `${spec.url.pathname}${spec.url.search}`,
-      method: spec.method as Dispatcher.HttpMethod,
+      method: spec.method,
       headers: spec.headers.length > 0 ? spec.headers : null,
       body: spec.body ?? null,
     };

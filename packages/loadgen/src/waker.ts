@@ -16,13 +16,19 @@ export interface Waker {
 export type CreateWaker = (clock: Clock, onWake: () => void) => Waker;
 
 /**
- * A waker on `setTimeout`: millisecond resolution (Node's timers), so up to ~1 ms late. Pure
+ * A waker on `setTimeout`: millisecond resolution (Node's timers), so up to ~1-2 ms late. Pure
  * JavaScript timers, which is what makes the engine testable with fake timers.
  */
 export const createTimerWaker: CreateWaker = (clock, onWake) => {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let armedAt = Number.NaN;
   const fire = (): void => {
+    // Node's timers run on a millisecond loop clock and can fire up to 1 ms early: wait the rest.
+    const rest = armedAt - clock();
+    if (rest > 0) {
+      timer = setTimeout(fire, Math.ceil(rest));
+      return;
+    }
     timer = undefined;
     armedAt = Number.NaN;
     onWake();
@@ -66,7 +72,8 @@ export function calibrateOffsetMs(clock: () => number = () => performance.now())
 // Shared memory layout between the engine thread and its clock thread.
 const WAKE = 0; // Int32: bumped by the clock thread each time a target is reached
 const COMMAND = 1; // Int32: bumped by the engine thread each time it sets a new target
-const TARGET = 2; // Float64 index (bytes 16..23): target on the engine thread's clock; NaN = stop
+const READY = 2; // Int32: set to 1 by the clock thread once it runs
+// Bytes 16..23 (Float64): the target on the engine thread's clock; NaN tells the clock thread to stop.
 
 /**
  * The clock thread: sleeps on a futex until shortly before the target (the kernel wakes sleepers
@@ -91,6 +98,7 @@ for (let i = 0; i < 20; i++) {
   if (after - before < best) { best = after - before; localOffsetMs = (before + after) / 2 - c; }
 }
 const delta = engineOffsetMs - localOffsetMs;
+Atomics.store(i32, ${READY}, 1);
 let seen = 0;
 for (;;) {
   Atomics.wait(i32, ${COMMAND}, seen);
@@ -157,10 +165,23 @@ export function createPrecisionWaker(options: PrecisionWakerOptions): CreateWake
       armedAt = Number.NaN;
       onWake();
     };
+    // Until the clock thread runs (starting a thread takes tens of ms, more on a busy machine),
+    // a timer wakes the engine too, so the first requests are never held up.
+    let ready = false;
+    const fallback = createTimerWaker(clock, () => {
+      if (closed) return;
+      armedAt = Number.NaN;
+      onWake();
+    });
     return {
       arm(at: number): void {
         if (closed || at === armedAt) return;
         armedAt = at;
+        if (!ready) {
+          ready = Atomics.load(i32, READY) === 1;
+          if (ready) fallback.close();
+          else fallback.arm(at);
+        }
         // Read the wake generation before commanding, so a wake that follows at once is not missed.
         const generation = Atomics.load(i32, WAKE);
         f64[0] = at;
@@ -175,6 +196,7 @@ export function createPrecisionWaker(options: PrecisionWakerOptions): CreateWake
       close(): void {
         if (closed) return;
         closed = true;
+        fallback.close();
         f64[0] = Number.NaN;
         Atomics.add(i32, COMMAND, 1);
         Atomics.notify(i32, COMMAND);

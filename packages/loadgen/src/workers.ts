@@ -34,6 +34,25 @@ export function resolveWorkerEntry(): URL {
   return entry;
 }
 
+/**
+ * The parent's Node flags without the `iter8-source` export condition (set by vitest and the
+ * typecheck setup), which would make the built worker import sibling packages' TypeScript sources.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if ((arg === "--conditions" || arg === "-C") && args[i + 1] === "iter8-source") {
+      i++;
+      continue;
+    }
+    if (arg === "--conditions=iter8-source") continue;
+    out.push(arg);
+  }
+  return out;
+}
+
 interface WorkerState {
   worker: Worker;
   ready: boolean;
@@ -100,7 +119,7 @@ export function runWithWorkers(
 
     for (let index = 0; index < count; index++) {
       const input: WorkerInput = { options, index, count };
-      const worker = new Worker(entry, { workerData: input });
+      const worker = new Worker(entry, { workerData: input, execArgv: workerExecArgv() });
       const state: WorkerState = { worker, ready: false, progress: undefined, result: undefined };
       states.push(state);
       worker.on("message", (message: FromWorker) => {

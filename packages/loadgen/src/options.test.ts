@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { LoadgenError } from "./errors.js";
+import { pacedWarmupRequests, resolveLoadOptions } from "./options.js";
+import type { LoadOptions } from "./types.js";
+
+const base: LoadOptions = { url: "http://127.0.0.1:8080/x", qps: 8, connections: 4 };
+
+describe("resolveLoadOptions", () => {
+  it("applies Iter8's defaults: 100 requests, errors from 400, GET, 3 s timeout", () => {
+    const o = resolveLoadOptions(base);
+    expect(o).toMatchObject({
+      numRequests: 100,
+      durationMs: Number.POSITIVE_INFINITY,
+      method: "GET",
+      timeoutMs: 3000,
+      errorRanges: [{ lower: 400 }],
+      workers: 1,
+      pipelining: 1,
+    });
+    expect(o.contentType).toBeUndefined();
+  });
+
+  it.each([
+    // 5% of 100 requests (5) is less than 1 s at 8 qps (8).
+    [{ numRequests: 100, qps: 8 }, 5],
+    // 1 s at 100 qps (100) is less than 5% of 10 000 requests (500).
+    [{ numRequests: 10_000, qps: 100 }, 100],
+    // Duration runs: 5% of 30 s is more than 1 s, so 1 s at 50 qps.
+    [{ durationMs: 30_000, qps: 50 }, 50],
+    // 5% of 2 s is 100 ms: 10 requests at 100 qps.
+    [{ durationMs: 2_000, qps: 100 }, 10],
+    [{ numRequests: 100, qps: 8, warmupMs: 0 }, 0],
+    [{ numRequests: 100, qps: 10, warmupMs: 500 }, 5],
+    [{ numRequests: 100, qps: 10, warmupRequests: 7 }, 7],
+  ])(
+    "defaults the warm-up to 1 s or 5 percent of the run, whichever is smaller: %j",
+    (o, expected) => {
+      expect(pacedWarmupRequests(resolveLoadOptions({ ...base, ...o }))).toBe(expected);
+    },
+  );
+
+  it("uses POST and application/octet-stream when a body is given, unless told otherwise", () => {
+    expect(resolveLoadOptions({ ...base, body: "x" })).toMatchObject({
+      method: "POST",
+      contentType: "application/octet-stream",
+    });
+    expect(
+      resolveLoadOptions({ ...base, body: "x", method: "put", contentType: "text/plain" }),
+    ).toMatchObject({ method: "PUT", contentType: "text/plain" });
+    expect(
+      resolveLoadOptions({ ...base, body: "x", headers: { "Content-Type": "a/b" } }).contentType,
+    ).toBeUndefined();
+  });
+
+  it("never runs more workers than connections", () => {
+    expect(resolveLoadOptions({ ...base, connections: 2, workers: 8 }).workers).toBe(2);
+  });
+
+  it.each([
+    [{ url: "not a url" }, "url"],
+    [{ url: "ftp://h/" }, "http"],
+    [{ qps: -1 }, "qps"],
+    [{ qps: Number.POSITIVE_INFINITY }, "qps"],
+    [{ connections: 0 }, "connections"],
+    [{ connections: 1.5 }, "connections"],
+    [{ numRequests: 0 }, "numRequests"],
+    [{ durationMs: 0 }, "durationMs"],
+    [{ timeoutMs: -5 }, "timeoutMs"],
+    [{ workers: 0 }, "workers"],
+    [{ pipelining: 0 }, "pipelining"],
+    [{ method: "GE T" }, "method"],
+    [{ headers: { "bad name": "x" } }, "header"],
+    [{ headers: { ok: "a\r\nb" } }, "header"],
+    [{ errorRanges: [{}] }, "errorRanges[0]"],
+    [{ errorRanges: [{ lower: 500, upper: 400 }] }, "errorRanges[0]"],
+  ])("rejects %j naming %s", (o, name) => {
+    let error: unknown;
+    try {
+      resolveLoadOptions({ ...base, ...o });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(LoadgenError);
+    expect((error as LoadgenError).code).toBe("ITER8_LOAD_OPTIONS");
+    expect((error as LoadgenError).message).toContain(name);
+  });
+});
