@@ -1,32 +1,8 @@
 // Runs one iter8 load in its own process, so the harness can pin it to a core and measure its
 // RSS. Usage: node dist/iter8-runner.js '<RunnerSpec JSON>'. Prints one RunnerOutput JSON line.
+import { runLoad } from "@iter8/loadgen";
+import type { LoadOptions } from "@iter8/loadgen";
 import type { RssSample, RunnerOutput, RunnerSpec } from "./runner-protocol.js";
-
-/** The part of `@iter8/loadgen`'s contract this runner drives. */
-interface LatencyHistogramLike {
-  percentile(p: number): number;
-  readonly max: number;
-}
-interface LoadResultLike {
-  requests: number;
-  errors: number;
-  durationMs: number;
-  achievedRate: number;
-  latency: LatencyHistogramLike;
-  dispatchLagMs?: { p50: number; p99: number; max: number };
-}
-interface LoadgenModuleLike {
-  runLoad(options: Record<string, unknown>): Promise<LoadResultLike>;
-}
-
-async function importLoadgen(): Promise<LoadgenModuleLike> {
-  // Imported by name at run time so this file compiles whatever loadgen currently exports.
-  const mod = (await import("@iter8/loadgen")) as Partial<LoadgenModuleLike>;
-  if (typeof mod.runLoad !== "function") {
-    throw new Error("@iter8/loadgen does not export runLoad yet");
-  }
-  return mod as LoadgenModuleLike;
-}
 
 function parseSpec(arg: string | undefined): RunnerSpec {
   if (arg === undefined) throw new Error("usage: iter8-runner '<json spec>'");
@@ -38,7 +14,6 @@ function parseSpec(arg: string | undefined): RunnerSpec {
 }
 
 async function runOnce(spec: RunnerSpec): Promise<RunnerOutput> {
-  const loadgen = await importLoadgen();
   const samples: RssSample[] = [];
   const started = performance.now();
   const timer =
@@ -51,13 +26,14 @@ async function runOnce(spec: RunnerSpec): Promise<RunnerOutput> {
         }, spec.rssSampleEveryMs)
       : undefined;
   try {
-    const result = await loadgen.runLoad({
+    const options: LoadOptions = {
       url: spec.url,
       connections: spec.connections,
       qps: spec.qps,
       durationMs: spec.durationMs,
       warmupMs: spec.warmupMs,
-    });
+    };
+    const result = await runLoad(options);
     samples.push({
       atMs: Math.round(performance.now() - started),
       rssBytes: process.memoryUsage.rss(),
@@ -69,6 +45,11 @@ async function runOnce(spec: RunnerSpec): Promise<RunnerOutput> {
       durationMs: result.durationMs,
       achievedRate: result.achievedRate,
       latencyUs: { p50: toUs(50), p75: toUs(75), p99: toUs(99), max: result.latency.max },
+      serviceTimeUs: {
+        p50: result.serviceTime.percentile(50),
+        p99: result.serviceTime.percentile(99),
+      },
+      queueWaitUs: { p50: result.queueWait.percentile(50), p99: result.queueWait.percentile(99) },
       rssSamples: samples,
       maxRssKb: process.resourceUsage().maxRSS,
     };

@@ -328,8 +328,13 @@ async function runCo(ctx: Context, target: NodeTarget): Promise<CoResult> {
       );
       if (outcome.ok) {
         const l = outcome.run.latencyMs;
+        const i = outcome.run.iter8;
+        const ms = (us: number): string => (us / 1000).toFixed(1);
+        const extra = i
+          ? `; service time p50/p99 ${ms(i.serviceTimeUs.p50)}/${ms(i.serviceTimeUs.p99)} ms, queue wait p50/p99 ${ms(i.queueWaitUs.p50)}/${ms(i.queueWaitUs.p99)} ms`
+          : "";
         log(
-          `      p50 ${l.p50.toFixed(1)} ms, p75 ${l.p75.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`,
+          `      p50 ${l.p50.toFixed(1)} ms, p75 ${l.p75.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms${extra}`,
         );
       }
       (runs[generator] ??= []).push(outcome);

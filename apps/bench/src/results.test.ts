@@ -59,6 +59,8 @@ describe("summarizePacedRuns", () => {
         durationMs: 10_000,
         achievedRate: 990,
         latencyUs: { p50: 1, p75: 1, p99: 1, max: 1 },
+        serviceTimeUs: { p50: 1, p99: 1 },
+        queueWaitUs: { p50: 0, p99: 0 },
         dispatchLagMs: { p50: 0.05, p99: 0.8, max: 3 },
         rssSamples: [],
         maxRssKb: 1,

@@ -36,6 +36,10 @@ export interface RunnerOutput {
   achievedRate: number;
   /** Latency percentiles in µs (from the intended send time when paced). */
   latencyUs: { p50: number; p75: number; p99: number; max: number };
+  /** Latency from the actual send time, µs (equals `latencyUs` when unpaced). */
+  serviceTimeUs: { p50: number; p99: number };
+  /** Time paced requests waited for a free connection past their intended send time, µs. */
+  queueWaitUs: { p50: number; p99: number };
   /** Dispatch lag (how late requests left versus their schedule), when loadgen reports it. */
   dispatchLagMs?: { p50: number; p99: number; max: number };
   /** RSS samples, one per `rssSampleEveryMs`. */
