@@ -38,13 +38,14 @@ const TARGET_CORE = 0;
 const GENERATOR_CORE = 1;
 const MIB = 1024 * 1024;
 
-const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co] [--runs N] [--duration S] [--rss-duration S]
+const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co] [--runs N] [--duration S] [--rss-duration S] [--co-connections N]
 
   --quick           1 run of each, 3 s runs, 6 s RSS run (development; writes results/dev.json)
   --only LIST       run only these scenarios (comma-separated; writes results/dev.json)
   --runs N          runs per measurement (default 3; medians are reported)
   --duration S      seconds per throughput / fixed-rate / CO run (default 10)
   --rss-duration S  seconds of iter8's RSS-stability run (default 60)
+  --co-connections N  connections of the coordinated-omission check (default 50)
 `;
 
 function log(line: string): void {
@@ -60,6 +61,7 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
       runs: { type: "string" },
       duration: { type: "string" },
       "rss-duration": { type: "string" },
+      "co-connections": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -96,7 +98,7 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
     rates: [1000, 5000, 10000],
     rateConnections: 10,
     warmupMs: 1000,
-    co: { rate: 1000, connections: 50 },
+    co: { rate: 1000, connections: positive(values["co-connections"], "--co-connections", 50) },
     only: only.length > 0 ? (only as Scenario[]) : [...SCENARIOS],
     quick,
   };
