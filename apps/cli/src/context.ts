@@ -6,6 +6,9 @@ export interface CommandContext {
   io: CliIO;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C (SIGINT) or SIGTERM. */
   signal?: AbortSignal;
+  /** True when progress goes to a terminal, so a live line can be drawn. */
+  isTTY?: boolean;
   setExitCode: (code: ExitCode) => void;
 }

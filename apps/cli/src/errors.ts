@@ -1,3 +1,5 @@
+import { formatSpecIssue } from "@iter8/spec";
+
 /** Exit codes of the `iter8` command (DESIGN §4). */
 export const EXIT_CODES = {
   ok: 0,
@@ -28,6 +30,8 @@ interface CodedError {
   code: string;
   message: string;
   hint?: string;
+  /** Validation errors list every problem, shown one per line. */
+  issues?: Array<{ path: string; message: string; line?: number; column?: number; file?: string }>;
 }
 
 function isCodedError(error: unknown): error is CodedError {
@@ -42,6 +46,10 @@ const INVALID_INPUT_CODES = new Set([
   "ITER8_SPEC_INVALID",
   "ITER8_RESULT_INVALID",
   "ITER8_FILE",
+  "ITER8_ASSERT_INVALID",
+  "ITER8_REPORT_FORMAT",
+  "ITER8_PAYLOAD",
+  "ITER8_LOAD_OPTIONS",
 ]);
 
 /**
@@ -53,7 +61,14 @@ export function describeError(
   debug: boolean,
 ): { lines: string[]; exitCode: ExitCode } {
   if (isCodedError(error)) {
-    const lines = [`Error: ${error.message}`];
+    const issues = Array.isArray(error.issues) ? error.issues : [];
+    const lines =
+      issues.length > 1
+        ? [
+            `Error: ${issues.length} problems:`,
+            ...issues.map((issue) => `  ${formatSpecIssue(issue)}`),
+          ]
+        : [`Error: ${error.message}`];
     if (error.hint) lines.push(`Hint: ${error.hint}`);
     if (debug && error instanceof Error && error.stack) lines.push(error.stack);
     const exitCode = INVALID_INPUT_CODES.has(error.code) ? EXIT_CODES.invalid : EXIT_CODES.failed;

@@ -4,6 +4,12 @@ import { describeError, EXIT_CODES } from "./errors.js";
 import type { ExitCode } from "./errors.js";
 import { processIO } from "./io.js";
 import type { CliIO } from "./io.js";
+import { assertCommand } from "./commands/assert.js";
+import { demoAppCommand } from "./commands/demo-app.js";
+import { genCommand } from "./commands/gen.js";
+import { hubCommand } from "./commands/hub.js";
+import { reportCommand } from "./commands/report.js";
+import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
 import { validateCommand } from "./commands/validate.js";
 import { versionCommand } from "./commands/version.js";
@@ -13,7 +19,10 @@ export interface MainOptions {
   io?: CliIO;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C; commands stop and keep what they measured. */
   signal?: AbortSignal;
+  /** True when progress goes to a terminal (a live progress line is drawn). */
+  isTTY?: boolean;
 }
 
 /**
@@ -31,9 +40,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
       exitCode = code;
     },
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.isTTY !== undefined ? { isTTY: options.isTTY } : {}),
   };
-  const debug =
-    argv.includes("debug") && argv.some((a) => a.startsWith("--log-level") || a === "-l");
+  const debug = isDebug(argv);
 
   const cli = yargs(argv)
     .scriptName("iter8")
@@ -50,8 +59,14 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
       describe: "Experiment directory (default: the current directory)",
       global: true,
     })
+    .command(hubCommand(ctx))
+    .command(runCommand(ctx))
+    .command(assertCommand(ctx))
+    .command(genCommand(ctx))
+    .command(reportCommand(ctx))
     .command(validateCommand(ctx))
     .command(schemaCommand(ctx))
+    .command(demoAppCommand(ctx))
     .command(versionCommand(ctx))
     .demandCommand(1, "Name a command; see iter8 --help.")
     .strict()
@@ -66,14 +81,9 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
     });
 
   try {
-    let helpShown = false;
     await cli.parseAsync(argv, {}, (_err, _argv, output) => {
-      if (output) {
-        helpShown = true;
-        io.out(output);
-      }
+      if (output) io.out(output);
     });
-    if (helpShown) return exitCode;
     return exitCode;
   } catch (error) {
     if (error instanceof UsageFailure) {
@@ -88,3 +98,13 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
 }
 
 class UsageFailure extends Error {}
+
+/** `--log-level debug`, `--log-level=debug` or `-l debug`, looked up before yargs parses. */
+function isDebug(argv: string[]): boolean {
+  return argv.some(
+    (arg, i) =>
+      arg === "--log-level=debug" ||
+      arg === "-l=debug" ||
+      ((arg === "--log-level" || arg === "-l") && argv[i + 1] === "debug"),
+  );
+}

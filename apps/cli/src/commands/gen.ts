@@ -1,0 +1,24 @@
+import type { CommandModule } from "yargs";
+import { renderReport } from "@iter8/report";
+import type { CommandContext } from "../context.js";
+import { EXIT_CODES } from "../errors.js";
+import { experimentDir, loadExperimentIfPresent, loadResultIn } from "../experiment-dir.js";
+
+interface GenArgs {
+  dir?: string;
+}
+
+/** `iter8 gen`: the seed's text report of `result.yaml` (Experiment summary, SLOs, Metrics). */
+export function genCommand(ctx: CommandContext): CommandModule<object, GenArgs> {
+  return {
+    command: "gen",
+    describe: "Print a text report of the experiment (same as iter8 report -o text)",
+    handler: async (argv) => {
+      const dir = experimentDir(ctx, argv.dir);
+      const result = await loadResultIn(dir);
+      const experiment = await loadExperimentIfPresent(dir);
+      ctx.io.out(renderReport(experiment, result, { format: "text" }));
+      ctx.setExitCode(EXIT_CODES.ok);
+    },
+  };
+}

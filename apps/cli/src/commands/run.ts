@@ -1,0 +1,58 @@
+import { join } from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { loadExperiment } from "@iter8/spec";
+import { runExperiment } from "@iter8/engine";
+import type { CommandContext } from "../context.js";
+import { EXIT_CODES } from "../errors.js";
+import { EXPERIMENT_FILE, experimentDir } from "../experiment-dir.js";
+import { createProgressView } from "../progress.js";
+
+interface RunArgs {
+  dir?: string;
+  "log-level": string;
+}
+
+/** `iter8 run`: runs `experiment.yaml` and writes `result.yaml` beside it. */
+export function runCommand(ctx: CommandContext): CommandModule<object, RunArgs> {
+  return {
+    command: "run",
+    describe: "Run the experiment in experiment.yaml and write result.yaml",
+    builder: (y) =>
+      y.epilogue(
+        "Exit codes: 0 the experiment completed, 1 a task failed, 2 the experiment is invalid, " +
+          "130 interrupted (the partial result is kept in result.yaml).",
+      ) as Argv<RunArgs>,
+    handler: async (argv) => {
+      const dir = experimentDir(ctx, argv.dir);
+      const experiment = await loadExperiment(join(dir, EXPERIMENT_FILE));
+      const live = ctx.isTTY === true && !ctx.env.NO_COLOR;
+      const view = createProgressView({
+        live,
+        debug: argv["log-level"] === "debug",
+        write: ctx.io.progress,
+      });
+      const result = await runExperiment(experiment, {
+        dir,
+        env: ctx.env,
+        onEvent: view.onEvent,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+      view.close();
+      const done = `${result.numCompletedTasks} of ${experiment.tasks.length} tasks completed`;
+      if (result.aborted) {
+        ctx.io.err(`Experiment interrupted: ${done}; partial result written to result.yaml.`);
+        ctx.setExitCode(EXIT_CODES.interrupted);
+      } else if (result.failure) {
+        const failed = result.failedTask;
+        ctx.io.err(
+          `Experiment failed: task ${failed ? failed.index + 1 : "?"} (${failed?.task ?? "unknown"}): ` +
+            `${failed?.message ?? "no reason recorded"}`,
+        );
+        ctx.setExitCode(EXIT_CODES.failed);
+      } else {
+        ctx.io.out(`Experiment completed: ${done}; result written to result.yaml.`);
+        ctx.setExitCode(EXIT_CODES.ok);
+      }
+    },
+  };
+}
