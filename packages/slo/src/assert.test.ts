@@ -138,6 +138,22 @@ describe("checkAssertConditions", () => {
       "slos: 2 versions satisfy all 2 SLOs",
     ],
     [
+      "the only version passing",
+      "slos",
+      result({
+        insights: {
+          ...PASSING,
+          numVersions: 1,
+          metricValues: [PASSING.metricValues[0] ?? {}],
+          SLOsSatisfied: [[true], [true]],
+          SLOsSatisfiedBy: [true],
+        },
+      }),
+      undefined,
+      true,
+      "slos: 1 version satisfies all 2 SLOs",
+    ],
+    [
       "no data",
       "slos",
       result({ insights: { ...PASSING, metricValues: [PASSING.metricValues[0] ?? {}, {}] } }),

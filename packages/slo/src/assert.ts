@@ -114,7 +114,8 @@ function checkSlos(insights: Insights | undefined): [boolean, string] {
   const failing = by.flatMap((ok, v) => (ok === true ? [] : [v]));
   if (failing.length === 0) {
     const numSlos = insights.SLOs?.length ?? 0;
-    return [true, `${plural(by.length, "version")} satisfy all ${plural(numSlos, "SLO")}`];
+    const verb = by.length === 1 ? "satisfies" : "satisfy";
+    return [true, `${plural(by.length, "version")} ${verb} all ${plural(numSlos, "SLO")}`];
   }
   return [false, explainFailures(insights, failing)];
 }
