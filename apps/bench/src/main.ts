@@ -366,6 +366,21 @@ async function withTarget<T, R>(
   }
 }
 
+/**
+ * Formats a results file as the repository's Prettier would (so a committed latest.json passes
+ * `pnpm format:check`); Prettier is the workspace root's devDependency, so this is best effort.
+ */
+async function formatForRepo(text: string, parser: "json" | "markdown"): Promise<string> {
+  try {
+    const prettier = (await import("prettier")) as {
+      format(source: string, options: { parser: string }): Promise<string>;
+    };
+    return await prettier.format(text, { parser });
+  } catch {
+    return text;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const config = parseConfig(argv);
   if (config === undefined) return 0;
@@ -450,8 +465,14 @@ async function main(argv: string[]): Promise<number> {
   const base = complete ? "latest" : "dev";
   const resultsDir = join(benchDir, "results");
   await mkdir(resultsDir, { recursive: true });
-  await writeFile(join(resultsDir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(resultsDir, `${base}.md`), renderMarkdown(sections));
+  await writeFile(
+    join(resultsDir, `${base}.json`),
+    await formatForRepo(`${JSON.stringify(results, null, 2)}\n`, "json"),
+  );
+  await writeFile(
+    join(resultsDir, `${base}.md`),
+    await formatForRepo(renderMarkdown(sections), "markdown"),
+  );
   log(`wrote ${relative(process.cwd(), join(resultsDir, `${base}.json`))} and ${base}.md`);
   return 0;
 }
