@@ -1,3 +1,8 @@
-// Public API of this package. It is filled in by the issue that builds the package; until then it
-// exports nothing (see README.md for its purpose).
-export {};
+// Public API of this package (see README.md for its purpose).
+export {
+  ASSIGNMENT_ERROR_CODES,
+  AssignmentError,
+  assignVersion,
+  hashToUnitInterval,
+} from "./assignment.js";
+export type { AssignmentErrorCode } from "./assignment.js";
