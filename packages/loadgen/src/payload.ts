@@ -1,7 +1,6 @@
 import { Buffer } from "node:buffer";
 import { open } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
-import { Agent, interceptors, request } from "undici";
 import { LoadgenError } from "./errors.js";
 
 /** Where a request body comes from (the `gen-load-and-collect-metrics` inputs). */
@@ -122,44 +121,37 @@ async function fetchPayload(
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw payloadError(`payloadURL ${url} must use http or https`);
   }
-  const dispatcher = new Agent({
-    headersTimeout: limits.timeoutMs,
-    bodyTimeout: limits.timeoutMs,
-    connectTimeout: limits.timeoutMs,
-  }).compose(interceptors.redirect({ maxRedirections: 5 }));
   const signals = [AbortSignal.timeout(limits.timeoutMs)];
   if (limits.signal) signals.push(limits.signal);
   try {
-    const response = await request(parsed, {
-      method: "GET",
-      dispatcher,
-      signal: AbortSignal.any(signals),
-    });
-    if (response.statusCode < 200 || response.statusCode > 299) {
-      await response.body.dump();
-      throw payloadError(`payloadURL ${url} answered HTTP ${response.statusCode}`);
+    // Node's built-in fetch (follows redirects); loaded only when a payload URL is used.
+    const response = await fetch(parsed, { signal: AbortSignal.any(signals) });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw payloadError(`payloadURL ${url} answered HTTP ${response.status}`);
     }
-    const declared = Number(response.headers["content-length"]);
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
     if (Number.isFinite(declared) && declared > limits.maxBytes) {
-      await response.body.dump();
+      await response.body?.cancel();
       throw limits.tooLarge(`payloadURL ${url}`);
     }
-    const chunks: Buffer[] = [];
+    const chunks: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of response.body) {
-      const buffer = chunk as Buffer;
-      size += buffer.byteLength;
+    const reader = response.body?.getReader() as
+      ReadableStreamDefaultReader<Uint8Array> | undefined;
+    for (;;) {
+      const next = await reader?.read();
+      if (!next || next.done) break;
+      size += next.value.byteLength;
       if (size > limits.maxBytes) {
-        response.body.destroy();
+        await reader?.cancel();
         throw limits.tooLarge(`payloadURL ${url}`);
       }
-      chunks.push(buffer);
+      chunks.push(next.value);
     }
     return Buffer.concat(chunks, size);
   } catch (error) {
     if (error instanceof LoadgenError) throw error;
     throw payloadError(`cannot fetch payloadURL ${url}: ${describeCause(error)}`, error);
-  } finally {
-    await dispatcher.close().catch(() => undefined);
   }
 }

@@ -1,9 +1,22 @@
-import {
-  Int32Histogram,
-  decodeFromCompressedBase64,
-  encodeIntoCompressedBase64,
-} from "hdr-histogram-js";
+import { createRequire } from "node:module";
 import type { JsHistogram } from "hdr-histogram-js";
+import type * as HdrHistogramJs from "hdr-histogram-js";
+
+// hdr-histogram-js's index also loads its WebAssembly build, pako and its log reader and writer
+// (about 16 MB of resident memory in a load generator that should stay small). Only the JS
+// histogram is needed to record; the compressed-base64 codec is loaded on first encode/decode.
+const require = createRequire(import.meta.url);
+const { default: Int32Histogram } = require("hdr-histogram-js/dist/Int32Histogram.js") as {
+  default: typeof HdrHistogramJs.Int32Histogram;
+};
+type Codec = Pick<
+  typeof HdrHistogramJs,
+  "encodeIntoCompressedBase64" | "decodeFromCompressedBase64"
+>;
+let codec: Codec | undefined;
+function loadCodec(): Codec {
+  return (codec ??= require("hdr-histogram-js/dist/encoding.js") as Codec);
+}
 
 /** Highest latency tracked without resizing: 60 s in microseconds (the histogram grows past it). */
 const HIGHEST_TRACKABLE_US = 60_000_000;
@@ -176,7 +189,7 @@ export class LatencyHistogram {
    */
   encode(): string {
     const stats = [this.#count, this.#min, this.#max, this.#mean, this.#m2].map(String).join(",");
-    return `${ENCODING_VERSION};${stats};${encodeIntoCompressedBase64(this.#hdr)}`;
+    return `${ENCODING_VERSION};${stats};${loadCodec().encodeIntoCompressedBase64(this.#hdr)}`;
   }
 
   /** Reads a string written by `encode()`; throws a `RangeError` when it is not one. */
@@ -189,7 +202,7 @@ export class LatencyHistogram {
     const [count = 0, min = 0, max = 0, mean = 0, m2 = 0] = numbers;
     let hdr: JsHistogram;
     try {
-      hdr = decodeFromCompressedBase64(payload, 32, false) as JsHistogram;
+      hdr = loadCodec().decodeFromCompressedBase64(payload, 32, false) as JsHistogram;
     } catch (error) {
       throw new RangeError(`not an encoded LatencyHistogram: ${(error as Error).message}`);
     }
