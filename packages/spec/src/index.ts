@@ -44,3 +44,27 @@ export {
   percentileOfMetric,
 } from "./metric-names.js";
 export { MAX_ALIAS_EXPANSION, MAX_DOCUMENT_BYTES } from "./yaml-source.js";
+export {
+  DEFAULT_ROUTING,
+  loadRouting,
+  parseRouting,
+  parseRoutingOrThrow,
+  routingJsonSchema,
+  routingSchema,
+  routingToDocument,
+  validateRoutingFile,
+} from "./routing.js";
+export type {
+  MirrorTarget,
+  Route,
+  RouteAffinity,
+  RouteMatch,
+  Routing,
+  RoutingKubernetes,
+  RoutingParseOptions,
+  RoutingVersion,
+  StringMatch,
+  WeightedVersion,
+} from "./routing.js";
+export { DEFAULT_ROLLOUT, loadRollout, parseRollout, rolloutSchema } from "./routing-rollout.js";
+export type { RolloutSpec } from "./routing-rollout.js";

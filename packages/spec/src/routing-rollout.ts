@@ -1,0 +1,189 @@
+import { z } from "zod";
+import { describeValue, isMapping } from "./describe-value.js";
+import { errorFromIssues } from "./errors.js";
+import type { ParseResult, SpecIssue } from "./errors.js";
+import { isBuiltInMetric, normaliseMetricName } from "./metric-names.js";
+import type { SLO } from "./model.js";
+import { formatPath } from "./path.js";
+import { durationMs, readRoutingText } from "./routing.js";
+import { readYamlSource } from "./yaml-source.js";
+import type { YamlSource } from "./yaml-source.js";
+import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
+import type { RawIssue } from "./zod-issues.js";
+
+/** The normalised content of `rollout.yaml`: a metric-gated gradual rollout on a traffic proxy. */
+export interface RolloutSpec {
+  /** Admin URL of the iter8 traffic proxy to drive, e.g. `http://127.0.0.1:9901`. */
+  admin: string;
+  /** Name or index of the route to roll out on; default the last route. */
+  route?: string | number;
+  /** Version that keeps the rest of the traffic, and takes all of it on rollback. */
+  baseline: string;
+  /** Version whose weight rises step by step. */
+  candidate: string;
+  /** Candidate weights in percent, ascending, e.g. 5, 10, 25, 50, 100. */
+  steps: number[];
+  /** Time each step runs before its SLOs are checked, in milliseconds. */
+  intervalMs: number;
+  /** Failed checks (in total) after which the rollout rolls back. */
+  failureLimit: number;
+  /** Candidate requests a step needs for its check to count as passed. */
+  minRequests: number;
+  /** SLOs the candidate must meet on the proxy's counters over each step. */
+  SLOs: SLO[];
+  /** Where decisions are written, relative to the rollout file; default `result.yaml`. */
+  result: string;
+  /** Write each step's Kubernetes objects to a folder. */
+  emit?: { target: "istio" | "gateway-api"; dir: string };
+}
+
+/** Defaults of `rollout.yaml`. */
+export const DEFAULT_ROLLOUT: {
+  readonly steps: readonly number[];
+  readonly intervalMs: number;
+  readonly failureLimit: number;
+  readonly minRequests: number;
+} = Object.freeze({
+  steps: Object.freeze([5, 10, 25, 50, 100]),
+  intervalMs: 30_000,
+  failureLimit: 2,
+  minRequests: 1,
+});
+
+const slo = z
+  .strictObject({
+    metric: z.string().min(1).describe("Metric name, e.g. built-in/error-rate"),
+    upperLimit: z.number().optional(),
+    lowerLimit: z.number().optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (value.upperLimit === undefined && value.lowerLimit === undefined) {
+      ctx.addIssue({ code: "custom", message: "an SLO needs upperLimit, lowerLimit or both" });
+    }
+    if (!isBuiltInMetric(normaliseMetricName(value.metric))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["metric"],
+        message: `the proxy's counters give built-in metrics only (e.g. built-in/error-rate, built-in/p95.0), got "${value.metric}"; provider metrics are not supported in rollouts yet`,
+      });
+    }
+  });
+
+/** The zod schema of `rollout.yaml`. */
+export const rolloutSchema = z.strictObject({
+  admin: z.url({ protocol: /^https?$/ }).describe("Admin URL of the traffic proxy"),
+  route: z.union([z.string().min(1), z.int().min(0)]).optional(),
+  baseline: z.string().min(1),
+  candidate: z.string().min(1),
+  steps: z
+    .array(z.int().min(1).max(100))
+    .min(1)
+    .default(() => [...DEFAULT_ROLLOUT.steps])
+    .superRefine((list, ctx) => {
+      list.forEach((step, index) => {
+        const previous = list[index - 1];
+        if (previous !== undefined && step <= previous) {
+          ctx.addIssue({
+            code: "custom",
+            path: [index],
+            message: `steps must rise: ${step} comes after ${previous}`,
+          });
+        }
+      });
+    }),
+  interval: durationMs("Time each step runs before its check (default 30s)").optional(),
+  failureLimit: z.int().min(1).default(DEFAULT_ROLLOUT.failureLimit),
+  minRequests: z.int().min(0).default(DEFAULT_ROLLOUT.minRequests),
+  SLOs: z.array(slo).min(1),
+  result: z.string().min(1).default("result.yaml"),
+  emit: z
+    .strictObject({ target: z.enum(["istio", "gateway-api"]), dir: z.string().min(1) })
+    .optional(),
+});
+
+/** Parses and validates the text of `rollout.yaml`; issues carry paths and positions. */
+export function parseRollout(
+  text: string,
+  options: { filename?: string } = {},
+): ParseResult<RolloutSpec> {
+  const read = readYamlSource(text);
+  if (!read.ok) {
+    const issue =
+      options.filename === undefined ? read.issue : { ...read.issue, file: options.filename };
+    return { ok: false, issues: [issue], warnings: [] };
+  }
+  const locate = (list: RawIssue[]) => locateAll(list, read.source, options.filename);
+  if (!isMapping(read.source.value)) {
+    return {
+      ok: false,
+      issues: locate([
+        {
+          path: [],
+          message: `expected a mapping with admin:, baseline:, candidate: and SLOs:, got ${describeValue(read.source.value)}`,
+        },
+      ]),
+      warnings: [],
+    };
+  }
+  const parsed = rolloutSchema.safeParse(read.source.value, PARSE_PARAMS);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: locate(phraseZodIssues(rolloutSchema, parsed.error.issues, [])),
+      warnings: [],
+    };
+  }
+  const raw = parsed.data;
+  const issues: RawIssue[] = [];
+  const warnings: RawIssue[] = [];
+  if (raw.baseline === raw.candidate) {
+    issues.push({
+      path: ["candidate"],
+      message: "candidate and baseline must be different versions",
+    });
+  }
+  if ((raw.steps.at(-1) ?? 100) < 100) {
+    warnings.push({
+      path: ["steps"],
+      message: `the last step is ${raw.steps.at(-1)}%, so the candidate never takes all the traffic`,
+    });
+  }
+  if (issues.length > 0) return { ok: false, issues: locate(issues), warnings: locate(warnings) };
+  const spec: RolloutSpec = {
+    admin: raw.admin,
+    baseline: raw.baseline,
+    candidate: raw.candidate,
+    steps: raw.steps,
+    intervalMs: raw.interval ?? DEFAULT_ROLLOUT.intervalMs,
+    failureLimit: raw.failureLimit,
+    minRequests: raw.minRequests,
+    SLOs: raw.SLOs.map((s) => ({ ...s, metric: normaliseMetricName(s.metric) })),
+    result: raw.result,
+  };
+  if (raw.route !== undefined) spec.route = raw.route;
+  if (raw.emit) spec.emit = raw.emit;
+  return { ok: true, value: spec, warnings: locate(warnings) };
+}
+
+function locateAll(issues: RawIssue[], source: YamlSource, file: string | undefined): SpecIssue[] {
+  return issues.map((issue) => {
+    const out: SpecIssue = {
+      path: formatPath(issue.path),
+      message: issue.message,
+      ...(source.locate(issue.path) ?? {}),
+    };
+    if (file !== undefined) out.file = file;
+    return out;
+  });
+}
+
+/** Reads and validates a rollout file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE`. */
+export async function loadRollout(file: string): Promise<RolloutSpec> {
+  const read = await readRoutingText(file, "rollout");
+  const result = read.ok
+    ? parseRollout(read.text, { filename: file })
+    : { ok: false as const, issues: [read.issue], warnings: [] };
+  if (!result.ok)
+    throw errorFromIssues("ITER8_SPEC_INVALID", result.issues, file, "fix the rollout file");
+  return result.value;
+}

@@ -1,0 +1,550 @@
+import { readFile, stat } from "node:fs/promises";
+import { z } from "zod";
+import { describeValue, isMapping } from "./describe-value.js";
+import {
+  explainBadDuration,
+  formatDuration,
+  GO_DURATION_PATTERN,
+  parseDuration,
+} from "./duration.js";
+import { errorFromIssues, SpecError } from "./errors.js";
+import type { ParseResult, SpecIssue } from "./errors.js";
+import { formatPath } from "./path.js";
+import type { PathSegment } from "./path.js";
+import { closestMatch } from "./suggest.js";
+import { explainTooLarge, readYamlSource } from "./yaml-source.js";
+import type { YamlSource } from "./yaml-source.js";
+import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
+import type { RawIssue } from "./zod-issues.js";
+
+// --- model ------------------------------------------------------------------------------------
+
+/** How one request attribute is compared: exactly one of the four keys. */
+export type StringMatch =
+  { exact: string } | { prefix: string } | { regex: string } | { present: boolean };
+
+/** One match entry: every predicate it names must hold (AND). A route's entries are ORed. */
+export interface RouteMatch {
+  /** Request headers by name (case-insensitive). */
+  headers?: Record<string, StringMatch>;
+  /** Cookies by name (case-sensitive, from the `Cookie` header). */
+  cookies?: Record<string, StringMatch>;
+  /** Query parameters by name (the first value when repeated). */
+  query?: Record<string, StringMatch>;
+  /** The request path, without the query string. */
+  path?: StringMatch;
+  /** The request method (upper case, e.g. `GET`). */
+  method?: StringMatch;
+}
+
+/** One version of the app behind the proxy. */
+export interface RoutingVersion {
+  /** Name used by routes, metrics and the `x-iter8-version` header. */
+  name: string;
+  /** Base URL of the version (`http://host:port`, optionally with a path prefix). */
+  url: string;
+  /** Kubernetes Service of this version for the Gateway API renderer (default `<host>-<name>`). */
+  service?: string;
+  /** Pod labels selecting this version for Istio subsets (default `{version: <name>}`). */
+  labels?: Record<string, string>;
+}
+
+/** A share of a route's traffic: `weight` out of the sum of the route's weights. */
+export interface WeightedVersion {
+  version: string;
+  /** Non-negative integer. */
+  weight: number;
+}
+
+/** Copies of a share of a route's requests sent to a version, whose answers are discarded. */
+export interface MirrorTarget {
+  version: string;
+  /** Share of requests copied, 0 to 100 (an independent draw per request). */
+  percent: number;
+  /** Largest request body copied; a larger body is not mirrored (and is counted). */
+  maxBodyBytes: number;
+  /** Time a copy may take before it is abandoned, in milliseconds. */
+  timeoutMs: number;
+  /** Copies in flight to this version at most; beyond it copies are skipped (and counted). */
+  maxConcurrent: number;
+  /** Also mirror POST, PATCH and other non-idempotent methods (off by default). */
+  nonIdempotent: boolean;
+}
+
+/** How a user keeps their version. */
+export interface RouteAffinity {
+  /** Where the user key (hash mode) or the pin (cookie mode) is read from. */
+  key: "header" | "cookie";
+  /** Header or cookie name. */
+  name: string;
+  /**
+   * `hash`: the user key is hashed onto the weights' cumulative ranges (stable across restarts);
+   * `cookie`: the proxy pins each user with `Set-Cookie` and re-pins per weight change.
+   */
+  mode: "hash" | "cookie";
+  /** Mixed into the hash so different routes or experiments assign independently. */
+  salt?: string;
+}
+
+/** One route: when it matches, what it does. Routes are tried in order; the first match wins. */
+export interface Route {
+  /** Optional name, shown in messages and usable by `rollout.yaml`. */
+  name?: string;
+  /** Match entries (ORed); empty matches every request. */
+  match: RouteMatch[];
+  /** Weighted split over versions. */
+  split: WeightedVersion[];
+  /** Mirrors of this route's traffic. */
+  mirror: MirrorTarget[];
+  affinity?: RouteAffinity;
+}
+
+/** Kubernetes names the renderers use. */
+export interface RoutingKubernetes {
+  /** Host (Service name) clients call; VirtualService host and HTTPRoute hostname. */
+  host: string;
+  namespace?: string;
+  /** Gateway API parent (Gateway) name; default none (a mesh route to the Service). */
+  gateway?: string;
+  /** Istio gateways the VirtualService binds to; default none (the mesh). */
+  gateways?: string[];
+}
+
+/** The normalised content of `routing.yaml`. */
+export interface Routing {
+  versions: RoutingVersion[];
+  routes: Route[];
+  /** Time an upstream has to send its response headers before the proxy answers 504, in ms. */
+  timeoutMs: number;
+  kubernetes?: RoutingKubernetes;
+}
+
+/** Defaults of `routing.yaml`. */
+export const DEFAULT_ROUTING: {
+  readonly timeoutMs: number;
+  readonly mirror: Readonly<Pick<MirrorTarget, "maxBodyBytes" | "timeoutMs" | "maxConcurrent">>;
+} = Object.freeze({
+  timeoutMs: 30_000,
+  mirror: Object.freeze({ maxBodyBytes: 64 * 1024, timeoutMs: 5_000, maxConcurrent: 64 }),
+});
+
+// --- schema -----------------------------------------------------------------------------------
+
+const MATCH_KINDS = ["exact", "prefix", "regex", "present"] as const;
+
+const stringMatch = z
+  .strictObject({
+    exact: z.string().optional().describe("Equal to this text"),
+    prefix: z.string().optional().describe("Starts with this text"),
+    regex: z.string().optional().describe("Matches this regular expression (JavaScript syntax)"),
+    present: z.boolean().optional().describe("true: present (any value); false: absent"),
+  })
+  .superRefine((value, ctx) => {
+    const given = MATCH_KINDS.filter((kind) => value[kind] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          given.length === 0
+            ? "a predicate needs one of exact, prefix, regex or present, e.g. {exact: beta}"
+            : `a predicate takes one of exact, prefix, regex or present, not ${given.join(" and ")}`,
+      });
+    }
+    if (value.regex !== undefined) {
+      try {
+        new RegExp(value.regex, "u");
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["regex"],
+          message: `invalid regular expression ${JSON.stringify(value.regex)}: ${(error as Error).message}`,
+        });
+      }
+    }
+  })
+  .describe("One of exact, prefix, regex or present");
+
+const predicates = (what: string) =>
+  z.record(z.string().min(1), stringMatch).describe(`${what} by name: predicate`);
+
+const routeMatch = z
+  .strictObject({
+    headers: predicates("Request headers").optional(),
+    cookies: predicates("Cookies").optional(),
+    query: predicates("Query parameters").optional(),
+    path: stringMatch.optional(),
+    method: stringMatch.optional(),
+  })
+  .describe("Every predicate listed must hold (AND)");
+
+export function durationMs(description: string) {
+  return z
+    .string({
+      error: (issue) =>
+        typeof issue.input === "number"
+          ? `invalid duration ${issue.input}: missing a unit (ns, us, ms, s, m or h), e.g. "${issue.input}s"`
+          : undefined,
+    })
+    .regex(new RegExp(GO_DURATION_PATTERN, "u"), {
+      error: (issue) => explainBadDuration(String(issue.input)),
+    })
+    .transform((text) => parseDuration(text))
+    .describe(description);
+}
+
+const versionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+  error: (issue) =>
+    `invalid version name ${describeValue(issue.input)}: use letters, digits, ".", "_" and "-"`,
+});
+
+const httpUrl = z.string().refine(
+  (text) => {
+    try {
+      const url = new URL(text);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+    } catch {
+      return false;
+    }
+  },
+  {
+    error: (issue) =>
+      `invalid URL ${JSON.stringify(issue.input)}: expected an absolute http:// or https:// URL, e.g. "http://127.0.0.1:8081"`,
+  },
+);
+
+const version = z.strictObject({
+  name: versionName.describe("Version name"),
+  url: httpUrl.describe("Base URL of the version"),
+  service: z.string().min(1).optional().describe("Kubernetes Service of this version"),
+  labels: z.record(z.string(), z.string()).optional().describe("Pod labels of this version"),
+});
+
+const weighted = z.strictObject({
+  version: z.string().describe("A version name"),
+  weight: z.int().min(0).describe("Non-negative integer; shares are weight / sum of weights"),
+});
+
+const mirror = z.strictObject({
+  version: z.string().describe("A version name"),
+  percent: z.number().min(0).max(100).describe("Share of requests copied, 0 to 100"),
+  maxBodyBytes: z
+    .int()
+    .min(0)
+    .default(DEFAULT_ROUTING.mirror.maxBodyBytes)
+    .describe("Largest request body copied (default 65536)"),
+  timeout: durationMs("Time a copy may take (default 5s)").optional(),
+  maxConcurrent: z
+    .int()
+    .min(1)
+    .default(DEFAULT_ROUTING.mirror.maxConcurrent)
+    .describe("Copies in flight at most (default 64)"),
+  nonIdempotent: z
+    .boolean()
+    .default(false)
+    .describe("Also mirror POST, PATCH and other non-idempotent methods"),
+});
+
+const affinity = z.strictObject({
+  key: z.enum(["header", "cookie"]).describe("Where the user key or the pin is read from"),
+  name: z.string().min(1).describe("Header or cookie name"),
+  mode: z
+    .enum(["hash", "cookie"])
+    .describe("hash: stable weighted hashing; cookie: Set-Cookie pins"),
+  salt: z.string().optional().describe("Mixed into the hash"),
+});
+
+const route = z.strictObject({
+  name: z.string().min(1).optional().describe("Route name"),
+  match: z
+    .array(routeMatch)
+    .default([])
+    .describe("Match entries, ORed; empty matches every request"),
+  split: z.array(weighted).min(1).describe("Weighted split over versions"),
+  mirror: z.array(mirror).default([]).describe("Mirrors: [{version, percent}]"),
+  affinity: affinity.optional(),
+});
+
+/** The zod schema of `routing.yaml` (shape only; `parseRouting` also checks references). */
+export const routingSchema = z
+  .strictObject({
+    versions: z.array(version).min(1).describe("Versions of the app: [{name, url}]"),
+    routes: z.array(route).min(1).describe("Routes in order; the first match wins"),
+    timeout: durationMs("Time an upstream has to answer before a 504 (default 30s)").optional(),
+    kubernetes: z
+      .strictObject({
+        host: z.string().min(1).describe("Host (Service name) clients call"),
+        namespace: z.string().min(1).optional(),
+        gateway: z.string().min(1).optional().describe("Gateway API parent Gateway"),
+        gateways: z.array(z.string().min(1)).optional().describe("Istio gateways"),
+      })
+      .optional()
+      .describe("Names for the Istio and Gateway API renderers"),
+  })
+  .describe("iter8 routing: versions, and routes tried in order");
+
+type RawRouting = z.output<typeof routingSchema>;
+
+/** JSON Schema (draft 2020-12) of `routing.yaml`, for editors. */
+export function routingJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(routingSchema, { io: "input", target: "draft-2020-12" });
+}
+
+// --- parsing ----------------------------------------------------------------------------------
+
+/** Options of `parseRouting`. */
+export interface RoutingParseOptions {
+  /** File name to put in issues. */
+  filename?: string;
+}
+
+/**
+ * Parses and validates the text of `routing.yaml` (YAML or JSON) into a `Routing`, with defaults
+ * applied. Problems come back as issues with a path, a message and, when known, line and column.
+ */
+export function parseRouting(
+  text: string,
+  options: RoutingParseOptions = {},
+): ParseResult<Routing> {
+  const read = readYamlSource(text);
+  if (!read.ok) {
+    const issue =
+      options.filename === undefined ? read.issue : { ...read.issue, file: options.filename };
+    return { ok: false, issues: [issue], warnings: [] };
+  }
+  return validateParsed(read.source, options.filename);
+}
+
+function validateParsed(source: YamlSource, filename: string | undefined): ParseResult<Routing> {
+  const located = (list: RawIssue[]) => locateIssues(list, source, filename);
+  const value = source.value;
+  if (!isMapping(value)) {
+    return {
+      ok: false,
+      issues: located([
+        {
+          path: [],
+          message: `expected a mapping with versions: and routes:, got ${describeValue(value)}`,
+        },
+      ]),
+      warnings: [],
+    };
+  }
+  const parsed = routingSchema.safeParse(value, PARSE_PARAMS);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: located(phraseZodIssues(routingSchema, parsed.error.issues, [])),
+      warnings: [],
+    };
+  }
+  const { issues, warnings } = checkRoutingRules(parsed.data);
+  if (issues.length > 0) return { ok: false, issues: located(issues), warnings: located(warnings) };
+  return { ok: true, value: normalise(parsed.data), warnings: located(warnings) };
+}
+
+function normalise(raw: RawRouting): Routing {
+  const routing: Routing = {
+    versions: raw.versions.map((v) => ({ ...v })),
+    routes: raw.routes.map((r) => {
+      const out: Route = {
+        match: r.match as RouteMatch[],
+        split: r.split,
+        mirror: r.mirror.map((m) => ({
+          version: m.version,
+          percent: m.percent,
+          maxBodyBytes: m.maxBodyBytes,
+          timeoutMs: m.timeout ?? DEFAULT_ROUTING.mirror.timeoutMs,
+          maxConcurrent: m.maxConcurrent,
+          nonIdempotent: m.nonIdempotent,
+        })),
+      };
+      if (r.name !== undefined) out.name = r.name;
+      if (r.affinity !== undefined) {
+        out.affinity = { key: r.affinity.key, name: r.affinity.name, mode: r.affinity.mode };
+        if (r.affinity.salt !== undefined) out.affinity.salt = r.affinity.salt;
+      }
+      return out;
+    }),
+    timeoutMs: raw.timeout ?? DEFAULT_ROUTING.timeoutMs,
+  };
+  if (raw.kubernetes) routing.kubernetes = raw.kubernetes;
+  return routing;
+}
+
+// Rules across the document: names refer to versions, weights make a split, routes are reachable.
+function checkRoutingRules(raw: RawRouting): { issues: RawIssue[]; warnings: RawIssue[] } {
+  const issues: RawIssue[] = [];
+  const warnings: RawIssue[] = [];
+  const names = raw.versions.map((v) => v.name);
+  raw.versions.forEach((v, index) => {
+    if (names.indexOf(v.name) !== index) {
+      issues.push({
+        path: ["versions", index, "name"],
+        message: `version "${v.name}" is listed twice`,
+      });
+    }
+  });
+  const checkRef = (name: string, path: PathSegment[]) => {
+    if (names.includes(name)) return;
+    const match = closestMatch(name, names);
+    issues.push({
+      path,
+      message: match
+        ? `unknown version "${name}"; did you mean "${match}"?`
+        : `unknown version "${name}"; versions are ${names.join(", ")}`,
+    });
+  };
+  const routeNames = new Set<string>();
+  let catchAll: number | undefined;
+  raw.routes.forEach((r, index) => {
+    const at: PathSegment[] = ["routes", index];
+    if (r.name !== undefined) {
+      if (routeNames.has(r.name)) {
+        issues.push({ path: [...at, "name"], message: `route name "${r.name}" is used twice` });
+      }
+      routeNames.add(r.name);
+    }
+    const seen = new Set<string>();
+    r.split.forEach((w, i) => {
+      checkRef(w.version, [...at, "split", i, "version"]);
+      if (seen.has(w.version)) {
+        issues.push({
+          path: [...at, "split", i, "version"],
+          message: `version "${w.version}" appears twice in this split`,
+        });
+      }
+      seen.add(w.version);
+    });
+    if (r.split.length > 0 && r.split.every((w) => w.weight === 0)) {
+      issues.push({
+        path: [...at, "split"],
+        message: "every weight is 0; give at least one version a positive weight",
+      });
+    }
+    r.mirror.forEach((m, i) => checkRef(m.version, [...at, "mirror", i, "version"]));
+    if (r.affinity?.mode === "cookie" && r.affinity.key !== "cookie") {
+      issues.push({
+        path: [...at, "affinity", "key"],
+        message: "cookie mode pins users with a cookie: set key: cookie (name is the cookie set)",
+      });
+    }
+    if (catchAll !== undefined) {
+      warnings.push({
+        path: at,
+        message: `route ${formatPath(["routes", catchAll])} matches every request, so this route is never used`,
+      });
+    } else if (r.match.length === 0 || r.match.some((m) => Object.keys(m).length === 0)) {
+      catchAll = index;
+    }
+  });
+  if (catchAll === undefined) {
+    warnings.push({
+      path: ["routes"],
+      message: "no route matches every request; requests no route matches get 404",
+    });
+  }
+  return { issues, warnings };
+}
+
+function locateIssues(
+  issues: RawIssue[],
+  source: YamlSource,
+  filename: string | undefined,
+): SpecIssue[] {
+  return issues
+    .map((issue, order) => {
+      const position = source.locate(issue.path);
+      const located: SpecIssue = {
+        path: formatPath(issue.path),
+        message: issue.message,
+        ...(position ?? {}),
+      };
+      if (filename !== undefined) located.file = filename;
+      return { located, order };
+    })
+    .sort(
+      (a, b) =>
+        (a.located.line ?? 0) - (b.located.line ?? 0) ||
+        (a.located.column ?? 0) - (b.located.column ?? 0) ||
+        a.order - b.order,
+    )
+    .map((entry) => entry.located);
+}
+
+/** Reads a spec file of at most 10 MiB for `what` (routing, rollout), as data or an `ITER8_FILE` error. */
+export async function readRoutingText(
+  file: string,
+  what: string,
+): Promise<{ ok: true; text: string } | { ok: false; issue: SpecIssue }> {
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) {
+      throw new SpecError("ITER8_FILE", `cannot read ${what} ${file}: it is a directory`);
+    }
+    const tooLarge = explainTooLarge(info.size);
+    if (tooLarge) return { ok: false, issue: { path: "", message: tooLarge, file } };
+    return { ok: true, text: await readFile(file, "utf8") };
+  } catch (error) {
+    if (error instanceof SpecError) throw error;
+    const code = (error as { code?: unknown }).code;
+    const reason =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(error);
+    throw new SpecError("ITER8_FILE", `cannot read ${what} ${file}: ${reason}`, [], undefined, {
+      cause: error,
+    });
+  }
+}
+
+/** Reads and validates a routing file, returning issues as data; throws only `ITER8_FILE`. */
+export async function validateRoutingFile(file: string): Promise<ParseResult<Routing>> {
+  const read = await readRoutingText(file, "routing");
+  if (!read.ok) return { ok: false, issues: [read.issue], warnings: [] };
+  return parseRouting(read.text, { filename: file });
+}
+
+/** Reads and validates a routing file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE`. */
+export async function loadRouting(file: string): Promise<Routing> {
+  const result = await validateRoutingFile(file);
+  if (!result.ok) {
+    throw errorFromIssues("ITER8_SPEC_INVALID", result.issues, file, "fix the routing file");
+  }
+  return result.value;
+}
+
+/** Throws `SpecError` `ITER8_SPEC_INVALID` unless `text` is a valid routing; returns it. */
+export function parseRoutingOrThrow(text: string, filename = "routing"): Routing {
+  const result = parseRouting(text, { filename });
+  if (!result.ok) throw errorFromIssues("ITER8_SPEC_INVALID", result.issues, filename);
+  return result.value;
+}
+
+/**
+ * The YAML/JSON document form of a routing (durations as text, defaults written out), which
+ * `parseRouting` reads back to an equal `Routing`. Used to send a routing to a proxy's admin API.
+ */
+export function routingToDocument(routing: Routing): Record<string, unknown> {
+  const doc: Record<string, unknown> = {
+    versions: routing.versions.map((v) => ({ ...v })),
+    routes: routing.routes.map((r) => {
+      const out: Record<string, unknown> = {};
+      if (r.name !== undefined) out.name = r.name;
+      if (r.match.length > 0) out.match = r.match;
+      out.split = r.split.map((w) => ({ ...w }));
+      if (r.mirror.length > 0) {
+        out.mirror = r.mirror.map((m) => ({
+          version: m.version,
+          percent: m.percent,
+          maxBodyBytes: m.maxBodyBytes,
+          timeout: formatDuration(m.timeoutMs),
+          maxConcurrent: m.maxConcurrent,
+          nonIdempotent: m.nonIdempotent,
+        }));
+      }
+      if (r.affinity) out.affinity = { ...r.affinity };
+      return out;
+    }),
+    timeout: formatDuration(routing.timeoutMs),
+  };
+  if (routing.kubernetes) doc.kubernetes = routing.kubernetes;
+  return doc;
+}
