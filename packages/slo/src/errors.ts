@@ -2,6 +2,8 @@
 export const SLO_ERROR_CODES = {
   /** An `assert` condition is unknown or malformed, or names a version the result does not have. */
   assertInvalid: "ITER8_ASSERT_INVALID",
+  /** Input to a statistics function is malformed (negative counts, p-values outside [0, 1], ...). */
+  statsInvalid: "ITER8_STATS_INVALID",
 } as const;
 
 /** One of {@link SLO_ERROR_CODES}. */

@@ -6,3 +6,14 @@ export { ASSERT_CONDITIONS, checkAssertConditions, parseAssertCondition } from "
 export type { AssertCondition, AssertOutcome } from "./assert.js";
 export { SLO_ERROR_CODES, SloError } from "./errors.js";
 export type { SloErrorCode } from "./errors.js";
+export { COMPARE_DEFAULTS, compareMeans, compareProportions } from "./stats/compare.js";
+export type {
+  Comparison,
+  CompareOptions,
+  MeanSummary,
+  ProportionSummary,
+} from "./stats/compare.js";
+export { SRM_THRESHOLD, sampleRatioMismatch } from "./stats/srm.js";
+export type { SampleRatioMismatch } from "./stats/srm.js";
+export { adjustPValues } from "./stats/adjust.js";
+export type { PValueAdjustment } from "./stats/adjust.js";
