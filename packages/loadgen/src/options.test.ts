@@ -30,6 +30,8 @@ describe("resolveLoadOptions", () => {
     // 5% of 2 s is 100 ms: 10 requests at 100 qps.
     [{ durationMs: 2_000, qps: 100 }, 10],
     [{ numRequests: 100, qps: 8, warmupMs: 0 }, 0],
+    // 5% of 19 requests is less than one request: no warm-up.
+    [{ numRequests: 19, qps: 8 }, 0],
     [{ numRequests: 100, qps: 10, warmupMs: 500 }, 5],
     [{ numRequests: 100, qps: 10, warmupRequests: 7 }, 7],
   ])(

@@ -124,7 +124,7 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
   if (options.warmupMs === undefined && options.warmupRequests === undefined) {
     warmupMs = Math.min(LOAD_DEFAULTS.maxWarmupMs, LOAD_DEFAULTS.warmupFraction * durationMs);
     if (Number.isFinite(numRequests)) {
-      warmupRequests = Math.ceil(LOAD_DEFAULTS.warmupFraction * numRequests);
+      warmupRequests = Math.floor(LOAD_DEFAULTS.warmupFraction * numRequests);
     }
   }
 

@@ -1,3 +1,6 @@
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { runLoad } from "../src/index.js";
 import type { LoadProgress } from "../src/index.js";
@@ -149,6 +152,32 @@ describe("runLoad against a real HTTP server", () => {
     expect(result.requests).toBe(2);
     expect(result.errorClasses).toEqual({ timeout: 2 });
     expect(result.errors).toBe(2);
+  });
+
+  it("counts an untrusted TLS certificate as tls transport errors", async () => {
+    const tls = createHttpsServer(
+      {
+        key: await readFile(new URL("fixtures/self-signed-key.pem", import.meta.url)),
+        cert: await readFile(new URL("fixtures/self-signed-cert.pem", import.meta.url)),
+      },
+      (_req, res) => res.end("ok"),
+    );
+    await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = tls.address() as AddressInfo;
+      const result = await runLoad({
+        url: `https://127.0.0.1:${port}/`,
+        qps: 0,
+        connections: 1,
+        numRequests: 3,
+        warmupMs: 0,
+      });
+      expect(result.errorClasses).toEqual({ tls: 3 });
+      expect(result.errors).toBe(3);
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((resolve) => tls.close(resolve));
+    }
   });
 
   it("sends the body, content type, headers and method the server should see", async () => {
