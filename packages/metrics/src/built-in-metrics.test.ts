@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { deriveBuiltInMetrics } from "./built-in-metrics.js";
+import { percentileMetricName as specPercentileMetricName } from "@iter8/spec";
+import { deriveBuiltInMetrics, percentileMetricName } from "./built-in-metrics.js";
 import { LatencyHistogram } from "./latency-histogram.js";
 
 function histogramOf(values: number[]): LatencyHistogram {
@@ -82,4 +83,11 @@ describe("deriveBuiltInMetrics", () => {
       "built-in/error-rate": [1],
     });
   });
+
+  it.each([50, 95, 99, 99.9, 99.99, 75.5, 100])(
+    "names percentile %d exactly as @iter8/spec does",
+    (p) => {
+      expect(percentileMetricName(p)).toBe(specPercentileMetricName(p));
+    },
+  );
 });
