@@ -1,0 +1,165 @@
+import type { MetricInfo } from "@iter8/spec";
+import { bodySnippet, callBackend, redactSecrets } from "./backend-call.js";
+import type { BackendRequest } from "./backend-call.js";
+import { ProviderError } from "./errors.js";
+import { compileJq } from "./jq.js";
+import { isPrometheusEnvelope, parsePrometheusValue } from "./prometheus.js";
+import type { MeasurementStatus } from "./prometheus.js";
+import { resolveAuthHeaders } from "./provider-spec.js";
+import type { ProviderMetricSpec, ProviderSpec } from "./provider-spec.js";
+
+/** One metric of one version as read from a backend. */
+export interface ProviderMeasurement {
+  /** `<provider>/<metric>`. */
+  name: string;
+  info: MetricInfo;
+  status: MeasurementStatus;
+  /** Set when `status` is `ok` (finite or ±Infinity). */
+  value?: number;
+  /** Why there is no value (`no-data`, `nan`, `error`); secrets are redacted. */
+  reason?: string;
+}
+
+/** Options of `collectProviderMetrics`. */
+export interface CollectProviderOptions {
+  /** Environment to read secrets from. */
+  env: Record<string, string | undefined>;
+  /** Base directory of relative secret files. */
+  baseDir: string;
+  signal?: AbortSignal;
+  /** Default per-attempt timeout in milliseconds when the spec sets none (default 10 s). */
+  timeoutMs?: number;
+  /** Default retries when the spec sets none (default 2). */
+  retries?: number;
+  /** Wait before the first retry in milliseconds (default 200). */
+  retryDelayMs?: number;
+}
+
+/**
+ * Queries every metric of a rendered provider spec and returns one measurement per metric, in
+ * order. Never throws for a backend's behaviour: a timeout, an HTTP error, an error envelope or
+ * an answer that is not JSON becomes that metric's `error` with the reason. Throws
+ * `ProviderError` only when a secret cannot be read (nothing can be queried then).
+ */
+export async function collectProviderMetrics(
+  provider: string,
+  spec: ProviderSpec,
+  options: CollectProviderOptions,
+): Promise<ProviderMeasurement[]> {
+  const auth = await resolveAuthHeaders(spec.auth, options);
+  const measurements: ProviderMeasurement[] = [];
+  for (const metric of spec.metrics) {
+    const info: MetricInfo = { description: metric.description || metric.name, type: metric.type };
+    if (metric.units !== undefined) info.units = metric.units;
+    const base = { name: `${provider}/${metric.name}`, info };
+    try {
+      const value = await measureMetric(spec, metric, auth, options);
+      measurements.push({ ...base, ...value });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      measurements.push({ ...base, status: "error", reason: redactSecrets(message, auth.secrets) });
+    }
+  }
+  return measurements;
+}
+
+function buildRequest(
+  spec: ProviderSpec,
+  metric: ProviderMetricSpec,
+  authHeaders: Record<string, string>,
+): BackendRequest {
+  const params = new URLSearchParams(metric.params.map((p): [string, string] => [p.name, p.value]));
+  const headers: Record<string, string> = {
+    accept: "application/json",
+    ...spec.headers,
+    ...authHeaders,
+  };
+  const withQuery = (url: string) => {
+    const query = params.toString();
+    if (query === "") return url;
+    return `${url}${url.includes("?") ? "&" : "?"}${query}`;
+  };
+  if (spec.method === "GET") return { url: withQuery(spec.url), method: "GET", headers };
+  if (metric.body !== undefined) {
+    const hasType = Object.keys(headers).some((h) => h.toLowerCase() === "content-type");
+    if (!hasType) headers["content-type"] = "application/json";
+    return { url: withQuery(spec.url), method: "POST", headers, body: metric.body };
+  }
+  headers["content-type"] = "application/x-www-form-urlencoded";
+  return { url: spec.url, method: "POST", headers, body: params.toString() };
+}
+
+async function measureMetric(
+  spec: ProviderSpec,
+  metric: ProviderMetricSpec,
+  auth: { headers: Record<string, string>; secrets: string[] },
+  options: CollectProviderOptions,
+): Promise<Pick<ProviderMeasurement, "status" | "value" | "reason">> {
+  const program = compileJq(metric.jqExpression);
+  const answer = await callBackend(buildRequest(spec, metric, auth.headers), {
+    timeoutMs: spec.timeoutMs ?? options.timeoutMs,
+    retries: spec.retries ?? options.retries,
+    retryDelayMs: options.retryDelayMs,
+    signal: options.signal,
+    redact: auth.secrets,
+  });
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.body);
+  } catch {
+    const what =
+      answer.status >= 400
+        ? `HTTP ${answer.status} ${answer.statusText}`.trim()
+        : "the answer is not JSON";
+    throw new Error(
+      `${what}${answer.status >= 400 ? "" : ` (HTTP ${answer.status})`}: ${bodySnippet(answer.body)}`,
+    );
+  }
+  if (isPrometheusEnvelope(json)) {
+    const envelope = json as { status: string; errorType?: unknown; error?: unknown };
+    const text = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+    if (envelope.status === "error") {
+      return {
+        status: "error",
+        reason: `Prometheus error (${text(envelope.errorType, "unknown")}): ${text(envelope.error, "(no message)")} (HTTP ${answer.status})`,
+      };
+    }
+  }
+  if (answer.status >= 400) {
+    throw new Error(`HTTP ${answer.status} ${answer.statusText}: ${bodySnippet(answer.body)}`);
+  }
+  let outputs: unknown[];
+  try {
+    outputs = program.run(json);
+  } catch (error) {
+    if (error instanceof ProviderError) {
+      throw new Error(`jq ${metric.jqExpression.trim()}: ${error.message}`);
+    }
+    throw error;
+  }
+  const first = outputs[0];
+  if (first === undefined || first === null) {
+    return {
+      status: "no-data",
+      reason: `no data: jq ${metric.jqExpression.trim()} found no value`,
+    };
+  }
+  let value: number;
+  if (typeof first === "number") value = first;
+  else if (typeof first === "string") {
+    try {
+      value = parsePrometheusValue(first.trim());
+    } catch {
+      throw new Error(
+        `jq ${metric.jqExpression.trim()} gave ${JSON.stringify(first)}, not a number`,
+      );
+    }
+  } else {
+    const shown = JSON.stringify(first) ?? typeof first;
+    throw new Error(
+      `jq ${metric.jqExpression.trim()} gave ${shown.length > 80 ? `${shown.slice(0, 80)}...` : shown}, not a number`,
+    );
+  }
+  if (Number.isNaN(value)) return { status: "nan", reason: "the backend returned NaN" };
+  return { status: "ok", value };
+}
