@@ -11,6 +11,8 @@ export interface RunVersionsControl {
   onProgress?: (versionIndex: number, progress: LoadProgress) => void;
   /** Directory that relative `payloadFile` paths resolve against (default: the working directory). */
   baseDir?: string;
+  /** Load all versions at the same time instead of one after another (default false). */
+  parallel?: boolean;
 }
 
 /** The load options of one version: the task's inputs with the version's URL and headers. */
@@ -40,8 +42,9 @@ export function loadOptionsForVersion(
 }
 
 /**
- * Loads every version of a `gen-load-and-collect-metrics` task, one after another: reads the
- * payload once (`LoadgenError` `ITER8_PAYLOAD` when it fails), then runs each non-null version.
+ * Loads every version of a `gen-load-and-collect-metrics` task, one after another (or all at once
+ * with `parallel`): reads the payload once (`LoadgenError` `ITER8_PAYLOAD` when it fails), then
+ * runs each non-null version.
  * Resolves one entry per `versionInfo` entry: a result, or `null` for a skipped version and for
  * versions not reached because the run was aborted.
  */
@@ -54,16 +57,28 @@ export async function runVersions(
   if (control.signal !== undefined) payloadOptions.signal = control.signal;
   const body = await resolvePayload(inputs, payloadOptions);
   const results: Array<LoadResult | null> = inputs.versionInfo.map(() => null);
-  for (let index = 0; index < inputs.versionInfo.length; index++) {
-    const version = inputs.versionInfo[index];
-    if (!version) continue;
-    if (control.signal?.aborted) break;
+  const runVersion = async (index: number, version: VersionInfo): Promise<LoadResult> => {
     const onProgress = control.onProgress;
     const result = await runLoad(loadOptionsForVersion(inputs, version, body), {
       ...(control.signal ? { signal: control.signal } : {}),
       ...(onProgress ? { onProgress: (p: LoadProgress) => onProgress(index, p) } : {}),
     });
     results[index] = result;
+    return result;
+  };
+  if (control.parallel) {
+    const runs: Array<Promise<LoadResult>> = [];
+    inputs.versionInfo.forEach((version, index) => {
+      if (version) runs.push(runVersion(index, version));
+    });
+    await Promise.all(runs);
+    return results;
+  }
+  for (let index = 0; index < inputs.versionInfo.length; index++) {
+    const version = inputs.versionInfo[index];
+    if (!version) continue;
+    if (control.signal?.aborted) break;
+    const result = await runVersion(index, version);
     if (result.aborted) break;
   }
   return results;

@@ -68,6 +68,37 @@ describe("runVersions", () => {
     expect(v2.seen.map((r) => r.headers["x-common"])).toEqual(["c", "c", "c"]);
   });
 
+  it("loads versions one after another by default, and at the same time with parallel", async () => {
+    const arrivals: Array<[number, number]> = [];
+    const v0 = await server((_i, _req, res) => {
+      arrivals.push([0, performance.now()]);
+      res.end();
+    });
+    const v1 = await server((_i, _req, res) => {
+      arrivals.push([1, performance.now()]);
+      res.end();
+    });
+    const both = inputs({
+      qps: 40,
+      numRequests: 8,
+      versionInfo: [{ url: v0.url }, { url: v1.url }],
+    });
+    const firstOf = (v: number): number =>
+      Math.min(...arrivals.filter(([i]) => i === v).map(([, t]) => t));
+    const lastOf = (v: number): number =>
+      Math.max(...arrivals.filter(([i]) => i === v).map(([, t]) => t));
+
+    await runVersions(both);
+    expect(firstOf(1)).toBeGreaterThan(lastOf(0));
+
+    arrivals.length = 0;
+    const results = await runVersions(both, { parallel: true });
+    expect(results.map((r) => r?.requests)).toEqual([8, 8]);
+    // At 40 qps each version's 8 requests span 175 ms; run together, they overlap.
+    expect(firstOf(1)).toBeLessThan(lastOf(0));
+    expect(firstOf(0)).toBeLessThan(lastOf(1));
+  });
+
   it.each(["payloadStr", "payloadFile", "payloadURL"] as const)(
     "sends the %s payload as a POST body with its content type",
     async (kind) => {
