@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExperimentResult } from "@iter8/spec";
 import { ReportError } from "./errors.js";
-import { renderReport } from "./render-report.js";
+import { AVAILABLE_REPORT_FORMATS, renderReport } from "./render-report.js";
 import type { ReportFormat } from "./render-report.js";
 
 const RESULT: ExperimentResult = {
@@ -11,27 +11,33 @@ const RESULT: ExperimentResult = {
 };
 
 describe("renderReport", () => {
-  it.each<[string, string]>([
-    ["markdown", "the markdown report is not available yet"],
-    ["json", "the json report is not available yet"],
-    ["html", "the html report is not available yet"],
-    ["pdf", 'unknown report format "pdf"'],
-  ])("throws ITER8_REPORT_FORMAT for %s", (format, message) => {
+  it("throws ITER8_REPORT_FORMAT for an unknown format", () => {
     let thrown: unknown;
     try {
-      renderReport(undefined, RESULT, { format: format as ReportFormat });
+      renderReport(undefined, RESULT, { format: "pdf" as ReportFormat });
     } catch (error) {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ReportError);
     expect(thrown).toMatchObject({
       code: "ITER8_REPORT_FORMAT",
-      message,
-      hint: "available formats: text",
+      message: 'unknown report format "pdf"',
+      hint: "available formats: text, markdown, json, html",
     });
   });
 
-  it("renders text without an experiment", () => {
-    expect(renderReport(undefined, RESULT, { format: "text" })).toContain("Experiment summary|");
+  it.each<[ReportFormat, string]>([
+    ["text", "Experiment summary|"],
+    ["markdown", "# Iter8 experiment report"],
+    ["json", '"reportVersion": 1'],
+    ["html", "<!doctype html>"],
+  ])("renders %s without an experiment, ending with a newline", (format, expected) => {
+    const report = renderReport(undefined, RESULT, { format });
+    expect(report).toContain(expected);
+    expect(report.endsWith("\n")).toBe(true);
+  });
+
+  it("offers every format", () => {
+    expect(AVAILABLE_REPORT_FORMATS).toEqual(["text", "markdown", "json", "html"]);
   });
 });

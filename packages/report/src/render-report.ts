@@ -1,21 +1,33 @@
 import type { Experiment, ExperimentResult } from "@iter8/spec";
 import { REPORT_ERROR_CODES, ReportError } from "./errors.js";
+import { renderHtmlReport } from "./html-report.js";
+import { renderJsonReport } from "./json-report.js";
+import { renderMarkdownReport } from "./markdown-report.js";
+import { buildReportModel } from "./report-model.js";
 import { renderTextReport } from "./text-report.js";
 
-/** Report formats iter8 plans; only those in {@link AVAILABLE_REPORT_FORMATS} render today. */
+/** Report formats: the seed's text layout, GitHub-flavoured Markdown, versioned JSON, self-contained HTML. */
 export type ReportFormat = "text" | "markdown" | "json" | "html";
 
-/** The formats {@link renderReport} can render now. */
-export const AVAILABLE_REPORT_FORMATS: readonly ReportFormat[] = ["text"];
+/** The formats {@link renderReport} renders. */
+export const AVAILABLE_REPORT_FORMATS: readonly ReportFormat[] = [
+  "text",
+  "markdown",
+  "json",
+  "html",
+];
 
 /** Options of {@link renderReport}. */
 export interface RenderReportOptions {
   format: ReportFormat;
+  /** HTML only: scale of the histograms' count axis (default `linear`). */
+  histogramScale?: "linear" | "log";
 }
 
 /**
  * Renders a report of an experiment's result in the chosen format (pure; nothing is written).
- * Throws {@link ReportError} `ITER8_REPORT_FORMAT` for a format that is unknown or not built yet.
+ * Every format ends with a newline. Throws {@link ReportError} `ITER8_REPORT_FORMAT` for an
+ * unknown format.
  */
 export function renderReport(
   experiment: Experiment | undefined,
@@ -27,12 +39,13 @@ export function renderReport(
     case "text":
       return renderTextReport(result, experiment ? { experiment } : {});
     case "markdown":
+      return renderMarkdownReport(buildReportModel(result, experiment));
     case "json":
+      return renderJsonReport(buildReportModel(result, experiment));
     case "html":
-      throw new ReportError(
-        REPORT_ERROR_CODES.format,
-        `the ${format} report is not available yet`,
-        `available formats: ${AVAILABLE_REPORT_FORMATS.join(", ")}`,
+      return renderHtmlReport(
+        buildReportModel(result, experiment),
+        options.histogramScale ? { histogramScale: options.histogramScale } : {},
       );
     default:
       throw new ReportError(

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Experiment, ExperimentResult, Task } from "@iter8/spec";
@@ -6,6 +6,14 @@ import { renderReport, renderTextReport } from "@iter8/report";
 
 function fixture(name: string): string {
   return readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), "utf8");
+}
+
+/** The golden file's text; `ITER8_UPDATE_GOLDEN=1` rewrites it from `actual` first. */
+function golden(name: string, actual: string): string {
+  if (process.env.ITER8_UPDATE_GOLDEN === "1") {
+    writeFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), actual);
+  }
+  return fixture(name);
 }
 
 function resultFixture(name: string): ExperimentResult {
@@ -77,8 +85,43 @@ describe("text reports of other results", () => {
       experimentOf(LOAD, ASSESS),
       "failed-report.txt",
     ],
+    [
+      "metrics described but not measured, an SLO without data, odd characters in names",
+      "missing-metrics-result.json",
+      undefined,
+      "missing-metrics-report.txt",
+    ],
+    ["one version without SLOs", "no-slos-result.json", undefined, "no-slos-report.txt"],
   ])("lays out %s", (_name, resultFile, experiment, reportFile) => {
     const text = renderReport(experiment, resultFixture(resultFile), { format: "text" });
-    expect(text).toBe(fixture(reportFile));
+    expect(text).toBe(golden(reportFile, text));
+  });
+});
+
+describe("Markdown reports", () => {
+  it.each<[string, string, Experiment | undefined, string]>([
+    [
+      "one version (the seed's result)",
+      "seed-result.json",
+      experimentOf(LOAD, ASSESS),
+      "seed-report.md",
+    ],
+    [
+      "three versions, one skipped",
+      "three-versions-result.json",
+      experimentOf(LOAD, LOAD, ASSESS),
+      "three-versions-report.md",
+    ],
+    [
+      "missing metrics and an SLO without data",
+      "missing-metrics-result.json",
+      undefined,
+      "missing-metrics-report.md",
+    ],
+    ["a failed experiment", "failed-result.json", experimentOf(LOAD, ASSESS), "failed-report.md"],
+    ["one version without SLOs", "no-slos-result.json", undefined, "no-slos-report.md"],
+  ])("lays out %s", (_name, resultFile, experiment, reportFile) => {
+    const markdown = renderReport(experiment, resultFixture(resultFile), { format: "markdown" });
+    expect(markdown).toBe(golden(reportFile, markdown));
   });
 });

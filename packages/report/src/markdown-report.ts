@@ -1,0 +1,109 @@
+import { UNAVAILABLE } from "./format-value.js";
+import type { ReportModel, ReportSloCheck } from "./report-model.js";
+import {
+  formatNumber,
+  RUN_STATE_LABELS,
+  runStateOf,
+  SLO_STATUS_LABELS,
+  tasksDone,
+  versionsSatisfyingSlos,
+} from "./report-status.js";
+
+/**
+ * The Markdown report: GitHub-flavoured tables (summary, SLOs, metrics per version) for a PR
+ * comment or a CI job summary. Ends with a newline.
+ */
+export function renderMarkdownReport(model: ReportModel): string {
+  const { summary } = model;
+  const lines: string[] = ["# Iter8 experiment report", ""];
+
+  const rows: Array<[string, string]> = [
+    ["Status", RUN_STATE_LABELS[runStateOf(summary)]],
+    ["Tasks done", tasksDone(summary)],
+  ];
+  if (summary.failedTask) {
+    const { index, task, message } = summary.failedTask;
+    rows.push(["Failed task", `[${index}] ${task}: ${message}`]);
+  }
+  rows.push(["Started", summary.startTime]);
+  if (model.versions.length > 0) rows.push(["Versions", String(model.versions.length)]);
+  const satisfying = versionsSatisfyingSlos(model);
+  if (satisfying !== undefined) rows.push(["SLOs satisfied by", satisfying]);
+  lines.push(...table(["Summary", ""], ["---", "---"], rows), "");
+
+  if (model.slos.length > 0) {
+    lines.push("## SLOs", "");
+    lines.push(
+      ...table(
+        ["SLO", "Units", ...model.versions],
+        ["---", "---", ...model.versions.map(() => "---")],
+        model.slos.map((slo) => [
+          code(slo.label),
+          slo.units ?? "",
+          ...slo.checks.map((check) => sloCell(check)),
+        ]),
+      ),
+      "",
+    );
+  }
+
+  if (model.metrics.length > 0) {
+    lines.push("## Metrics", "");
+    lines.push(
+      ...table(
+        ["Metric", "Units", ...model.versions],
+        ["---", "---", ...model.versions.map(() => "---:")],
+        model.metrics.map((metric) => [
+          code(metric.name),
+          metric.units ?? "",
+          ...metric.values.map((value, v) => {
+            if (value === undefined) return UNAVAILABLE;
+            return metric.best.includes(v)
+              ? { markdown: `**${escapeMarkdown(formatNumber(value))}** ★` }
+              : formatNumber(value);
+          }),
+        ]),
+      ),
+      "",
+    );
+    if (model.metrics.some((metric) => metric.best.length > 0)) {
+      lines.push("★ best value of the row (lower latency and errors, higher throughput).", "");
+    }
+  }
+  return `${lines.join("\n").trimEnd()}\n`;
+}
+
+type Cell = string | { markdown: string };
+
+function sloCell(check: ReportSloCheck): string {
+  const { mark, text } = SLO_STATUS_LABELS[check.status];
+  const value = check.value === undefined ? "" : ` (${formatNumber(check.value)})`;
+  const note = check.reason === "not-assessed" ? " (not assessed)" : "";
+  return `${mark} ${text}${value}${note}`;
+}
+
+/** A code span: `<` and `_` stay literal; only the cell separator needs escaping inside it. */
+function code(text: string): Cell {
+  const oneLine = text.replace(/\s+/g, " ").trim().replace(/`/g, "'").replace(/\|/g, "\\|");
+  return { markdown: `\`${oneLine}\`` };
+}
+
+function table(header: string[], align: string[], rows: Cell[][]): string[] {
+  const line = (cells: Cell[]) =>
+    `| ${cells.map((cell) => (typeof cell === "string" ? escapeMarkdown(cell) : cell.markdown)).join(" | ")} |`;
+  return [line(header), `| ${align.join(" | ")} |`, ...rows.map(line)];
+}
+
+/**
+ * Text safe inside a GFM table cell: one line, with Markdown's inline syntax, HTML and the cell
+ * separator escaped.
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/\s+/g, " ")
+    .trim()
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/[\\`*_[\]|~#!]/g, "\\$&");
+}
