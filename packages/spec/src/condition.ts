@@ -8,6 +8,7 @@ import { closestMatch } from "./suggest.js";
 //   and       := unary (("and" | "&&") unary)*
 //   unary     := ("not" | "!") unary | primary
 //   primary   := "(" condition ")" | "SLOs" "(" ")" | "SLOsBy" "(" index ")"
+//              | "Winner" "(" index? ")"
 
 type TokenKind = "word" | "number" | "(" | ")" | "!" | "&&" | "||" | "end" | "bad";
 
@@ -18,7 +19,7 @@ interface Token {
   column: number;
 }
 
-const FUNCTIONS = ["SLOs", "SLOsBy"] as const;
+const FUNCTIONS = ["SLOs", "SLOsBy", "Winner"] as const;
 const KEYWORDS = ["not", "and", "or"] as const;
 const EXPECTED_OPERAND = "SLOs(), SLOsBy(i), not or (";
 
@@ -165,6 +166,19 @@ class Parser {
       this.expectClose("SLOsBy takes one version index");
       return { kind: "slosBy", version: Number(arg.text) };
     }
+    if (token.kind === "word" && token.text === "Winner") {
+      this.expectOpen(token);
+      const arg = this.next();
+      if (arg.kind === ")") return { kind: "winner" };
+      if (arg.kind !== "number" || !/^\d+$/.test(arg.text)) {
+        throw new ConditionSyntaxError(
+          `the version index of Winner must be a whole number (0, 1, ...), found ${describeToken(arg)}`,
+          arg.column,
+        );
+      }
+      this.expectClose("Winner takes at most one version index");
+      return { kind: "winner", version: Number(arg.text) };
+    }
     if (token.kind === "word") {
       const known = (KEYWORDS as readonly string[]).includes(token.text);
       const match = known ? undefined : closestMatch(token.text, FUNCTIONS);
@@ -202,7 +216,7 @@ class Parser {
 }
 
 /**
- * Parses an `if:` condition (`SLOs()`, `SLOsBy(i)`, `not`/`!`, `and`/`&&`, `or`/`||`, parentheses)
+ * Parses an `if:` condition (`SLOs()`, `SLOsBy(i)`, `Winner()`, `Winner(i)`, `not`/`!`, `and`/`&&`, `or`/`||`, parentheses)
  * into its AST. Throws a `SpecError` (`ITER8_SPEC_INVALID`) whose message names the column.
  */
 export function parseCondition(text: string): Condition {
@@ -220,7 +234,14 @@ export function parseCondition(text: string): Condition {
   }
 }
 
-const PRECEDENCE: Record<Condition["kind"], number> = { or: 1, and: 2, not: 3, slos: 4, slosBy: 4 };
+const PRECEDENCE: Record<Condition["kind"], number> = {
+  or: 1,
+  and: 2,
+  not: 3,
+  slos: 4,
+  slosBy: 4,
+  winner: 4,
+};
 
 /** Formats a condition as text that `parseCondition` reads back to the same AST (`not`, `and`, `or`). */
 export function formatCondition(condition: Condition): string {
@@ -229,6 +250,8 @@ export function formatCondition(condition: Condition): string {
       return "SLOs()";
     case "slosBy":
       return `SLOsBy(${condition.version})`;
+    case "winner":
+      return condition.version === undefined ? "Winner()" : `Winner(${condition.version})`;
     case "not":
       return `not ${wrap(condition.operand, PRECEDENCE.not)}`;
     case "and":

@@ -1,5 +1,7 @@
 export { TASK_NAMES } from "./model.js";
 export type {
+  AbnMetricsInputs,
+  AbnMetricsTask,
   AssessInputs,
   AssessTask,
   Condition,
@@ -10,7 +12,10 @@ export type {
   LoadInputs,
   LoadTask,
   MetricInfo,
+  MetricSummary,
   MetricType,
+  Reward,
+  RewardComparison,
   RunInputs,
   RunOutput,
   RunTask,
@@ -19,6 +24,7 @@ export type {
   TaskFailure,
   VersionInfo,
   VersionLoadDetails,
+  WinnerAssessment,
 } from "./model.js";
 export { formatSpecIssue, SPEC_ERROR_CODES, SpecError } from "./errors.js";
 export type { ParseResult, SpecErrorCode, SpecIssue } from "./errors.js";

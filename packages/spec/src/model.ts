@@ -8,12 +8,15 @@ export const TASK_NAMES = {
   load: "gen-load-and-collect-metrics",
   assess: "assess-app-versions",
   run: "run",
+  customMetrics: "custommetrics",
+  abnMetrics: "abnmetrics",
 } as const;
 
 /** A parsed `if:` condition. Evaluated by `@iter8/slo` against a result; never by `eval`. */
 export type Condition =
   | { kind: "slos" }
   | { kind: "slosBy"; version: number }
+  | { kind: "winner"; version?: number }
   | { kind: "not"; operand: Condition }
   | { kind: "and"; left: Condition; right: Condition }
   | { kind: "or"; left: Condition; right: Condition };
@@ -65,11 +68,42 @@ export interface SLO {
   metric: string;
   upperLimit?: number;
   lowerLimit?: number;
+  /** Additive: what a missing value means; `fail` (default) fails the SLO, `skip` ignores it. */
+  onNoData?: "fail" | "skip";
+}
+
+/** A metric to compare versions on (additive: Iter8 v0.8 `rewards`), and which way is better. */
+export interface Reward {
+  metric: string;
+  preferredDirection: "high" | "low";
 }
 
 /** Inputs of `assess-app-versions`. */
 export interface AssessInputs {
+  /** Empty when only `rewards` are given. */
   SLOs: SLO[];
+  /** Additive: metrics to find a winner on; version 0 is the baseline. */
+  rewards?: Reward[];
+  /** Additive: how to compare versions; default `welch`. */
+  method?: "welch" | "sequential" | "bayesian";
+  /** Additive: significance level (frequentist), default 0.05. */
+  alpha?: number;
+  /** Additive: Bayesian only, the chance to win a winner needs; default 0.95. */
+  winnerThreshold?: number;
+  /** Additive: sequential only, the expected total sample size; default 5000. */
+  sequentialTuning?: number;
+  /** Additive: configured traffic weights per version, for the sample-ratio-mismatch check. */
+  weights?: number[];
+}
+
+/** Inputs of `abnmetrics`: read the A/B/n metrics an `iter8 abn` service collected. */
+export interface AbnMetricsInputs {
+  /** Base URL of the `iter8 abn` service, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** The application whose versions are compared. */
+  app: string;
+  /** Per-request timeout in milliseconds. */
+  timeoutMs?: number;
 }
 
 /** Inputs of the `run` task. */
@@ -105,8 +139,42 @@ export interface RunTask extends TaskCommon {
   with: RunInputs;
 }
 
+/** `abnmetrics`: reads per-version metric summaries from an `iter8 abn` service (additive). */
+export interface AbnMetricsTask extends TaskCommon {
+  task: typeof TASK_NAMES.abnMetrics;
+  with: AbnMetricsInputs;
+}
+
+/** Inputs of `custommetrics` (Iter8 v0.11): metrics read from any backend via provider templates. */
+export interface CustomMetricsInputs {
+  /** Provider name → template: a path (relative to the experiment) or an http(s) URL. */
+  templates: Record<string, string>;
+  /** Template values common to every version. */
+  values: Record<string, unknown>;
+  /** One map per version, merged over `values`; their count is the number of versions. */
+  versionValues: Array<Record<string, unknown>>;
+  /** ISO 8601 time `elapsedTimeSeconds` counts from; default the result's `startTime`. */
+  startingTime?: string;
+  /** Per-attempt timeout of backend calls, in milliseconds. */
+  timeoutMs?: number;
+  /** Retries of a backend call after a timeout, a connection error, a 429 or a 5xx. */
+  retries?: number;
+}
+
+/** `custommetrics`: reads metrics from backends such as Prometheus through provider templates. */
+export interface CustomMetricsTask extends TaskCommon {
+  task: typeof TASK_NAMES.customMetrics;
+  with: CustomMetricsInputs;
+}
+
+/** Why a metric has no value for a version (additive): no data, NaN, or a backend error. */
+export interface MetricProblem {
+  status: "no-data" | "nan" | "error";
+  reason: string;
+}
+
 /** Any task of a parsed experiment. */
-export type Task = LoadTask | AssessTask | RunTask;
+export type Task = LoadTask | AssessTask | RunTask | AbnMetricsTask | CustomMetricsTask;
 
 /** A parsed experiment: an ordered list of tasks. */
 export interface Experiment {
@@ -161,6 +229,67 @@ export interface Insights {
   SLOsSatisfiedBy?: boolean[];
   /** Additive: per-version load details (`null` for a skipped version). */
   loadDetails?: Array<VersionLoadDetails | null>;
+  /** Additive: per version, metric name → why it has no value (custom metrics). */
+  metricProblems?: Array<Record<string, MetricProblem>>;
+  /** Additive: per version, metric name → sufficient statistics, for comparing versions. */
+  metricSummaries?: Array<Record<string, MetricSummary>>;
+  /** Additive: traffic weights the versions were configured with (e.g. by `iter8 abn`). */
+  trafficWeights?: number[];
+  /** Additive: the rewards versions were compared on. */
+  rewards?: Reward[];
+  /** Additive: every candidate compared with version 0 on every reward. */
+  comparisons?: RewardComparison[];
+  /** Additive: the winner (if any) and why. */
+  winner?: WinnerAssessment;
+}
+
+/** Sufficient statistics of one metric for one version (additive). */
+export type MetricSummary =
+  | { type: "mean"; count: number; sum: number; sumSquares: number }
+  | { type: "proportion"; count: number; successes: number };
+
+/** One candidate version compared with the baseline (version 0) on one reward (additive). */
+export interface RewardComparison {
+  metric: string;
+  /** The candidate version. */
+  version: number;
+  preferredDirection: "high" | "low";
+  /** Relative lift of the candidate over the baseline (`0.1` = +10%). */
+  estimate: number;
+  standardError: number;
+  /** Interval of the lift; an infinite end when the data cannot bound it. */
+  ci: [number, number];
+  pValue?: number;
+  /** The p-value after Holm's correction across candidates. */
+  adjustedPValue?: number;
+  degreesOfFreedom?: number;
+  chanceToWin?: number;
+  risk?: [number, number];
+  /** Significantly better than the baseline in the preferred direction. */
+  better: boolean;
+  /** Significantly worse than the baseline. */
+  worse: boolean;
+  /** Why the data cannot support the comparison, when so. */
+  degenerate?: string;
+}
+
+/** The outcome of winner selection (additive). */
+export interface WinnerAssessment {
+  method: "welch" | "sequential" | "bayesian";
+  /** The winning version; absent when there is no winner yet. */
+  version?: number;
+  /** One line: who won and by how much, or why there is no winner yet. */
+  reason: string;
+  /** Sample-ratio-mismatch check of the versions' counts against the configured weights. */
+  srm?: {
+    counts: number[];
+    weights: number[];
+    chiSquare: number;
+    pValue: number;
+    mismatch: boolean;
+  };
+  /** Warnings, e.g. a sample-ratio mismatch. */
+  warnings?: string[];
 }
 
 /** Which task failed and why (additive). */

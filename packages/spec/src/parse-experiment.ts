@@ -23,8 +23,8 @@ export interface ParseOptions {
 }
 
 const TASK_LIST =
-  "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess) and run: <script>";
-const V011_TASKS = ["http", "assess"];
+  "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess), abnmetrics, custommetrics and run: <script>";
+const V011_TASKS = ["http", "assess", "custommetrics"];
 
 interface ParsedTask {
   task?: Task;
@@ -209,7 +209,15 @@ function schemaForTask(name: KnownTaskName, raw: Record<string, unknown>): z.Zod
 }
 
 function unknownTaskMessage(written: string, format: Experiment["format"]): string {
-  const known = [TASK_NAMES.load, "http", TASK_NAMES.assess, "assess", TASK_NAMES.run];
+  const known = [
+    TASK_NAMES.load,
+    "http",
+    TASK_NAMES.assess,
+    "assess",
+    TASK_NAMES.run,
+    TASK_NAMES.abnMetrics,
+    TASK_NAMES.customMetrics,
+  ];
   const match = closestMatch(written, known);
   if (match) return `unknown task "${written}"; did you mean "${match}"?`;
   if (format === "v0.11") {
@@ -310,7 +318,11 @@ function checkRules(
     .filter(
       (entry): entry is { task: LoadTask; index: number } => entry.task.task === TASK_NAMES.load,
     );
-  const numVersions = Math.max(0, ...loads.map((l) => l.task.with.versionInfo.length));
+  const numVersions = Math.max(
+    0,
+    ...loads.map((l) => l.task.with.versionInfo.length),
+    ...tasks.map((t) => (t.task === TASK_NAMES.customMetrics ? t.with.versionValues.length : 0)),
+  );
 
   tasks.forEach((task, index) => {
     const path = [...base, index];

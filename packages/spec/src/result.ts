@@ -34,6 +34,7 @@ const sloSchema = z.object({
   metric: z.string(),
   upperLimit: z.number().optional(),
   lowerLimit: z.number().optional(),
+  onNoData: z.enum(["fail", "skip"]).optional(),
 });
 
 const loadDetailsSchema = z.object({
@@ -56,6 +57,59 @@ const loadDetailsSchema = z.object({
   partial: z.boolean().optional(),
 });
 
+// Interval ends may be infinite (one-sided or unbounded); YAML writes them as .inf.
+const extendedNumber = z.custom<number>((v) => typeof v === "number" && !Number.isNaN(v), {
+  error: "expected a number",
+});
+
+const metricSummarySchema = z.union([
+  z.object({
+    type: z.literal("mean"),
+    count: z.number(),
+    sum: z.number(),
+    sumSquares: z.number(),
+  }),
+  z.object({ type: z.literal("proportion"), count: z.number(), successes: z.number() }),
+]);
+
+const rewardSchema = z.object({
+  metric: z.string(),
+  preferredDirection: z.enum(["high", "low"]),
+});
+
+const rewardComparisonSchema = z.object({
+  metric: z.string(),
+  version: z.int().min(0),
+  preferredDirection: z.enum(["high", "low"]),
+  estimate: z.number(),
+  standardError: z.number(),
+  ci: z.tuple([extendedNumber, extendedNumber]),
+  pValue: z.number().optional(),
+  adjustedPValue: z.number().optional(),
+  degreesOfFreedom: z.number().optional(),
+  chanceToWin: z.number().optional(),
+  risk: z.tuple([z.number(), z.number()]).optional(),
+  better: z.boolean(),
+  worse: z.boolean(),
+  degenerate: z.string().optional(),
+});
+
+const winnerSchema = z.object({
+  method: z.enum(["welch", "sequential", "bayesian"]),
+  version: z.int().min(0).optional(),
+  reason: z.string(),
+  srm: z
+    .object({
+      counts: z.array(z.number()),
+      weights: z.array(z.number()),
+      chiSquare: extendedNumber,
+      pValue: z.number(),
+      mismatch: z.boolean(),
+    })
+    .optional(),
+  warnings: z.array(z.string()).optional(),
+});
+
 const insightsSchema = z.object({
   numVersions: count,
   metricsInfo: z.record(z.string(), metricInfoSchema).default({}),
@@ -64,6 +118,19 @@ const insightsSchema = z.object({
   SLOsSatisfied: z.array(z.array(z.boolean())).optional(),
   SLOsSatisfiedBy: z.array(z.boolean()).optional(),
   loadDetails: z.array(loadDetailsSchema.nullable()).optional(),
+  metricProblems: z
+    .array(
+      z.record(
+        z.string(),
+        z.object({ status: z.enum(["no-data", "nan", "error"]), reason: z.string() }),
+      ),
+    )
+    .optional(),
+  metricSummaries: z.array(z.record(z.string(), metricSummarySchema)).optional(),
+  trafficWeights: z.array(z.number()).optional(),
+  rewards: z.array(rewardSchema).optional(),
+  comparisons: z.array(rewardComparisonSchema).optional(),
+  winner: winnerSchema.optional(),
 });
 
 /** The schema of `result.yaml` (Iter8 v0.8 fields plus iter8's additive ones; unknown keys dropped). */
@@ -238,7 +305,7 @@ const byNumberThenName = (a: string, b: string) =>
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function orderSlo(slo: SLO): Plain {
-  return pick(slo, ["metric", "upperLimit", "lowerLimit"]);
+  return pick(slo, ["metric", "upperLimit", "lowerLimit", "onNoData"]);
 }
 
 function orderLoadDetails(details: VersionLoadDetails | null): Plain | null {
@@ -282,6 +349,12 @@ function orderInsights(insights: Insights): Plain {
       "SLOsSatisfied",
       "SLOsSatisfiedBy",
       "loadDetails",
+      "metricProblems",
+      "metricSummaries",
+      "trafficWeights",
+      "rewards",
+      "comparisons",
+      "winner",
     ],
   );
 }

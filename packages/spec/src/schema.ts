@@ -11,8 +11,11 @@ import {
   normaliseMetricName,
 } from "./metric-names.js";
 import type {
+  AbnMetricsTask,
+  AssessInputs,
   AssessTask,
   Condition,
+  CustomMetricsTask,
   ErrorRange,
   Experiment,
   LoadInputs,
@@ -118,7 +121,9 @@ const condition = named(
         return z.NEVER;
       }
     })
-    .describe("Run the task only when this condition holds: SLOs(), SLOsBy(i), not, and, or, ( )"),
+    .describe(
+      "Run the task only when this condition holds: SLOs(), SLOsBy(i), Winner(), Winner(i), not, and, or, ( )",
+    ),
 );
 
 function conditionTypeError(input: unknown): string | undefined {
@@ -375,6 +380,13 @@ function explainBadMetric(name: string): string | undefined {
   return undefined;
 }
 
+const onNoData = z
+  .enum(["fail", "skip"], {
+    error: (issue) => `onNoData must be "fail" or "skip", got ${describeValue(issue.input)}`,
+  })
+  .optional()
+  .describe("When the metric has no value: fail the SLO (default) or skip it");
+
 const slo = named(
   "SLO",
   z
@@ -382,6 +394,7 @@ const slo = named(
       metric: metricName,
       upperLimit: z.number().optional().describe("Highest acceptable value (inclusive)"),
       lowerLimit: z.number().optional().describe("Lowest acceptable value (inclusive)"),
+      onNoData,
     })
     .superRefine((s, ctx) => {
       if (s.upperLimit === undefined && s.lowerLimit === undefined) {
@@ -412,6 +425,7 @@ const sloList = z
 const v011Limit = z.strictObject({
   metric: metricName,
   limit: z.number().describe("The limit (inclusive)"),
+  onNoData,
 });
 
 const v011Slos = named(
@@ -436,24 +450,96 @@ const v011Slos = named(
       }
     })
     .transform((s): SLO[] => [
-      ...(s.upper ?? []).map((l) => ({ metric: l.metric, upperLimit: l.limit })),
-      ...(s.lower ?? []).map((l) => ({ metric: l.metric, lowerLimit: l.limit })),
+      ...(s.upper ?? []).map((l) => compact({ metric: l.metric, upperLimit: l.limit, onNoData: l.onNoData })),
+      ...(s.lower ?? []).map((l) => compact({ metric: l.metric, lowerLimit: l.limit, onNoData: l.onNoData })),
     ])
     .describe("Iter8 v0.11 SLOs: {upper: [{metric, limit}], lower: [{metric, limit}]}"),
 );
 
+const reward = named(
+  "Reward",
+  z
+    .strictObject({
+      metric: metricName,
+      preferredDirection: z
+        .enum(["high", "low"], {
+          error: (issue) =>
+            `preferredDirection must be "high" or "low", got ${describeValue(issue.input)}`,
+        })
+        .describe("Which way is better for this metric"),
+    })
+    .describe("A metric to pick a winner on; version 0 is the baseline"),
+);
+
+/** The A/B/n inputs of `assess-app-versions` (additive to Iter8 v0.8). */
+const abnAssessFields = {
+  rewards: z
+    .array(reward)
+    .min(1, { error: "rewards must list at least one {metric, preferredDirection}" })
+    .optional()
+    .describe("Metrics to pick a winner on: [{metric, preferredDirection: high|low}]"),
+  method: z
+    .enum(["welch", "sequential", "bayesian"])
+    .optional()
+    .describe("How versions are compared: welch (default), sequential or bayesian"),
+  alpha: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe("Significance level for comparisons, default 0.05"),
+  winnerThreshold: z
+    .number()
+    .gt(0.5)
+    .lt(1)
+    .optional()
+    .describe("Bayesian: the chance to win a winner needs, default 0.95"),
+  sequentialTuning: z
+    .number()
+    .positive()
+    .optional()
+    .describe("Sequential: the expected total sample size, default 5000"),
+  weights: z
+    .array(z.number().nonnegative())
+    .min(1)
+    .optional()
+    .describe("Configured traffic weights per version, for the sample-ratio-mismatch check"),
+};
+
+function requireSlosOrRewards(
+  w: { SLOs?: SLO[] | undefined; rewards?: unknown[] | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (w.SLOs === undefined && w.rewards === undefined) {
+    ctx.addIssue({ code: "custom", message: "set SLOs, rewards or both", path: ["SLOs"] });
+  }
+}
+
+function toAssessInputs(w: Partial<AssessInputs>): AssessInputs {
+  return compact({ ...w, SLOs: w.SLOs ?? [] }) as AssessInputs;
+}
+
 /** Inputs of `assess-app-versions`. */
-export const assessInputsSchema = z.strictObject({ SLOs: sloList });
+export const assessInputsSchema = z
+  .strictObject({ SLOs: sloList.optional(), ...abnAssessFields })
+  .superRefine(requireSlosOrRewards)
+  .transform(toAssessInputs);
 
 /** Inputs of the `assess` alias: a v0.8 SLO list or Iter8 v0.11's `{upper, lower}`. */
-export const assessAliasInputsSchema = z.strictObject({
-  SLOs: z.union([sloList, v011Slos], {
-    error: (issue) =>
-      issue.input === undefined
-        ? undefined
-        : `expected a list of {metric, upperLimit?, lowerLimit?} or {upper: [...], lower: [...]}, got ${describeValue(issue.input)}`,
-  }),
-});
+export const assessAliasInputsSchema = z
+  .strictObject({
+    SLOs: z
+      .union([sloList, v011Slos], {
+        error: (issue) =>
+          issue.input === undefined
+            ? undefined
+            : `expected a list of {metric, upperLimit?, lowerLimit?} or {upper: [...], lower: [...]}, got ${describeValue(issue.input)}`,
+      })
+      .optional(),
+    ...abnAssessFields,
+  })
+  .superRefine(requireSlosOrRewards)
+  .transform(toAssessInputs);
 
 // --- tasks ------------------------------------------------------------------------------------
 
@@ -572,6 +658,91 @@ export const runNamedTaskSchema = named(
     }),
 );
 
+/** `abnmetrics`: read the metrics an `iter8 abn` service collected for an app's versions. */
+export const abnMetricsTaskSchema = named(
+  "AbnMetricsTask",
+  z
+    .strictObject({
+      task: taskName(TASK_NAMES.abnMetrics, "Read A/B/n metrics collected by an iter8 abn service"),
+      if: condition.optional(),
+      with: z.strictObject({
+        url: httpUrl.describe("Base URL of the iter8 abn service, e.g. http://127.0.0.1:8080"),
+        app: z.string().min(1).describe("The application whose versions are compared"),
+        timeout: duration("Per-request timeout, Go syntax: 5s").optional(),
+      }),
+    })
+    .transform((t): AbnMetricsTask =>
+      withCondition(
+        {
+          task: TASK_NAMES.abnMetrics,
+          with: compact({ url: t.with.url, app: t.with.app, timeoutMs: t.with.timeout }),
+        },
+        t.if,
+      ),
+    ),
+);
+
+const templateRef = z
+  .string()
+  .min(1)
+  .describe("Provider template: a path relative to the experiment, or an http(s) URL");
+
+const templateValues = z.record(z.string(), z.unknown());
+
+/** `custommetrics` (Iter8 v0.11): read metrics from any backend through provider templates. */
+export const customMetricsTaskSchema = named(
+  "CustomMetricsTask",
+  z
+    .strictObject({
+      task: taskName(
+        TASK_NAMES.customMetrics,
+        "Read metrics from backends such as Prometheus through provider templates",
+      ),
+      if: condition.optional(),
+      with: z.strictObject({
+        templates: z
+          .record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/), templateRef)
+          .refine((t) => Object.keys(t).length > 0, {
+            error: "templates must name at least one provider, e.g. prometheus-http: prometheus-http.tpl",
+          })
+          .describe("Provider name → template (path or URL); metrics are named <provider>/<metric>"),
+        values: templateValues.optional().describe("Template values common to every version"),
+        versionValues: z
+          .array(templateValues)
+          .optional()
+          .describe("One map of template values per version, merged over values"),
+        startingTime: z
+          .string()
+          .refine((t) => !Number.isNaN(Date.parse(t)), {
+            error: (issue) =>
+              `startingTime must be an ISO 8601 time such as 2024-01-02T15:04:05Z, got ${describeValue(issue.input)}`,
+          })
+          .optional()
+          .describe("Time elapsedTimeSeconds counts from; default the experiment's start"),
+        timeout: duration("Per-attempt timeout of backend calls, Go syntax: 5s")
+          .refine((ms) => ms > 0, { error: "timeout must be longer than 0" })
+          .optional(),
+        retries: z.int().min(0).max(5).optional().describe("Retries of a failed backend call (0-5)"),
+      }),
+    })
+    .transform((t): CustomMetricsTask =>
+      withCondition(
+        {
+          task: TASK_NAMES.customMetrics,
+          with: compact({
+            templates: t.with.templates,
+            values: t.with.values ?? {},
+            versionValues: t.with.versionValues ?? [],
+            startingTime: t.with.startingTime,
+            timeoutMs: t.with.timeout,
+            retries: t.with.retries,
+          }),
+        },
+        t.if,
+      ),
+    ),
+);
+
 /** Task schemas by the name written in `task:`; `run:` items use `runTaskSchema`. */
 export const TASK_SCHEMAS = {
   [TASK_NAMES.load]: loadTaskSchema,
@@ -579,6 +750,8 @@ export const TASK_SCHEMAS = {
   [TASK_NAMES.assess]: assessTaskSchema,
   assess: assessAliasTaskSchema,
   [TASK_NAMES.run]: runNamedTaskSchema,
+  [TASK_NAMES.customMetrics]: customMetricsTaskSchema,
+  [TASK_NAMES.abnMetrics]: abnMetricsTaskSchema,
 } as const;
 
 /** A task name written in `task:` that iter8 knows. */
@@ -593,6 +766,8 @@ const taskSchema = named(
     assessAliasTaskSchema,
     runTaskSchema,
     runNamedTaskSchema,
+    abnMetricsTaskSchema,
+    customMetricsTaskSchema,
   ]),
 );
 
