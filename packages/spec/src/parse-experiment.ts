@@ -24,7 +24,7 @@ export interface ParseOptions {
 
 const TASK_LIST =
   "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess), abnmetrics, custommetrics and run: <script>";
-const V011_TASKS = ["http", "assess", "custommetrics"];
+const V011_TASKS = ["http", "assess"];
 
 interface ParsedTask {
   task?: Task;
