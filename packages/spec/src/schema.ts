@@ -516,7 +516,7 @@ function requireSlosOrRewards(
 }
 
 function toAssessInputs(w: Partial<AssessInputs>): AssessInputs {
-  return compact({ ...w, SLOs: w.SLOs ?? [] }) as AssessInputs;
+  return compact<AssessInputs>({ ...w, SLOs: w.SLOs ?? [] });
 }
 
 /** Inputs of `assess-app-versions`. */
