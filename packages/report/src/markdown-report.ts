@@ -29,14 +29,14 @@ export function renderMarkdownReport(model: ReportModel): string {
   if (model.versions.length > 0) rows.push(["Versions", String(model.versions.length)]);
   const satisfying = versionsSatisfyingSlos(model);
   if (satisfying !== undefined) rows.push(["SLOs satisfied by", satisfying]);
-  lines.push(...table(["Summary", ""], ["---", "---"], rows), "");
+  lines.push(...table(["Summary", ""], ["left", "left"], rows), "");
 
   if (model.slos.length > 0) {
     lines.push("## SLOs", "");
     lines.push(
       ...table(
         ["SLO", "Units", ...model.versions],
-        ["---", "---", ...model.versions.map(() => "---")],
+        ["left", "left", ...model.versions.map(() => "left" as const)],
         model.slos.map((slo) => [
           code(slo.label),
           slo.units ?? "",
@@ -52,7 +52,7 @@ export function renderMarkdownReport(model: ReportModel): string {
     lines.push(
       ...table(
         ["Metric", "Units", ...model.versions],
-        ["---", "---", ...model.versions.map(() => "---:")],
+        ["left", "left", ...model.versions.map(() => "right" as const)],
         model.metrics.map((metric) => [
           code(metric.name),
           metric.units ?? "",
@@ -88,10 +88,16 @@ function code(text: string): Cell {
   return { markdown: `\`${oneLine}\`` };
 }
 
-function table(header: string[], align: string[], rows: Cell[][]): string[] {
-  const line = (cells: Cell[]) =>
-    `| ${cells.map((cell) => (typeof cell === "string" ? escapeMarkdown(cell) : cell.markdown)).join(" | ")} |`;
-  return [line(header), `| ${align.join(" | ")} |`, ...rows.map(line)];
+/** A GFM table with every column padded to its widest cell, so it also reads as plain text. */
+function table(header: string[], align: Array<"left" | "right">, rows: Cell[][]): string[] {
+  const text = (cell: Cell) => (typeof cell === "string" ? escapeMarkdown(cell) : cell.markdown);
+  const cells = [header, ...rows].map((row) => row.map(text));
+  const widths = header.map((_, c) => Math.max(3, ...cells.map((row) => (row[c] ?? "").length)));
+  const line = (row: string[]) =>
+    `| ${row.map((cell, c) => (align[c] === "right" && row !== cells[0] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join(" | ")} |`;
+  const rule = `| ${widths.map((w, c) => (align[c] === "right" ? `${"-".repeat(w - 1)}:` : "-".repeat(w))).join(" | ")} |`;
+  const [head = [], ...body] = cells;
+  return [line(head), rule, ...body.map(line)];
 }
 
 /**
