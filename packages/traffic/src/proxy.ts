@@ -1,0 +1,535 @@
+import { watch } from "node:fs";
+import type { FSWatcher } from "node:fs";
+import { createServer } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { basename, dirname } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Transform } from "node:stream";
+import type { TransformCallback } from "node:stream";
+import { formatDuration, parseRouting, routingToDocument, validateRoutingFile } from "@iter8/spec";
+import type { MirrorTarget, Routing, SpecIssue } from "@iter8/spec";
+import { Pool } from "undici";
+import { TrafficError } from "./errors.js";
+import { ProxyMetrics } from "./proxy-metrics.js";
+import type { ProxyStats } from "./proxy-metrics.js";
+import { compileRouteTable, routeRequest } from "./route-table.js";
+import type { RouteTable } from "./route-table.js";
+
+/** Something the proxy wants its owner to know (the library never prints). */
+export type ProxyEvent =
+  | { type: "routing-swapped"; generation: number; source: "api" | "file" | "call" }
+  | { type: "routing-rejected"; source: "api" | "file"; issues: SpecIssue[] };
+
+/** Options of `startTrafficProxy`. */
+export interface TrafficProxyOptions {
+  /** The routing to start with. */
+  routing: Routing;
+  /** Port for client traffic (0: ephemeral). Default 8080. */
+  port?: number;
+  /** Address for client traffic. Default 127.0.0.1. */
+  host?: string;
+  /** Port of the admin API (`/metrics`, `/routing`, `/stats`); 0: ephemeral. Default 9901. */
+  adminPort?: number;
+  /** Address of the admin API. Default 127.0.0.1. */
+  adminHost?: string;
+  /** Watch this routing file and swap to its content whenever it changes and is valid. */
+  watchFile?: string;
+  /** Connections per version at most (keep-alive pool). Default 256. */
+  connectionsPerVersion?: number;
+  /** Told about routing swaps and refused routings. */
+  onEvent?: (event: ProxyEvent) => void;
+}
+
+/** A running proxy. */
+export interface TrafficProxy {
+  /** Base URL clients call, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Base URL of the admin API. */
+  adminUrl: string;
+  /** The routing in force. */
+  readonly routing: Routing;
+  /** Generation of the route table in force (starts at 1, +1 per swap). */
+  readonly generation: number;
+  /** Installs a new routing atomically; requests already routed finish on the old one. */
+  setRouting(routing: Routing): number;
+  /** Cumulative counters. */
+  stats(): ProxyStats;
+  /** Counters since the previous call, then starts a new window. */
+  takeWindow(): ProxyStats;
+  /** Stops listening, lets in-flight requests finish (up to 5 s), closes upstream pools. */
+  close(): Promise<void>;
+}
+
+/** Methods mirrored without opting in (RFC 9110 §9.2.2 idempotent methods). */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set([
+  "GET",
+  "HEAD",
+  "OPTIONS",
+  "TRACE",
+  "PUT",
+  "DELETE",
+]);
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "expect",
+]);
+
+const MAX_ADMIN_BODY = 1024 * 1024;
+
+interface Upstream {
+  origin: string;
+  basePath: string;
+  pool: Pool;
+}
+
+/** Copies request or response headers without hop-by-hop ones (and those `Connection` names). */
+function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  const connection = headers.connection;
+  const named = connection
+    ? connection
+        .toLowerCase()
+        .split(",")
+        .map((s) => s.trim())
+    : [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+// Copies the request body to the mirror buffer, up to a cap, while it streams to the primary.
+class BodyTee extends Transform {
+  chunks: Buffer[] = [];
+  bytes = 0;
+  overCap = false;
+  constructor(private readonly cap: number) {
+    super();
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (!this.overCap) {
+      this.bytes += chunk.length;
+      if (this.bytes > this.cap) {
+        this.overCap = true;
+        this.chunks = [];
+      } else this.chunks.push(chunk);
+    }
+    callback(null, chunk);
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers["content-length"];
+  if (length !== undefined) return length !== "0";
+  return req.headers["transfer-encoding"] !== undefined;
+}
+
+/** `host:port` → `host-shadow:port` (Envoy's and Istio's convention for mirrored requests). */
+export function shadowHost(host: string | undefined): string {
+  if (!host) return "shadow";
+  const bracket = host.lastIndexOf("]");
+  const colon = host.lastIndexOf(":");
+  if (colon > bracket) return `${host.slice(0, colon)}-shadow${host.slice(colon)}`;
+  return `${host}-shadow`;
+}
+
+function errorBody(res: ServerResponse, status: number, version: string, text: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = `iter8 proxy: ${text}\n`;
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    "x-iter8-version": version,
+  });
+  res.end(body);
+}
+
+/**
+ * Starts the traffic proxy: client traffic on `port`, routed by the routing's first matching
+ * route (weighted split, segments, affinity, mirrors) to the versions' upstream pools; the admin
+ * API on `adminPort`. Throws `TrafficError` `ITER8_TRAFFIC_LISTEN` when a port cannot be bound.
+ */
+export async function startTrafficProxy(options: TrafficProxyOptions): Promise<TrafficProxy> {
+  const metrics = new ProxyMetrics();
+  const upstreams = new Map<string, Upstream>();
+  const mirrorUpstreams = new Map<string, Upstream>();
+  const mirrorsInFlight = new Map<string, number>();
+  const connections = options.connectionsPerVersion ?? 256;
+  let table: RouteTable = compileRouteTable(options.routing, 1);
+  let versionUpstreams = new Map<string, Upstream>();
+  let versionMirrors = new Map<string, Upstream>();
+  let closing = false;
+
+  const upstreamFor = (map: Map<string, Upstream>, url: string, mirror: boolean): Upstream => {
+    const parsed = new URL(url);
+    const key = `${parsed.origin}${parsed.pathname}`;
+    let upstream = map.get(key);
+    if (!upstream) {
+      upstream = {
+        origin: parsed.origin,
+        basePath: parsed.pathname === "/" ? "" : parsed.pathname.replace(/\/$/, ""),
+        pool: new Pool(parsed.origin, {
+          connections: mirror ? 64 : connections,
+          pipelining: 1,
+          keepAliveTimeout: 10_000,
+        }),
+      };
+      map.set(key, upstream);
+    }
+    return upstream;
+  };
+
+  // Pools are kept (by origin) across swaps, so requests routed by an old table still have theirs.
+  const install = (routing: Routing, generation: number): void => {
+    const next = compileRouteTable(routing, generation);
+    const live = new Map<string, Upstream>();
+    const shadow = new Map<string, Upstream>();
+    for (const v of routing.versions) {
+      live.set(v.name, upstreamFor(upstreams, v.url, false));
+      shadow.set(v.name, upstreamFor(mirrorUpstreams, v.url, true));
+      metrics.ensureVersion(v.name);
+    }
+    versionUpstreams = live;
+    versionMirrors = shadow;
+    table = next;
+  };
+  install(options.routing, 1);
+
+  const sendMirror = (
+    target: MirrorTarget,
+    req: IncomingMessage,
+    body: Buffer | null,
+    mirrors: Map<string, Upstream>,
+  ): void => {
+    const upstream = mirrors.get(target.version);
+    if (!upstream || closing) return;
+    const inFlight = mirrorsInFlight.get(target.version) ?? 0;
+    if (inFlight >= target.maxConcurrent) {
+      metrics.skipMirror(target.version, "concurrency");
+      return;
+    }
+    mirrorsInFlight.set(target.version, inFlight + 1);
+    const headers = forwardHeaders(req.headers);
+    headers.host = shadowHost(req.headers.host);
+    headers["x-iter8-mirror"] = "1";
+    if (body) headers["content-length"] = String(body.length);
+    const start = performance.now();
+    const done = (error: boolean) => {
+      mirrorsInFlight.set(target.version, (mirrorsInFlight.get(target.version) ?? 1) - 1);
+      metrics.record(target.version, "mirror", error, (performance.now() - start) * 1000);
+    };
+    upstream.pool
+      .request({
+        path: upstream.basePath + (req.url ?? "/"),
+        method: req.method as "GET",
+        headers,
+        body,
+        headersTimeout: target.timeoutMs,
+        bodyTimeout: target.timeoutMs,
+        signal: AbortSignal.timeout(target.timeoutMs),
+      })
+      .then(async (response) => {
+        await response.body.dump();
+        done(response.statusCode >= 500);
+      })
+      .catch(() => done(true));
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const start = performance.now();
+    const current = table;
+    const liveUpstreams = versionUpstreams;
+    const mirrors = versionMirrors;
+    const method = req.method ?? "GET";
+    const decision = routeRequest(current, { method, url: req.url ?? "/", headers: req.headers });
+    if (!decision) {
+      metrics.recordUnrouted();
+      const body = `iter8 proxy: no route matches ${method} ${req.url ?? "/"}\n`;
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      res.end(body);
+      req.resume();
+      return;
+    }
+    const version = decision.version;
+    const upstream = liveUpstreams.get(version);
+    if (!upstream) {
+      errorBody(res, 502, version, `version ${version} has no upstream`);
+      req.resume();
+      return;
+    }
+    let finished = false;
+    const finish = (error: boolean) => {
+      if (finished) return;
+      finished = true;
+      metrics.record(version, "live", error, (performance.now() - start) * 1000);
+    };
+
+    // Mirrors: an independent draw per target; copies go out once the body is fully read.
+    const route = current.routes[decision.routeIndex]?.route;
+    const chosen: MirrorTarget[] = [];
+    let cap = 0;
+    for (const target of route?.mirror ?? []) {
+      if (Math.random() * 100 >= target.percent) continue;
+      if (!target.nonIdempotent && !IDEMPOTENT_METHODS.has(method)) {
+        metrics.skipMirror(target.version, "method");
+        continue;
+      }
+      chosen.push(target);
+      cap = Math.max(cap, target.maxBodyBytes);
+    }
+    const withBody = hasBody(req);
+    let body: IncomingMessage | BodyTee | null = withBody ? req : null;
+    let tee: BodyTee | undefined;
+    if (chosen.length > 0) {
+      if (withBody) {
+        tee = new BodyTee(cap);
+        req.pipe(tee);
+        body = tee;
+        const copy = tee;
+        tee.once("end", () => {
+          const buffer = copy.overCap ? null : Buffer.concat(copy.chunks);
+          for (const target of chosen) {
+            if (copy.overCap || (buffer && buffer.length > target.maxBodyBytes)) {
+              metrics.skipMirror(target.version, "body-too-large");
+            } else sendMirror(target, req, buffer, mirrors);
+          }
+        });
+      } else {
+        for (const target of chosen) sendMirror(target, req, null, mirrors);
+      }
+    }
+
+    const headers = forwardHeaders(req.headers);
+    const remote = req.socket.remoteAddress;
+    if (remote) {
+      const prior = req.headers["x-forwarded-for"];
+      headers["x-forwarded-for"] = prior ? `${String(prior)}, ${remote}` : remote;
+    }
+    res.once("close", () => finish(!res.writableFinished));
+    let status = 0;
+    upstream.pool.stream(
+      {
+        path: upstream.basePath + (req.url ?? "/"),
+        method: method,
+        headers,
+        body,
+        headersTimeout: current.routing.timeoutMs,
+        bodyTimeout: current.routing.timeoutMs,
+      },
+      ({ statusCode, headers: upstreamHeaders }) => {
+        status = statusCode;
+        const out = forwardHeaders(upstreamHeaders);
+        out["x-iter8-version"] = version;
+        if (decision.setCookie) {
+          const prior = out["set-cookie"];
+          out["set-cookie"] = [
+            ...(prior === undefined ? [] : Array.isArray(prior) ? prior : [prior]),
+            decision.setCookie,
+          ];
+        }
+        res.writeHead(statusCode, out);
+        return res;
+      },
+      (error) => {
+        if (!error) {
+          finish(status >= 500);
+          return;
+        }
+        const code = (error as { code?: string }).code ?? "";
+        if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+          finish(true);
+          errorBody(
+            res,
+            504,
+            version,
+            `version ${version} (${upstream.origin}) did not answer within ${formatDuration(current.routing.timeoutMs)}`,
+          );
+        } else {
+          finish(true);
+          const cause = (error as { cause?: { message?: string } }).cause?.message;
+          errorBody(
+            res,
+            502,
+            version,
+            `version ${version} (${upstream.origin}) is unreachable: ${cause ?? error.message}`,
+          );
+        }
+        if (!req.complete) req.resume();
+      },
+    );
+  };
+
+  const proxyServer = createServer({ keepAliveTimeout: 65_000 }, handle);
+  const emit = (event: ProxyEvent) => options.onEvent?.(event);
+  let generation = 1;
+  const swap = (routing: Routing, source: "api" | "file" | "call"): number => {
+    generation++;
+    install(routing, generation);
+    emit({ type: "routing-swapped", generation, source });
+    return generation;
+  };
+
+  const adminServer = createServer((req, res) => {
+    const send = (status: number, type: string, text: string) => {
+      res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const json = (status: number, value: unknown) =>
+      send(status, "application/json", `${JSON.stringify(value)}\n`);
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/metrics") {
+      send(200, "text/plain; version=0.0.4; charset=utf-8", metrics.toPrometheus(generation));
+    } else if (req.method === "GET" && path === "/routing") {
+      json(200, { generation, routing: routingToDocument(table.routing) });
+    } else if (req.method === "PUT" && path === "/routing") {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_ADMIN_BODY) chunks.push(chunk);
+      });
+      req.on("end", () => {
+        if (size > MAX_ADMIN_BODY) {
+          json(413, { error: "routing larger than 1 MiB" });
+          return;
+        }
+        const parsed = parseRouting(Buffer.concat(chunks).toString("utf8"), {
+          filename: "PUT /routing",
+        });
+        if (!parsed.ok) {
+          emit({ type: "routing-rejected", source: "api", issues: parsed.issues });
+          json(400, { error: "invalid routing", issues: parsed.issues });
+          return;
+        }
+        json(200, { generation: swap(parsed.value, "api"), warnings: parsed.warnings });
+      });
+    } else if (req.method === "GET" && path === "/stats") {
+      json(200, metrics.snapshot(generation));
+    } else if (req.method === "POST" && path === "/stats/window") {
+      json(200, metrics.takeWindow(generation));
+    } else if (req.method === "GET" && path === "/healthz") {
+      send(200, "text/plain", "ok\n");
+    } else {
+      json(404, {
+        error: `no admin endpoint ${req.method ?? ""} ${path ?? ""}; try GET /metrics, GET|PUT /routing, GET /stats, POST /stats/window`,
+      });
+    }
+  });
+
+  const listen = (server: Server, port: number, host: string, what: string) =>
+    new Promise<string>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) =>
+        reject(
+          new TrafficError(
+            "ITER8_TRAFFIC_LISTEN",
+            `cannot listen for ${what} on ${host}:${port}: ${error.code === "EADDRINUSE" ? "the port is in use" : error.message}`,
+            error.code === "EADDRINUSE" ? `choose another port` : undefined,
+            { cause: error },
+          ),
+        );
+      server.once("error", onError);
+      server.listen(port, host, () => {
+        server.off("error", onError);
+        const address = server.address() as AddressInfo;
+        const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+        resolve(`http://${shown}:${address.port}`);
+      });
+    });
+
+  const closeServer = (server: Server) =>
+    new Promise<void>((resolve) => {
+      if (!server.listening) return resolve();
+      const force = setTimeout(() => server.closeAllConnections(), 5_000);
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+
+  const url = await listen(
+    proxyServer,
+    options.port ?? 8080,
+    options.host ?? "127.0.0.1",
+    "traffic",
+  );
+  let adminUrl: string;
+  try {
+    adminUrl = await listen(
+      adminServer,
+      options.adminPort ?? 9901,
+      options.adminHost ?? "127.0.0.1",
+      "the admin API",
+    );
+  } catch (error) {
+    await closeServer(proxyServer);
+    throw error;
+  }
+
+  let watcher: FSWatcher | undefined;
+  if (options.watchFile) {
+    const file = options.watchFile;
+    let timer: NodeJS.Timeout | undefined;
+    const reload = () => {
+      validateRoutingFile(file).then(
+        (result) => {
+          if (closing) return;
+          if (result.ok) swap(result.value, "file");
+          else emit({ type: "routing-rejected", source: "file", issues: result.issues });
+        },
+        (error: unknown) =>
+          emit({
+            type: "routing-rejected",
+            source: "file",
+            issues: [
+              { path: "", message: error instanceof Error ? error.message : String(error), file },
+            ],
+          }),
+      );
+    };
+    // Watch the folder: editors replace files by renaming, which a watch on the file itself misses.
+    watcher = watch(dirname(file), (_event, name) => {
+      if (name !== null && name !== basename(file)) return;
+      clearTimeout(timer);
+      timer = setTimeout(reload, 100);
+    });
+  }
+
+  return {
+    url,
+    adminUrl,
+    get routing() {
+      return table.routing;
+    },
+    get generation() {
+      return generation;
+    },
+    setRouting: (routing) => swap(routing, "call"),
+    stats: () => metrics.snapshot(generation),
+    takeWindow: () => metrics.takeWindow(generation),
+    close: async () => {
+      closing = true;
+      watcher?.close();
+      await Promise.all([closeServer(proxyServer), closeServer(adminServer)]);
+      await Promise.all([
+        ...[...upstreams.values()].map((u) => u.pool.close()),
+        ...[...mirrorUpstreams.values()].map((u) => u.pool.destroy()),
+      ]);
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Route, RouteMatch, Routing, StringMatch } from "@iter8/spec";
+import { assignVersion } from "./assignment.js";
+import { choosePinnedVersion, formatPin, parsePin } from "./cookie-pin.js";
+
+/** What routing looks at in a request. */
+export interface RequestFacts {
+  /** Upper-case method. */
+  method: string;
+  /** The request target as received: path and query, e.g. `/a?b=1`. */
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** Where one request goes, and what to tell the client. */
+export interface RouteDecision {
+  /** Index of the matched route in the table. */
+  routeIndex: number;
+  /** Name of the chosen version. */
+  version: string;
+  /** A `Set-Cookie` value to add to the response (cookie affinity), if any. */
+  setCookie?: string;
+}
+
+type Predicate = (value: string | undefined) => boolean;
+type FactsPredicate = (facts: LazyFacts) => boolean;
+
+/** Compiles one `StringMatch` into a test of a (possibly absent) value. */
+export function compileStringMatch(match: StringMatch): Predicate {
+  if ("exact" in match) {
+    const exact = match.exact;
+    return (value) => value === exact;
+  }
+  if ("prefix" in match) {
+    const prefix = match.prefix;
+    return (value) => value !== undefined && value.startsWith(prefix);
+  }
+  if ("regex" in match) {
+    const regex = new RegExp(match.regex, "u");
+    return (value) => value !== undefined && regex.test(value);
+  }
+  const present = match.present;
+  return (value) => (value !== undefined) === present;
+}
+
+// Request facts parsed on first use only: most routes never look at cookies or the query.
+/** Request facts parsed on first use. */
+export class LazyFacts {
+  private pathValue: string | undefined;
+  private queryValue: URLSearchParams | undefined;
+  private cookieValue: Map<string, string> | undefined;
+  constructor(readonly facts: RequestFacts) {}
+
+  get path(): string {
+    if (this.pathValue === undefined) {
+      const q = this.facts.url.indexOf("?");
+      this.pathValue = q === -1 ? this.facts.url : this.facts.url.slice(0, q);
+    }
+    return this.pathValue;
+  }
+
+  query(name: string): string | undefined {
+    if (this.queryValue === undefined) {
+      const q = this.facts.url.indexOf("?");
+      this.queryValue = new URLSearchParams(q === -1 ? "" : this.facts.url.slice(q + 1));
+    }
+    return this.queryValue.get(name) ?? undefined;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.facts.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  cookie(name: string): string | undefined {
+    this.cookieValue ??= parseCookies(this.facts.headers.cookie);
+    return this.cookieValue.get(name);
+  }
+}
+
+/** Parses a `Cookie` header into name → value (the first of repeated names wins). */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!header) return out;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq === -1) continue;
+    const name = part.slice(0, eq).trim();
+    if (name !== "" && !out.has(name)) out.set(name, part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+function compileEntry(entry: RouteMatch): FactsPredicate {
+  const tests: FactsPredicate[] = [];
+  for (const [name, m] of Object.entries(entry.headers ?? {})) {
+    const test = compileStringMatch(m);
+    const lower = name.toLowerCase();
+    tests.push((f) => test(f.header(lower)));
+  }
+  for (const [name, m] of Object.entries(entry.cookies ?? {})) {
+    const test = compileStringMatch(m);
+    tests.push((f) => test(f.cookie(name)));
+  }
+  for (const [name, m] of Object.entries(entry.query ?? {})) {
+    const test = compileStringMatch(m);
+    tests.push((f) => test(f.query(name)));
+  }
+  if (entry.path) {
+    const test = compileStringMatch(entry.path);
+    tests.push((f) => test(f.path));
+  }
+  if (entry.method) {
+    const test = compileStringMatch(entry.method);
+    tests.push((f) => test(f.facts.method));
+  }
+  return (f) => tests.every((t) => t(f));
+}
+
+/** One route, ready to match and choose. */
+export interface CompiledRoute {
+  route: Route;
+  matches: (facts: LazyFacts) => boolean;
+  versions: string[];
+  weights: number[];
+  /** Cumulative weights, for the random draw. */
+  cumulative: number[];
+  total: number;
+}
+
+/** A routing compiled for fast matching. Immutable: a swap replaces the whole table. */
+export interface RouteTable {
+  routing: Routing;
+  routes: CompiledRoute[];
+  /** Increases by one with every table a proxy installs. */
+  generation: number;
+}
+
+/** Compiles a validated routing into a route table. */
+export function compileRouteTable(routing: Routing, generation = 0): RouteTable {
+  const routes = routing.routes.map((route): CompiledRoute => {
+    const entries = route.match.map(compileEntry);
+    const weights = route.split.map((w) => w.weight);
+    let sum = 0;
+    const cumulative = weights.map((w) => (sum += w));
+    return {
+      route,
+      matches: entries.length === 0 ? () => true : (f) => entries.some((e) => e(f)),
+      versions: route.split.map((w) => w.version),
+      weights,
+      cumulative,
+      total: sum,
+    };
+  });
+  return { routing, routes, generation };
+}
+
+/** Draws a version index by weight with `random()` in [0, 1). */
+export function drawWeighted(route: CompiledRoute, random: () => number = Math.random): number {
+  const point = random() * route.total;
+  for (let i = 0; i < route.cumulative.length; i++) {
+    if (point < (route.cumulative[i] ?? 0)) return i;
+  }
+  return route.cumulative.length - 1;
+}
+
+/**
+ * Picks the route and version for a request: the first matching route; then affinity (hash of the
+ * user key, or the pin cookie), else a weighted draw. `undefined` when no route matches.
+ */
+export function routeRequest(
+  table: RouteTable,
+  facts: RequestFacts,
+  random: () => number = Math.random,
+): RouteDecision | undefined {
+  const lazy = new LazyFacts(facts);
+  for (let routeIndex = 0; routeIndex < table.routes.length; routeIndex++) {
+    const compiled = table.routes[routeIndex];
+    if (!compiled?.matches(lazy)) continue;
+    const affinity = compiled.route.affinity;
+    if (affinity?.mode === "hash") {
+      const key =
+        affinity.key === "header"
+          ? lazy.header(affinity.name.toLowerCase())
+          : lazy.cookie(affinity.name);
+      if (key !== undefined && key !== "") {
+        const index = assignVersion(key, compiled.weights, affinity.salt);
+        return { routeIndex, version: compiled.versions[index] ?? "" };
+      }
+    } else if (affinity?.mode === "cookie") {
+      const pin = parsePin(lazy.cookie(affinity.name));
+      const choice = choosePinnedVersion(pin, compiled.versions, compiled.weights, random);
+      const decision: RouteDecision = { routeIndex, version: choice.version };
+      if (choice.changed) {
+        decision.setCookie = `${affinity.name}=${formatPin(choice.version, compiled.versions, compiled.weights)}; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax`;
+      }
+      return decision;
+    }
+    return { routeIndex, version: compiled.versions[drawWeighted(compiled, random)] ?? "" };
+  }
+  return undefined;
+}

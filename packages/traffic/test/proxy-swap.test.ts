@@ -1,0 +1,107 @@
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { routingToDocument } from "@iter8/spec";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTrafficProxy } from "../src/index.js";
+import type { ProxyEvent } from "../src/index.js";
+import { percentOf, routingFor, sendMany, startUpstream, waitFor } from "./upstreams.js";
+import type { Upstream } from "./upstreams.js";
+
+let v1: Upstream;
+let v2: Upstream;
+
+beforeAll(async () => {
+  v1 = await startUpstream("v1", { keep: false, delayMs: 2 });
+  v2 = await startUpstream("v2", { keep: false, delayMs: 2 });
+});
+
+afterAll(async () => {
+  await v1.close();
+  await v2.close();
+});
+
+const split = (w1: number, w2: number) =>
+  routingFor([v1, v2], `  - split: [{version: v1, weight: ${w1}}, {version: v2, weight: ${w2}}]\n`);
+
+describe("routing swaps", () => {
+  it("drops zero requests while PUT /routing swaps the table under load", async () => {
+    const proxy = await startTrafficProxy({ routing: split(100, 0), port: 0, adminPort: 0 });
+    try {
+      let swaps = 0;
+      let loading = true;
+      const load = sendMany(proxy.url, 6000, () => ({}), 32).finally(() => (loading = false));
+      const swapper = (async () => {
+        for (let i = 0; loading && i < 200; i++) {
+          const routing = i % 2 === 0 ? split(0, 100) : split(100, 0);
+          const response = await request(`${proxy.adminUrl}/routing`, {
+            method: "PUT",
+            body: JSON.stringify(routingToDocument(routing)),
+          });
+          expect(response.statusCode).toBe(200);
+          await response.body.dump();
+          swaps++;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      const [answers] = await Promise.all([load, swapper]);
+      expect(swaps).toBeGreaterThan(5);
+      expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+      expect(percentOf(answers, "v1")).toBeGreaterThan(0);
+      expect(percentOf(answers, "v2")).toBeGreaterThan(0);
+      expect(proxy.generation).toBe(1 + swaps);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it("refuses an invalid routing with 400 and its issues, keeping the old one", async () => {
+    const proxy = await startTrafficProxy({ routing: split(100, 0), port: 0, adminPort: 0 });
+    try {
+      const response = await request(`${proxy.adminUrl}/routing`, {
+        method: "PUT",
+        body: "versions: [{name: v1, url: 'http://127.0.0.1:1'}]\nroutes:\n  - split: [{version: v9, weight: 1}]\n",
+      });
+      expect(response.statusCode).toBe(400);
+      const body = (await response.body.json()) as {
+        issues: Array<{ path: string; message: string }>;
+      };
+      expect(body.issues[0]).toMatchObject({ path: "routes[0].split[0].version" });
+      expect(proxy.generation).toBe(1);
+      const answers = await sendMany(proxy.url, 20, () => ({}), 4);
+      expect(percentOf(answers, "v1")).toBe(100);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("swaps to a watched file's new content, and ignores an invalid edit", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "iter8-traffic-"));
+    const file = join(dir, "routing.yaml");
+    const yaml = (w1: number, w2: number) =>
+      `versions:\n  - {name: v1, url: "${v1.url}"}\n  - {name: v2, url: "${v2.url}"}\nroutes:\n  - split: [{version: v1, weight: ${w1}}, {version: v2, weight: ${w2}}]\n`;
+    await writeFile(file, yaml(100, 0));
+    const events: ProxyEvent[] = [];
+    const proxy = await startTrafficProxy({
+      routing: split(100, 0),
+      port: 0,
+      adminPort: 0,
+      watchFile: file,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      // Written as editors do: a new file renamed over the old one.
+      await writeFile(`${file}.tmp`, yaml(0, 100));
+      await rename(`${file}.tmp`, file);
+      expect(await waitFor(() => proxy.generation > 1)).toBe(true);
+      expect(percentOf(await sendMany(proxy.url, 20, () => ({}), 4), "v2")).toBe(100);
+      await writeFile(file, "versions: [\n");
+      expect(await waitFor(() => events.some((e) => e.type === "routing-rejected"))).toBe(true);
+      expect(percentOf(await sendMany(proxy.url, 20, () => ({}), 4), "v2")).toBe(100);
+    } finally {
+      await proxy.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
