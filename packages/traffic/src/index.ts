@@ -6,3 +6,24 @@ export {
   hashToUnitInterval,
 } from "./assignment.js";
 export type { AssignmentErrorCode } from "./assignment.js";
+export { IDEMPOTENT_METHODS, shadowHost, startTrafficProxy } from "./proxy.js";
+export type { ProxyEvent, TrafficProxy, TrafficProxyOptions } from "./proxy.js";
+export { insightsFromProxyStats, ProxyMetrics } from "./proxy-metrics.js";
+export type {
+  MirrorSkipReason,
+  ProxyStats,
+  TrafficCounters,
+  TrafficKind,
+  VersionStats,
+} from "./proxy-metrics.js";
+export {
+  compileRouteTable,
+  compileStringMatch,
+  parseCookies,
+  routeRequest,
+} from "./route-table.js";
+export type { RequestFacts, RouteDecision, RouteTable } from "./route-table.js";
+export { choosePinnedVersion, formatPin, parsePin } from "./cookie-pin.js";
+export type { Pin } from "./cookie-pin.js";
+export { TRAFFIC_ERROR_CODES, TrafficError } from "./errors.js";
+export type { TrafficErrorCode } from "./errors.js";
