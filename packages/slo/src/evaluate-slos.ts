@@ -10,6 +10,8 @@ export interface SloCheck {
   /** The value compared against the limits; absent when there was no data. */
   value?: number;
   reason: SloCheckReason;
+  /** True when the SLO had no data and says `onNoData: skip`: it counts as satisfied. */
+  skipped?: boolean;
   /** One line for people, e.g. `version 0 fails built-in/p95.0 <= 100 (value 120.5)`. */
   message: string;
 }
@@ -58,16 +60,28 @@ export function latestMetricValue(
 
 /**
  * Checks one SLO for one version. Limits are inclusive; a missing value fails with reason
- * `no-data`.
+ * `no-data` (its cause from `insights.metricProblems` in the message), unless the SLO says
+ * `onNoData: skip`, which counts it as satisfied and marks it `skipped`.
  */
 export function checkSlo(slo: SLO, version: number, insights: Insights | undefined): SloCheck {
   const condition = formatSlo(slo);
   const value = latestMetricValue(insights, version, slo.metric);
   if (value === undefined) {
+    const metric = normaliseMetricName(slo.metric);
+    const problem = insights?.metricProblems?.[version]?.[metric];
+    const cause = problem ? ` (${problem.reason})` : "";
+    if (slo.onNoData === "skip") {
+      return {
+        satisfied: true,
+        skipped: true,
+        reason: "no-data",
+        message: `version ${version} skips ${condition}: no data for ${metric}${cause}`,
+      };
+    }
     return {
       satisfied: false,
       reason: "no-data",
-      message: `version ${version} fails ${condition}: no data for ${normaliseMetricName(slo.metric)}`,
+      message: `version ${version} fails ${condition}: no data for ${metric}${cause}`,
     };
   }
   const shown = `(value ${String(value)})`;
