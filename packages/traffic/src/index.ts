@@ -27,3 +27,10 @@ export { choosePinnedVersion, formatPin, parsePin } from "./cookie-pin.js";
 export type { Pin } from "./cookie-pin.js";
 export { TRAFFIC_ERROR_CODES, TrafficError } from "./errors.js";
 export type { TrafficErrorCode } from "./errors.js";
+export { createProxyAdminClient, runRollout, withCandidateWeight } from "./rollout.js";
+export type {
+  ProxyAdminClient,
+  RolloutDecision,
+  RolloutOptions,
+  RolloutResult,
+} from "./rollout.js";

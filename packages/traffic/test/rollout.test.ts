@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { load } from "js-yaml";
+import { parseRollout } from "@iter8/spec";
+import type { RolloutSpec } from "@iter8/spec";
+import { describe, expect, it } from "vitest";
+import { runRollout, startTrafficProxy } from "../src/index.js";
+import type { RolloutDecision, RolloutResult } from "../src/index.js";
+import { routingFor, sendMany, startUpstream } from "./upstreams.js";
+
+async function rolloutAgainst(candidateErrorEvery: number | undefined) {
+  const v1 = await startUpstream("v1", { keep: false });
+  const v2 = await startUpstream("v2", {
+    keep: false,
+    ...(candidateErrorEvery ? { errorEvery: candidateErrorEvery } : {}),
+  });
+  const proxy = await startTrafficProxy({
+    routing: routingFor([v1, v2], "  - name: app\n    split: [{version: v1, weight: 100}]\n"),
+    port: 0,
+    adminPort: 0,
+  });
+  const dir = await mkdtemp(join(tmpdir(), "iter8-rollout-"));
+  const parsed = parseRollout(`admin: ${proxy.adminUrl}
+baseline: v1
+candidate: v2
+steps: [20, 50, 100]
+interval: 400ms
+failureLimit: 2
+minRequests: 5
+SLOs:
+  - metric: built-in/error-rate
+    upperLimit: 0.05
+  - metric: built-in/p99
+    upperLimit: 5000
+`);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  const spec: RolloutSpec = parsed.value;
+  const live: RolloutDecision[] = [];
+  let done = false;
+  // Background traffic, bounded in rounds, until the rollout ends.
+  const traffic = (async () => {
+    for (let round = 0; !done && round < 400; round++) {
+      await sendMany(proxy.url, 50, () => ({}), 8);
+    }
+  })();
+  let result: RolloutResult;
+  try {
+    result = await runRollout(spec, {
+      resultFile: join(dir, "result.yaml"),
+      onDecision: (d) => live.push(d),
+    });
+  } finally {
+    done = true;
+    await traffic;
+  }
+  const written = load(await readFile(join(dir, "result.yaml"), "utf8")) as RolloutResult;
+  const finalRouting = proxy.routing;
+  await proxy.close();
+  await v1.close();
+  await v2.close();
+  await rm(dir, { recursive: true, force: true });
+  return { result, live, written, finalRouting };
+}
+
+describe("runRollout", () => {
+  it("rolls back a candidate answering 20% errors after failureLimit failed checks", async () => {
+    const { result, live, written, finalRouting } = await rolloutAgainst(5);
+    expect(result.state).toBe("rolled-back");
+    expect(live.map((d) => d.action)).toEqual(["start", "hold", "rollback"]);
+    expect(live[1]?.reason).toContain("fails built-in/error-rate <= 0.05");
+    expect(live[2]?.reason).toContain("all traffic back to v1");
+    expect(finalRouting.routes[0]?.split).toEqual([
+      { version: "v1", weight: 100 },
+      { version: "v2", weight: 0 },
+    ]);
+    expect(written).toEqual(JSON.parse(JSON.stringify(result)));
+  });
+
+  it("takes a healthy candidate through every step to 100%", async () => {
+    const { result, live, written, finalRouting } = await rolloutAgainst(undefined);
+    expect(result.state).toBe("promoted");
+    expect(live.map((d) => [d.action, d.weight])).toEqual([
+      ["start", 0],
+      ["advance", 50],
+      ["advance", 100],
+      ["promote", 100],
+    ]);
+    expect(finalRouting.routes[0]?.split).toEqual([
+      { version: "v1", weight: 0 },
+      { version: "v2", weight: 100 },
+    ]);
+    expect(written.decisions).toHaveLength(4);
+    expect(written.decisions[1]?.candidate?.metrics["built-in/error-rate"]).toBe(0);
+  });
+});
