@@ -5,7 +5,8 @@ import { evaluateSlos } from "./evaluate-slos.js";
 /** A parsed `iter8 assert -c` condition; `text` is its canonical spelling. */
 export type AssertCondition =
   | { kind: "completed" | "nofailure" | "slos"; text: string }
-  | { kind: "slosby"; version: number; text: string };
+  | { kind: "slosby"; version: number; text: string }
+  | { kind: "winner"; version?: number; text: string };
 
 /** The outcome of one assert condition against a result. */
 export interface AssertOutcome {
@@ -17,9 +18,17 @@ export interface AssertOutcome {
 }
 
 /** The conditions `iter8 assert -c` accepts, as people write them. */
-export const ASSERT_CONDITIONS = ["completed", "nofailure", "slos", "slosby=<version>"] as const;
+export const ASSERT_CONDITIONS = [
+  "completed",
+  "nofailure",
+  "slos",
+  "slosby=<version>",
+  "winner",
+  "winner=<version>",
+] as const;
 
 const SLOSBY = /^slosby\s*=\s*(.*)$/;
+const WINNER = /^winner\s*=\s*(.*)$/;
 
 /**
  * Parses one assert condition (`completed`, `nofailure`, `slos`, `slosby=1`; case and surrounding
@@ -32,6 +41,19 @@ export function parseAssertCondition(text: string): AssertCondition {
     case "nofailure":
     case "slos":
       return { kind: normal, text: normal };
+  }
+  if (normal === "winner") return { kind: "winner", text: "winner" };
+  const winner = WINNER.exec(normal);
+  if (winner) {
+    const index = (winner[1] ?? "").trim();
+    if (!/^\d+$/.test(index)) {
+      throw new SloError(
+        SLO_ERROR_CODES.assertInvalid,
+        `invalid assert condition "${text}": the version must be an index 0, 1, 2, ...`,
+        "write e.g. winner=1 for the second version",
+      );
+    }
+    return { kind: "winner", version: Number(index), text: `winner=${Number(index)}` };
   }
   const slosBy = SLOSBY.exec(normal);
   if (slosBy) {
@@ -62,6 +84,8 @@ export function parseAssertCondition(text: string): AssertCondition {
  * - `slosby=i`: version `i` satisfies all SLOs. Before any version was measured it is simply
  *   unsatisfied (so `assert -t` can wait); once the result has `n` versions, an `i` outside `0..n-1`
  *   throws {@link SloError} `ITER8_ASSERT_INVALID` naming the valid range.
+ * - `winner`: the assessment declared a winner; `winner=i`: version `i` is the winner. The message
+ *   is the winner's reason (or why there is no winner yet).
  */
 export function checkAssertConditions(
   conditions: readonly AssertCondition[],
@@ -88,6 +112,8 @@ function checkOne(
       return checkSlos(result.insights);
     case "slosby":
       return checkSlosBy(condition.version, result.insights);
+    case "winner":
+      return checkWinner(condition.version, result.insights);
   }
 }
 
@@ -133,6 +159,17 @@ function checkSlosBy(version: number, insights: Insights | undefined): [boolean,
   if (!by) return [false, "no SLOs were assessed"];
   if (by[version] === true) return [true, `version ${version} satisfies all SLOs`];
   return [false, explainFailures(insights, [version])];
+}
+
+function checkWinner(
+  version: number | undefined,
+  insights: Insights | undefined,
+): [boolean, string] {
+  const winner = insights?.winner;
+  if (!winner) return [false, "no rewards were assessed"];
+  if (winner.version === undefined) return [false, winner.reason];
+  if (version === undefined || version === winner.version) return [true, winner.reason];
+  return [false, `version ${version} is not the winner; ${winner.reason}`];
 }
 
 /** Names the failing SLO checks of the given versions, re-evaluated from the stored metrics. */

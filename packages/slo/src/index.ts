@@ -17,3 +17,5 @@ export { SRM_THRESHOLD, sampleRatioMismatch } from "./stats/srm.js";
 export type { SampleRatioMismatch } from "./stats/srm.js";
 export { adjustPValues } from "./stats/adjust.js";
 export type { PValueAdjustment } from "./stats/adjust.js";
+export { DEFAULT_WINNER_THRESHOLD, selectWinner } from "./stats/winner.js";
+export type { WinnerSelection } from "./stats/winner.js";
