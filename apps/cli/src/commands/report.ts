@@ -1,42 +1,54 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CommandModule } from "yargs";
-import { renderReport } from "@iter8/report";
+import { AVAILABLE_REPORT_FORMATS, renderReport } from "@iter8/report";
+import type { ReportFormat } from "@iter8/report";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
 import { experimentDir, loadExperimentIfPresent, loadResultIn } from "../experiment-dir.js";
 
-/** Report formats the command offers. */
-const REPORT_FORMATS = ["text"] as const;
-
 interface ReportArgs {
   dir?: string;
-  "output-format": (typeof REPORT_FORMATS)[number];
+  "output-format": ReportFormat;
   output?: string;
+  "log-scale"?: boolean;
 }
 
-/** `iter8 report -o FORMAT [--output FILE]`: a report of `result.yaml` in the chosen format. */
+/**
+ * `iter8 report -o text|markdown|json|html [--output FILE] [--log-scale]`: a report of
+ * `result.yaml` in the chosen format, on standard output or written to a file.
+ */
 export function reportCommand(ctx: CommandContext): CommandModule<object, ReportArgs> {
   return {
     command: "report",
-    describe: "Print or write a report of the experiment",
+    describe: "Print or write a report of the experiment (text, markdown, json or html)",
     builder: (y) =>
       y
         .option("output-format", {
           alias: "o",
-          choices: REPORT_FORMATS,
+          choices: AVAILABLE_REPORT_FORMATS,
           default: "text" as const,
           describe: "Report format",
         })
         .option("output", {
           type: "string",
           describe: "Write the report to this file instead of standard output",
-        }),
+        })
+        .option("log-scale", {
+          type: "boolean",
+          default: false,
+          describe: "html: draw the latency histograms' count axis on a log scale",
+        })
+        .example("$0 report -o markdown >> $GITHUB_STEP_SUMMARY", "Markdown for a CI job summary")
+        .example("$0 report -o html --output report.html", "A self-contained HTML page"),
     handler: async (argv) => {
       const dir = experimentDir(ctx, argv.dir);
       const result = await loadResultIn(dir);
       const experiment = await loadExperimentIfPresent(dir);
-      const report = renderReport(experiment, result, { format: argv["output-format"] });
+      const report = renderReport(experiment, result, {
+        format: argv["output-format"],
+        ...(argv["log-scale"] ? { histogramScale: "log" as const } : {}),
+      });
       if (argv.output) {
         const file = resolve(ctx.cwd, argv.output);
         await writeFile(file, report.endsWith("\n") ? report : `${report}\n`);
