@@ -34,3 +34,20 @@ export type {
   RolloutOptions,
   RolloutResult,
 } from "./rollout.js";
+export { ABN_ERROR_CODES, AbnError } from "./abn/errors.js";
+export type { AbnErrorCode } from "./abn/errors.js";
+export { AbnStore } from "./abn/store.js";
+export type { AbnMetricSummary, AbnVersionSummary } from "./abn/store.js";
+export { startAbnServer } from "./abn/server.js";
+export type {
+  AbnAppConfig,
+  AbnAppSummary,
+  AbnLookup,
+  AbnServer,
+  AbnServerOptions,
+} from "./abn/server.js";
+export { createAbnClient } from "./abn/client.js";
+export type { AbnClient, AbnClientOptions } from "./abn/client.js";
+export { formatManifests, renderRouting } from "./render.js";
+export type { RenderResult, RenderTarget } from "./render.js";
+export { checkRenderedObject } from "./crd-check.js";
