@@ -1,0 +1,24 @@
+/** Stable codes of the errors the `iter8 abn` service and client throw. */
+export const ABN_ERROR_CODES = {
+  /** A request or configuration is malformed (unknown app, missing user, bad value). */
+  invalid: "ITER8_ABN_INVALID",
+  /** The data file cannot be read or written. */
+  storage: "ITER8_ABN_STORAGE",
+  /** The service answered with an error or could not be reached. */
+  request: "ITER8_ABN_REQUEST",
+} as const;
+
+/** One of {@link ABN_ERROR_CODES}. */
+export type AbnErrorCode = (typeof ABN_ERROR_CODES)[keyof typeof ABN_ERROR_CODES];
+
+/** An error of the A/B/n service or its client; `code` is stable, `message` one line for people. */
+export class AbnError extends Error {
+  /** Stable machine-readable code (`ITER8_ABN_...`). */
+  readonly code: AbnErrorCode;
+
+  constructor(code: AbnErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "AbnError";
+    this.code = code;
+  }
+}

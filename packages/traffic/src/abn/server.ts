@@ -1,0 +1,191 @@
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { assignVersion } from "../assignment.js";
+import { ABN_ERROR_CODES, AbnError } from "./errors.js";
+import { AbnStore } from "./store.js";
+import type { AbnVersionSummary } from "./store.js";
+
+/** One application under an A/B/n test: its versions' relative traffic weights. */
+export interface AbnAppConfig {
+  /** One non-negative weight per version; version 0 is the baseline. */
+  weights: number[];
+}
+
+/** Options of {@link startAbnServer}. */
+export interface AbnServerOptions {
+  /** Applications by name. */
+  apps: Record<string, AbnAppConfig>;
+  /** The append-only data file (JSON Lines); replayed on start. */
+  dataFile: string;
+  /** Address to bind; default 127.0.0.1. */
+  host?: string;
+  /** Port; default 0 (ephemeral). */
+  port?: number;
+}
+
+/** Answer of `GET /lookup`. */
+export interface AbnLookup {
+  app: string;
+  user: string;
+  version: number;
+}
+
+/** Answer of `GET /summaries`: what `abnmetrics` reads into an experiment. */
+export interface AbnAppSummary {
+  app: string;
+  weights: number[];
+  versions: AbnVersionSummary[];
+}
+
+/** A running `iter8 abn` service. */
+export interface AbnServer {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** Stops accepting requests, waits for pending writes and closes the data file. */
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * Starts the A/B/n service: `GET /lookup?app=&user=` → the user's version (sticky: hashing the user
+ * id with the app name as salt into the weights' cumulative ranges, the same in every replica and
+ * after restarts); `POST /metrics {app, user, metric, value}` → adds `value` to the summary of that
+ * version (durable before the response); `GET /summaries?app=` → per-version users and metric
+ * summaries; `GET /healthz`.
+ */
+export async function startAbnServer(options: AbnServerOptions): Promise<AbnServer> {
+  for (const [app, config] of Object.entries(options.apps)) {
+    try {
+      assignVersion("", config.weights, app);
+    } catch (error) {
+      throw new AbnError(ABN_ERROR_CODES.invalid, `app ${app}: ${(error as Error).message}`);
+    }
+  }
+  const store = await AbnStore.open(options.dataFile);
+  const server = createServer((req, res) => {
+    handle(req, res, options.apps, store).catch((error: unknown) => {
+      const status =
+        error instanceof AbnError && error.code === ABN_ERROR_CODES.invalid ? 400 : 500;
+      send(res, status, { error: error instanceof Error ? error.message : String(error) });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await store.close();
+    },
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  apps: Record<string, AbnAppConfig>,
+  store: AbnStore,
+): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://abn");
+  const route = `${req.method ?? "GET"} ${url.pathname}`;
+  switch (route) {
+    case "GET /healthz":
+      return send(res, 200, { ok: true });
+    case "GET /lookup": {
+      const app = url.searchParams.get("app") ?? "";
+      const user = url.searchParams.get("user") ?? "";
+      const config = appConfig(apps, app);
+      if (user === "") throw invalid("user is required, e.g. /lookup?app=shop&user=alice");
+      const version = assignVersion(user, config.weights, app);
+      await store.recordUser(app, user, version);
+      return send(res, 200, { app, user, version } satisfies AbnLookup);
+    }
+    case "POST /metrics": {
+      const body = parseMetric(await readBody(req));
+      const config = appConfig(apps, body.app);
+      const version = assignVersion(body.user, config.weights, body.app);
+      await store.recordMetric(body.app, body.user, version, body.metric, body.value);
+      return send(res, 200, { app: body.app, user: body.user, version });
+    }
+    case "GET /summaries": {
+      const app = url.searchParams.get("app") ?? "";
+      const config = appConfig(apps, app);
+      const summary: AbnAppSummary = {
+        app,
+        weights: config.weights,
+        versions: store.summarise(app, config.weights.length),
+      };
+      return send(res, 200, summary);
+    }
+    default:
+      return send(res, 404, {
+        error: `no route ${route}; routes: GET /lookup, POST /metrics, GET /summaries, GET /healthz`,
+      });
+  }
+}
+
+function appConfig(apps: Record<string, AbnAppConfig>, app: string): AbnAppConfig {
+  const config = Object.hasOwn(apps, app) ? apps[app] : undefined;
+  if (!config) {
+    throw invalid(`unknown app "${app}"; known apps: ${Object.keys(apps).join(", ") || "none"}`);
+  }
+  return config;
+}
+
+function parseMetric(text: string): { app: string; user: string; metric: string; value: number } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw invalid("the body must be JSON: {app, user, metric, value}");
+  }
+  const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  for (const key of ["app", "user", "metric"] as const) {
+    if (typeof b[key] !== "string" || b[key] === "")
+      throw invalid(`${key} must be a non-empty string`);
+  }
+  if (typeof b.value !== "number" || !Number.isFinite(b.value)) {
+    throw invalid("value must be a finite number");
+  }
+  return {
+    app: b.app as string,
+    user: b.user as string,
+    metric: b.metric as string,
+    value: b.value,
+  };
+}
+
+function invalid(message: string): AbnError {
+  return new AbnError(ABN_ERROR_CODES.invalid, message);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw invalid(`the body is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
