@@ -9,8 +9,8 @@
  * - `if` / `else if` / `else` / `end`, `range` (`range .list`, `range $v := .list`,
  *   `range $i, $v := .list`, maps in key order, `else`), `with`, `define` / `template`,
  *   variable declaration `$x := ...` and assignment `$x = ...`.
- * - Functions: default, empty, coalesce, not, and, or, eq, ne, lt, le, gt, ge, len, index, print,
- *   println, printf (%s %d %v %q %f %.Nf %%), quote, squote, upper, lower, trim, join, toString,
+ * - Functions: include (Helm), default, empty, coalesce, not, and, or, eq, ne, lt, le, gt, ge, len, index, print,
+ *   println, printf (%s %d %v %q %f %.Nf %%), quote, squote, upper, lower, trim, list, join, toString,
  *   toJson, int, float64, add, sub, mul, div, mod, addf, subf, mulf, divf.
  *
  * A variable that is not set is an error naming it when it is printed or passed to a function,
@@ -382,7 +382,12 @@ function lookupVar(scope: Scope, name: string): { found: boolean; value?: unknow
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Missing)
+  );
 }
 
 function readPath(value: unknown, path: string[], shown: string): unknown {
@@ -522,6 +527,7 @@ const FUNCTIONS: Record<string, Fn> = {
   upper: ([v]) => formatValue(v).toUpperCase(),
   lower: ([v]) => formatValue(v).toLowerCase(),
   trim: ([v]) => formatValue(v).trim(),
+  list: (args) => [...args],
   join: ([sep, list]) =>
     (Array.isArray(list) ? list : [list]).map(formatValue).join(formatValue(sep)),
   toString: (args: unknown[]) => formatValue(args[0]),
@@ -657,6 +663,7 @@ class Executor {
       if (piped) throw templateError(`line ${line}: a value cannot take a piped argument`);
       return args[0];
     }
+    if (cmd.fn === "include") return this.include(args, line);
     const fn = Object.hasOwn(FUNCTIONS, cmd.fn) ? FUNCTIONS[cmd.fn] : undefined;
     if (!fn) throw templateError(`line ${line}: unknown function "${cmd.fn}"`);
     if (!LENIENT.has(cmd.fn)) args.forEach((a) => requireSet(a, line));
@@ -664,6 +671,23 @@ class Executor {
       args.map((a) => (a instanceof Missing && cmd.fn !== "default" ? undefined : a)),
       line,
     );
+  }
+
+  // Helm's `include "name" data`: a defined template's output as a string, for pipelines.
+  private include(args: unknown[], line: number): string {
+    const name = args[0];
+    const body = typeof name === "string" ? this.defines.get(name) : undefined;
+    if (!body)
+      throw templateError(`line ${line}: no template named ${formatValue(name)} is defined`);
+    if (++this.depth > 100) throw templateError(`template ${name as string} recurses too deeply`);
+    const saved = this.out;
+    this.out = "";
+    const data = args[1] === undefined ? null : args[1];
+    this.exec(body, data, { vars: new Map([["$", data]]) });
+    const text = this.out;
+    this.out = saved;
+    this.depth--;
+    return text;
   }
 
   private operand(op: Operand, dot: unknown, scope: Scope, line: number): unknown {
