@@ -1,0 +1,228 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { formatSpecIssue, loadRollout, loadRouting, validateRoutingFile } from "@iter8/spec";
+import { formatManifests, renderRouting, runRollout, startTrafficProxy } from "@iter8/traffic";
+import type { ProxyEvent, RolloutDecision } from "@iter8/traffic";
+import type { CommandContext } from "../context.js";
+import { EXIT_CODES, UsageError } from "../errors.js";
+
+interface FileArgs {
+  dir?: string;
+  file: string;
+}
+
+interface ProxyArgs extends FileArgs {
+  port: string;
+  "admin-port": string;
+  host: string;
+  watch: boolean;
+}
+
+interface RenderArgs extends FileArgs {
+  target: string;
+}
+
+function parsePortFlag(flag: string, value: string): number {
+  const port = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(port >= 0 && port <= 65535)) {
+    throw new UsageError(`invalid ${flag} value "${value}": expected an integer in 0..65535`);
+  }
+  return port;
+}
+
+function resolveFile(ctx: CommandContext, args: FileArgs): { path: string; shown: string } {
+  const path = resolve(ctx.cwd, args.dir ?? ".", args.file);
+  return { path, shown: isAbsolute(args.file) ? args.file : relative(ctx.cwd, path) || args.file };
+}
+
+function waitForStop(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((done) => {
+    const stop = (): void => {
+      signal?.removeEventListener("abort", stop);
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      done();
+    };
+    if (signal?.aborted) return stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+function describeEvent(event: ProxyEvent): string {
+  if (event.type === "routing-swapped") {
+    return `routing swapped (generation ${event.generation}, from ${event.source === "api" ? "PUT /routing" : event.source})`;
+  }
+  const first = event.issues[0];
+  return `routing from ${event.source === "api" ? "PUT /routing" : "the file"} refused, keeping the current one: ${first ? formatSpecIssue(first) : "invalid"}`;
+}
+
+function describeDecision(d: RolloutDecision): string {
+  return `${d.time} ${d.action.padEnd(8)} ${String(d.weight).padStart(3)}%  ${d.reason}`;
+}
+
+function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
+  return {
+    command: "proxy",
+    describe: "Run the traffic proxy: weighted splits, segments, affinity and mirroring",
+    builder: (y) =>
+      y
+        .option("file", {
+          alias: "f",
+          type: "string",
+          default: "routing.yaml",
+          describe: "Routing file",
+        })
+        .option("port", {
+          alias: "p",
+          type: "string",
+          default: "8080",
+          describe: "Port for client traffic",
+        })
+        .option("admin-port", {
+          type: "string",
+          default: "9901",
+          describe: "Port of the admin API: /metrics, GET|PUT /routing, /stats",
+        })
+        .option("host", { type: "string", default: "127.0.0.1", describe: "Address to bind" })
+        .option("watch", {
+          type: "boolean",
+          default: true,
+          describe: "Swap to the routing file's content when it changes (--no-watch to turn off)",
+        })
+        .example("$0 traffic proxy -f routing.yaml --port 8080", "route :8080 by routing.yaml"),
+    handler: async (argv) => {
+      const { path, shown } = resolveFile(ctx, argv);
+      const routing = await loadRouting(path);
+      const proxy = await startTrafficProxy({
+        routing,
+        port: parsePortFlag("--port", argv.port),
+        adminPort: parsePortFlag("--admin-port", argv["admin-port"]),
+        host: argv.host,
+        adminHost: argv.host,
+        ...(argv.watch ? { watchFile: path } : {}),
+        onEvent: (event) => ctx.io.err(describeEvent(event)),
+      });
+      ctx.io.out(
+        `traffic proxy listening on ${proxy.url} (routing ${shown}, ${routing.routes.length} route${routing.routes.length === 1 ? "" : "s"})`,
+      );
+      ctx.io.out(`admin API on ${proxy.adminUrl} (/metrics, /routing, /stats)`);
+      await waitForStop(ctx.signal);
+      await proxy.close();
+      ctx.io.out("traffic proxy stopped");
+      ctx.setExitCode(EXIT_CODES.ok);
+    },
+  };
+}
+
+function renderCommand(ctx: CommandContext): CommandModule<object, RenderArgs> {
+  return {
+    command: "render",
+    describe: "Print the routing as Istio or Gateway API objects (YAML for kubectl apply)",
+    builder: (y) =>
+      y
+        .option("file", {
+          alias: "f",
+          type: "string",
+          default: "routing.yaml",
+          describe: "Routing file",
+        })
+        .option("target", {
+          alias: "t",
+          type: "string",
+          default: "istio",
+          describe: "istio (VirtualService + DestinationRule) or gateway-api (HTTPRoute)",
+        })
+        .example("$0 traffic render --target gateway-api -f routing.yaml | kubectl apply -f -", ""),
+    handler: async (argv) => {
+      if (argv.target !== "istio" && argv.target !== "gateway-api") {
+        throw new UsageError(
+          `invalid --target value "${argv.target}": expected istio or gateway-api`,
+        );
+      }
+      const { path, shown } = resolveFile(ctx, argv);
+      const result = await validateRoutingFile(path);
+      if (!result.ok) {
+        for (const issue of result.issues) ctx.io.err(formatSpecIssue({ ...issue, file: shown }));
+        ctx.io.err(`${shown} is invalid`);
+        ctx.setExitCode(EXIT_CODES.invalid);
+        return;
+      }
+      const rendered = renderRouting(result.value, argv.target);
+      for (const warning of rendered.warnings) ctx.io.err(`warning: ${warning}`);
+      ctx.io.out(formatManifests(rendered.objects));
+      ctx.setExitCode(EXIT_CODES.ok);
+    },
+  };
+}
+
+function rolloutCommand(ctx: CommandContext): CommandModule<object, FileArgs> {
+  return {
+    command: "rollout",
+    describe: "Raise a candidate's weight step by step on a running proxy, gated by SLOs",
+    builder: (y) =>
+      y
+        .option("file", {
+          alias: "f",
+          type: "string",
+          default: "rollout.yaml",
+          describe: "Rollout file",
+        })
+        .epilogue(
+          "Exit codes: 0 the candidate reached its last step, 1 it was rolled back, 2 invalid input, 130 interrupted.",
+        ),
+    handler: async (argv) => {
+      const { path } = resolveFile(ctx, argv);
+      const spec = await loadRollout(path);
+      const base = dirname(path);
+      const resultFile = resolve(base, spec.result);
+      const emit = spec.emit;
+      const emitDir = emit ? resolve(base, emit.dir) : undefined;
+      let step = 0;
+      const result = await runRollout(spec, {
+        resultFile,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+        onDecision: (decision) => ctx.io.out(describeDecision(decision)),
+        ...(emit && emitDir
+          ? {
+              onRouting: async (routing, weight) => {
+                await mkdir(emitDir, { recursive: true });
+                const file = join(
+                  emitDir,
+                  `step-${String(++step).padStart(2, "0")}-${weight}.yaml`,
+                );
+                await writeFile(file, formatManifests(renderRouting(routing, emit.target).objects));
+              },
+            }
+          : {}),
+      });
+      ctx.io.out(
+        `rollout ${result.state}; decisions in ${relative(ctx.cwd, resultFile) || resultFile}`,
+      );
+      ctx.setExitCode(
+        result.state === "promoted"
+          ? EXIT_CODES.ok
+          : result.state === "aborted"
+            ? EXIT_CODES.interrupted
+            : EXIT_CODES.failed,
+      );
+    },
+  };
+}
+
+/** `iter8 traffic`: the traffic proxy, its Kubernetes renderings, and metric-gated rollouts. */
+export function trafficCommand(ctx: CommandContext): CommandModule {
+  return {
+    command: "traffic <command>",
+    describe: "Traffic engineering: proxy, render, rollout",
+    builder: (y: Argv) =>
+      y
+        .command(proxyCommand(ctx) as unknown as CommandModule)
+        .command(renderCommand(ctx) as unknown as CommandModule)
+        .command(rolloutCommand(ctx) as unknown as CommandModule)
+        .demandCommand(1, "name a traffic command: proxy, render or rollout"),
+    handler: () => undefined,
+  };
+}
