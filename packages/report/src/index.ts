@@ -31,3 +31,5 @@ export { escapeXml } from "./svg-charts.js";
 export { formatMetricValue, UNAVAILABLE } from "./format-value.js";
 export { REPORT_ERROR_CODES, ReportError } from "./errors.js";
 export type { ReportErrorCode } from "./errors.js";
+export { comparisonTableRows, renderComparisonText } from "./comparison-table.js";
+export type { ComparisonTableRow } from "./comparison-table.js";

@@ -2,6 +2,7 @@ import type { Experiment, ExperimentResult } from "@iter8/spec";
 import { formatMetricValue, UNAVAILABLE } from "./format-value.js";
 import { buildReportModel } from "./report-model.js";
 import type { ReportModel } from "./report-model.js";
+import { renderComparisonText } from "./comparison-table.js";
 
 /** Options of {@link renderTextReport}. */
 export interface TextReportOptions {
@@ -27,13 +28,15 @@ interface TextSection {
  * The seed's text report (`iter8 gen`): sections Experiment summary, SLOs and Metrics, laid out as
  * the sample in Iter8's README. With several versions the SLOs and Metrics sections get a column
  * per version, headed `version 0`, `version 1`, ... Sections with nothing to show (no SLOs, no
- * metrics) are left out. Ends with a newline.
+ * metrics) are left out. With A/B/n comparisons, a comparison table and the winner follow. Ends
+ * with a newline.
  */
 export function renderTextReport(
   result: ExperimentResult,
   options: TextReportOptions = {},
 ): string {
-  return layOutSections(textSections(buildReportModel(result, options.experiment)));
+  const sections = layOutSections(textSections(buildReportModel(result, options.experiment)));
+  return sections + renderComparisonText(result);
 }
 
 function textSections(model: ReportModel): TextSection[] {
