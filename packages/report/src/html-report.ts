@@ -56,6 +56,8 @@ table{border-collapse:collapse;min-width:50%}
 th,td{border:1px solid var(--border);padding:6px 10px;text-align:left;vertical-align:top}
 thead th{background:var(--panel)}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th[title]{text-decoration:underline dotted;text-decoration-thickness:1px;cursor:help}
+th code{white-space:nowrap;overflow-wrap:normal}
+tbody th[scope=row]{position:sticky;left:0;background:var(--bg);z-index:1}
 .mark{white-space:nowrap;font-weight:600}.mark.pass{color:var(--pass)}.mark.fail{color:var(--fail)}.mark.no-data{color:var(--muted)}
 .mark .value{font-weight:400;color:var(--fg)}
 td.best{font-weight:700}.best-mark{color:var(--pass);font-weight:600;font-size:.85em}
@@ -322,22 +324,38 @@ function responsesSection(model: ReportModel): string {
     .join("\n");
 }
 
+type TimelineSample = ReportVersionLoad["timeline"][number];
+
+/**
+ * The samples worth drawing: a sample covering less than half the usual interval (the short tail
+ * end of a run) has a rate and percentiles from a handful of requests, so it is left out of the
+ * charts (the JSON report keeps it).
+ */
+export function drawableSamples(timeline: readonly TimelineSample[]): TimelineSample[] {
+  const intervals = timeline.map((s, i) => s.elapsedMs - (timeline[i - 1]?.elapsedMs ?? 0));
+  const sorted = [...intervals].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  return timeline.filter((_, i) => (intervals[i] ?? 0) >= median / 2);
+}
+
 function timelineSection(model: ReportModel): string {
-  const loaded = loadedVersions(model).filter(({ load }) => load.timeline.length > 0);
+  const loaded = loadedVersions(model)
+    .map((entry) => ({ ...entry, samples: drawableSamples(entry.load.timeline) }))
+    .filter(({ samples }) => samples.length > 0);
   if (loaded.length === 0) return "";
   const seconds = (ms: number) => ms / 1000;
-  const throughput: LineSeries[] = loaded.map(({ version, name, load }) => ({
+  const throughput: LineSeries[] = loaded.map(({ version, name, samples }) => ({
     label: name,
     colourClass: colourClassOf(version),
     dash: dashOf(version),
-    points: load.timeline.map((s): [number, number] => [seconds(s.elapsedMs), s.rate]),
+    points: samples.map((s): [number, number] => [seconds(s.elapsedMs), s.rate]),
   }));
-  const latency: LineSeries[] = loaded.flatMap(({ version, name, load }) => {
+  const latency: LineSeries[] = loaded.flatMap(({ version, name, samples }) => {
     const series: LineSeries[] = [];
-    const p99 = load.timeline.flatMap((s): Array<[number, number]> =>
+    const p99 = samples.flatMap((s): Array<[number, number]> =>
       s.p99Ms === undefined ? [] : [[seconds(s.elapsedMs), s.p99Ms]],
     );
-    const p50 = load.timeline.flatMap((s): Array<[number, number]> =>
+    const p50 = samples.flatMap((s): Array<[number, number]> =>
       s.p50Ms === undefined ? [] : [[seconds(s.elapsedMs), s.p50Ms]],
     );
     if (p99.length > 0)
@@ -378,6 +396,7 @@ function timelineSection(model: ReportModel): string {
     '<section id="timeline">',
     "<h2>Over time</h2>",
     `<div class="charts">${charts.map((chart) => `<figure>${chart}</figure>`).join("")}</div>`,
+    '<p class="note">Points are the load generator&#39;s progress samples; a sample covering less than half the usual interval (the short end of a run) is left out of these charts; the JSON report keeps every sample.</p>',
     "</section>",
   ].join("\n");
 }
