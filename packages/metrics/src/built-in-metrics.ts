@@ -32,17 +32,15 @@ export function percentileMetricName(p: number): string {
   return `${PREFIX}p${text.includes(".") || !Number.isFinite(p) ? text : `${text}.0`}`;
 }
 
+// Descriptions as Iter8 v0.8 writes them.
 const COUNTS: Record<string, MetricInfo> = {
-  [`${PREFIX}request-count`]: {
-    description: "number of completed requests",
-    type: "Counter",
-  },
+  [`${PREFIX}request-count`]: { description: "number of requests sent", type: "Counter" },
   [`${PREFIX}error-count`]: {
-    description: "number of responses that were errors (status in an error range, or no response)",
+    description: "number of responses that were errors",
     type: "Counter",
   },
   [`${PREFIX}error-rate`]: {
-    description: "fraction of requests that were errors",
+    description: "fraction of responses that were errors",
     type: "Gauge",
   },
 };
