@@ -46,6 +46,10 @@ describe("deriveBuiltInMetrics", () => {
       });
     }
     expect(metricsInfo["built-in/p95.0"]).toMatchObject({ type: "Gauge", units: "msec" });
+    expect(metricsInfo["built-in/request-count"]?.description).toBe("number of requests sent");
+    expect(metricsInfo["built-in/p99.9"]?.description).toBe(
+      "99.9-th percentile of observed latency values",
+    );
     for (const info of Object.values(metricsInfo))
       expect(info.description.length).toBeGreaterThan(0);
   });
