@@ -4,6 +4,7 @@ import { describeError, EXIT_CODES } from "./errors.js";
 import type { ExitCode } from "./errors.js";
 import { processIO } from "./io.js";
 import type { CliIO } from "./io.js";
+import { abnCommand } from "./commands/abn.js";
 import { assertCommand } from "./commands/assert.js";
 import { demoAppCommand } from "./commands/demo-app.js";
 import { genCommand } from "./commands/gen.js";
@@ -11,6 +12,7 @@ import { hubCommand } from "./commands/hub.js";
 import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
+import { trafficCommand } from "./commands/traffic.js";
 import { validateCommand } from "./commands/validate.js";
 import { versionCommand } from "./commands/version.js";
 
@@ -66,6 +68,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
     .command(reportCommand(ctx))
     .command(validateCommand(ctx))
     .command(schemaCommand(ctx))
+    .command(trafficCommand(ctx))
+    .command(abnCommand(ctx))
     .command(demoAppCommand(ctx))
     .command(versionCommand(ctx))
     .demandCommand(1, "Name a command; see iter8 --help.")
