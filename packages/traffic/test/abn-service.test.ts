@@ -95,7 +95,7 @@ describe("iter8 abn service", () => {
     const summary = await createAbnClient(second.url).summaries("shop");
     const v = assignVersion("alice", [75, 25], "shop");
     expect(summary.versions[v]?.metrics.conversion).toEqual({ count: 1, sum: 1, sumSquares: 1 });
-    expect((await readFile(dataFile, "utf8")).split("\n")[0]).toContain('"kind":"user"');
+    expect((await readFile(dataFile, "utf8")).split("\n")[0]).toContain('"kind":"metric"');
     // A record written after the torn line survives the next restart.
     await createAbnClient(second.url).recordMetric("shop", "alice", "conversion", 0);
     await second.close();

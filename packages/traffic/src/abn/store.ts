@@ -38,6 +38,8 @@ export class AbnStore {
   readonly #apps = new Map<string, AppState>();
   #handle: FileHandle | undefined;
   #queue: Promise<void> = Promise.resolve();
+  #pending: Array<{ record: AbnRecord; resolve: () => void; reject: (error: unknown) => void }> =
+    [];
 
   private constructor(file: string) {
     this.#file = file;
@@ -84,16 +86,15 @@ export class AbnStore {
     await this.#append({ kind: "user", app, user, version });
   }
 
-  /** Adds `value` to the summary of `metric` for `version` of `app` (and records the user). */
-  async recordMetric(
+  /** Adds `value` to the summary of `metric` for `version` of `app` (the user counts as seen). */
+  recordMetric(
     app: string,
     user: string,
     version: number,
     metric: string,
     value: number,
   ): Promise<void> {
-    await this.recordUser(app, user, version);
-    await this.#append({ kind: "metric", app, user, version, metric, value });
+    return this.#append({ kind: "metric", app, user, version, metric, value });
   }
 
   /** Per-version summaries of `app`, `numVersions` long (empty versions included). */
@@ -115,33 +116,40 @@ export class AbnStore {
   }
 
   #append(record: AbnRecord): Promise<void> {
-    // Writes are serialised: each line is written and fsync'ed before the next, and the in-memory
-    // state changes only once the line is durable.
-    const write = this.#queue.then(async () => {
-      const handle = this.#handle;
-      if (!handle) throw new AbnError(ABN_ERROR_CODES.storage, `${this.#file} is closed`);
-      if (
-        record.kind === "user" &&
-        this.#state(record.app).users[record.version]?.has(record.user)
-      ) {
-        return;
-      }
-      try {
-        await handle.appendFile(`${JSON.stringify(record)}\n`);
-        await handle.sync();
-      } catch (error) {
-        throw new AbnError(
-          ABN_ERROR_CODES.storage,
-          `cannot write ${this.#file}: ${String(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
-      this.#apply(record);
+    // Group commit: records arriving while a write is in flight go out together in the next
+    // write + fsync. State changes only once a record is durable, and callers resolve then.
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ record, resolve, reject });
+      if (this.#pending.length === 1) this.#queue = this.#queue.then(() => this.#flush());
     });
-    this.#queue = write.catch(() => undefined);
-    return write;
+  }
+
+  async #flush(): Promise<void> {
+    const batch = this.#pending.splice(0);
+    if (batch.length === 0) return;
+    const handle = this.#handle;
+    const fresh = batch.filter(
+      ({ record }) =>
+        record.kind !== "user" || !this.#state(record.app).users[record.version]?.has(record.user),
+    );
+    try {
+      if (!handle) throw new AbnError(ABN_ERROR_CODES.storage, `${this.#file} is closed`);
+      if (fresh.length > 0) {
+        await handle.appendFile(fresh.map(({ record }) => `${JSON.stringify(record)}\n`).join(""));
+        await handle.sync();
+      }
+    } catch (error) {
+      const failure =
+        error instanceof AbnError
+          ? error
+          : new AbnError(ABN_ERROR_CODES.storage, `cannot write ${this.#file}: ${String(error)}`, {
+              cause: error,
+            });
+      for (const entry of batch) entry.reject(failure);
+      return;
+    }
+    for (const { record } of fresh) this.#apply(record);
+    for (const entry of batch) entry.resolve();
   }
 
   #state(app: string): AppState {
