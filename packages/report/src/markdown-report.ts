@@ -94,7 +94,7 @@ function table(header: string[], align: Array<"left" | "right">, rows: Cell[][])
   const cells = [header, ...rows].map((row) => row.map(text));
   const widths = header.map((_, c) => Math.max(3, ...cells.map((row) => (row[c] ?? "").length)));
   const line = (row: string[]) =>
-    `| ${row.map((cell, c) => (align[c] === "right" && row !== cells[0] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join(" | ")} |`;
+    `| ${row.map((cell, c) => (align[c] === "right" ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join(" | ")} |`;
   const rule = `| ${widths.map((w, c) => (align[c] === "right" ? `${"-".repeat(w - 1)}:` : "-".repeat(w))).join(" | ")} |`;
   const [head = [], ...body] = cells;
   return [line(head), rule, ...body.map(line)];
