@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -152,6 +152,7 @@ failureLimit: 2
 minRequests: 5
 SLOs:
   - {metric: built-in/error-rate, upperLimit: 0.05}
+emit: {target: istio, dir: steps}
 `,
       );
       let done = false;
@@ -170,6 +171,13 @@ SLOs:
       );
       expect(rollout.out.some((l) => / rollback .*all traffic back to v1/.test(l))).toBe(true);
       expect(await readFile(join(dir, "result.yaml"), "utf8")).toMatch(/^state: rolled-back$/m);
+      // Each weight change was also written as Istio objects, the last one back at 0%.
+      const steps = (await readdir(join(dir, "steps"))).sort();
+      expect(steps[0]).toBe("step-01-25.yaml");
+      expect(steps.at(-1)).toMatch(/^step-\d\d-0\.yaml$/);
+      const last = await readFile(join(dir, "steps", steps.at(-1) ?? ""), "utf8");
+      expect(last).toContain("kind: VirtualService");
+      expect(last).toMatch(/subset: v2\n\s+weight: 0/);
     } finally {
       stop.abort();
       const stopped = await proxy;

@@ -320,8 +320,9 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       const prior = req.headers["x-forwarded-for"];
       headers["x-forwarded-for"] = prior ? `${String(prior)}, ${remote}` : remote;
     }
-    res.once("close", () => finish(!res.writableFinished));
     let status = 0;
+    // Whichever comes first: the response closing, or undici reporting the exchange done.
+    res.once("close", () => finish(!res.writableFinished || status >= 500));
     upstream.pool.stream(
       {
         path: upstream.basePath + (req.url ?? "/"),

@@ -137,6 +137,23 @@ describe("streaming and errors", () => {
 });
 
 describe("admin API", () => {
+  it("counts every 5xx answer as an error of its version", async () => {
+    const flaky = await startUpstream("flaky", { keep: false, errorEvery: 5 });
+    const p = await startTrafficProxy({
+      routing: routingFor([flaky], "  - split: [{version: flaky, weight: 1}]\n"),
+      port: 0,
+      adminPort: 0,
+    });
+    try {
+      const answers = await sendMany(p.url, 100, () => ({}), 4);
+      expect(answers.filter((a) => a.status === 500)).toHaveLength(20);
+      expect(p.stats().versions.flaky?.live).toMatchObject({ requests: 100, errors: 20 });
+    } finally {
+      await p.close();
+      await flaky.close();
+    }
+  });
+
   it("serves per-version counters in Prometheus format at /metrics", async () => {
     const before = proxy.stats().versions.v1?.live.requests ?? 0;
     await sendMany(proxy.url, 50, () => ({ headers: { "x-group": "beta" } }), 4);
