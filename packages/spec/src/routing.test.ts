@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRollout } from "./routing-rollout.js";
-import { parseRouting, routingToDocument } from "./routing.js";
+import { parseRouting, routingJsonSchema, routingToDocument } from "./routing.js";
 
 const fixture = (name: string) =>
   readFileSync(join(import.meta.dirname, "..", "test", "fixtures", "routing", name), "utf8");
@@ -146,5 +146,18 @@ describe("parseRollout", () => {
       "admin: http://127.0.0.1:9901\nbaseline: v1\ncandidate: v2\nSLOs: [{metric: prom/latency, upperLimit: 1}]\n",
     );
     expect(!result.ok && result.issues[0]?.message).toContain("built-in metrics only");
+  });
+});
+
+describe("routingJsonSchema", () => {
+  it("describes versions and routes for editors", () => {
+    const schema = routingJsonSchema() as {
+      required?: string[];
+      properties?: Record<string, unknown>;
+    };
+    expect(schema.required).toEqual(expect.arrayContaining(["versions", "routes"]));
+    expect(Object.keys(schema.properties ?? {})).toEqual(
+      expect.arrayContaining(["versions", "routes", "timeout", "kubernetes"]),
+    );
   });
 });

@@ -16,6 +16,7 @@ interface ProxyArgs extends FileArgs {
   port: string;
   "admin-port": string;
   host: string;
+  "admin-host": string;
   watch: boolean;
 }
 
@@ -86,7 +87,16 @@ function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
           default: "9901",
           describe: "Port of the admin API: /metrics, GET|PUT /routing, /stats",
         })
-        .option("host", { type: "string", default: "127.0.0.1", describe: "Address to bind" })
+        .option("host", {
+          type: "string",
+          default: "127.0.0.1",
+          describe: "Address for client traffic (0.0.0.0: every interface)",
+        })
+        .option("admin-host", {
+          type: "string",
+          default: "127.0.0.1",
+          describe: "Address of the admin API; it can change the routing, so keep it private",
+        })
         .option("watch", {
           type: "boolean",
           default: true,
@@ -101,7 +111,7 @@ function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
         port: parsePortFlag("--port", argv.port),
         adminPort: parsePortFlag("--admin-port", argv["admin-port"]),
         host: argv.host,
-        adminHost: argv.host,
+        adminHost: argv["admin-host"],
         ...(argv.watch ? { watchFile: path } : {}),
         onEvent: (event) => ctx.io.err(describeEvent(event)),
       });
