@@ -1,4 +1,4 @@
-import type { LatencyHistogram } from "@iter8/metrics";
+import type { LatencyHistogram } from "@iter8/metrics/histogram";
 import type { ErrorRange } from "@iter8/spec";
 
 /** How one version is loaded: where, what, how fast, how long. Times in milliseconds. */

@@ -6,33 +6,50 @@ import { fileURLToPath } from "node:url";
 
 const packagesDir = fileURLToPath(new URL("../../", import.meta.url));
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (!entry.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function oldestOutput(dir: string): number {
+function mtime(path: string): number {
   try {
-    return statSync(join(dir, "dist", "index.js")).mtimeMs;
+    return statSync(path).mtimeMs;
   } catch {
     return 0;
   }
 }
 
+function sourcesOf(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourcesOf(path);
+    return entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts") ? [path] : [];
+  });
+}
+
+/** What a load worker thread loads: all of loadgen, and metrics' histogram entry. */
+const WORKER_BUILDS = [
+  {
+    name: "loadgen",
+    output: "dist/load-worker.js",
+    sources: (dir: string) => sourcesOf(join(dir, "src")),
+  },
+  {
+    name: "metrics",
+    output: "dist/histogram.js",
+    sources: (dir: string) =>
+      ["histogram.ts", "latency-histogram.ts", "built-in-metrics.ts"].map((f) =>
+        join(dir, "src", f),
+      ),
+  },
+];
+
 /**
  * Worker threads run the built `dist/` (a worker cannot load TypeScript), so tests of `workers > 1`
- * first (re)build @iter8/metrics and @iter8/loadgen when their `dist/` is missing or older than `src/`.
+ * first rebuild @iter8/loadgen and @iter8/metrics when the files a worker loads are missing or
+ * older than their sources.
  */
 export function ensureBuilt(): void {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-  for (const name of ["metrics", "loadgen"]) {
-    const dir = join(packagesDir, name);
-    if (oldestOutput(dir) >= newestMtime(join(dir, "src"))) continue;
+  for (const build of WORKER_BUILDS) {
+    const dir = join(packagesDir, build.name);
+    const built = mtime(join(dir, build.output));
+    if (build.sources(dir).every((source) => mtime(source) <= built)) continue;
     execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: dir, stdio: "pipe" });
   }
 }
