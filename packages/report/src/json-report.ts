@@ -144,7 +144,6 @@ export type ReportJson = z.infer<typeof reportJsonSchema>;
 export function reportJsonSchemaDocument(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(reportJsonSchema, { target: "draft-2020-12" }),
-    $id: "https://iter8.tools/schemas/report.schema.json",
     title: "iter8 report",
   };
 }
