@@ -450,8 +450,12 @@ const v011Slos = named(
       }
     })
     .transform((s): SLO[] => [
-      ...(s.upper ?? []).map((l) => compact({ metric: l.metric, upperLimit: l.limit, onNoData: l.onNoData })),
-      ...(s.lower ?? []).map((l) => compact({ metric: l.metric, lowerLimit: l.limit, onNoData: l.onNoData })),
+      ...(s.upper ?? []).map((l) =>
+        compact({ metric: l.metric, upperLimit: l.limit, onNoData: l.onNoData }),
+      ),
+      ...(s.lower ?? []).map((l) =>
+        compact({ metric: l.metric, lowerLimit: l.limit, onNoData: l.onNoData }),
+      ),
     ])
     .describe("Iter8 v0.11 SLOs: {upper: [{metric, limit}], lower: [{metric, limit}]}"),
 );
@@ -703,9 +707,12 @@ export const customMetricsTaskSchema = named(
         templates: z
           .record(z.string().regex(/^[A-Za-z0-9][\w.-]*$/), templateRef)
           .refine((t) => Object.keys(t).length > 0, {
-            error: "templates must name at least one provider, e.g. prometheus-http: prometheus-http.tpl",
+            error:
+              "templates must name at least one provider, e.g. prometheus-http: prometheus-http.tpl",
           })
-          .describe("Provider name → template (path or URL); metrics are named <provider>/<metric>"),
+          .describe(
+            "Provider name → template (path or URL); metrics are named <provider>/<metric>",
+          ),
         values: templateValues.optional().describe("Template values common to every version"),
         versionValues: z
           .array(templateValues)
@@ -722,7 +729,12 @@ export const customMetricsTaskSchema = named(
         timeout: duration("Per-attempt timeout of backend calls, Go syntax: 5s")
           .refine((ms) => ms > 0, { error: "timeout must be longer than 0" })
           .optional(),
-        retries: z.int().min(0).max(5).optional().describe("Retries of a failed backend call (0-5)"),
+        retries: z
+          .int()
+          .min(0)
+          .max(5)
+          .optional()
+          .describe("Retries of a failed backend call (0-5)"),
       }),
     })
     .transform((t): CustomMetricsTask =>
