@@ -3,6 +3,7 @@ import type { EngineEvent } from "./events.js";
 import { loadTaskRunner } from "./tasks/load.js";
 import { assessTaskRunner } from "./tasks/assess.js";
 import { runScriptTaskRunner } from "./tasks/run-script.js";
+import { abnMetricsTaskRunner } from "./tasks/abn-metrics.js";
 import { customMetricsTaskRunner } from "./tasks/custom-metrics.js";
 
 /** What a task runner receives besides its task. */
@@ -47,6 +48,7 @@ export function createTaskRegistry(): TaskRegistry {
   registry.register("gen-load-and-collect-metrics", loadTaskRunner as TaskRunner);
   registry.register("assess-app-versions", assessTaskRunner as TaskRunner);
   registry.register("run", runScriptTaskRunner as TaskRunner);
+  registry.register("abnmetrics", abnMetricsTaskRunner as TaskRunner);
   registry.register("custommetrics", customMetricsTaskRunner as TaskRunner);
   return registry;
 }

@@ -1,5 +1,6 @@
 import type { Insights, LoadTask, VersionLoadDetails } from "@iter8/spec";
 import { deriveBuiltInMetrics } from "@iter8/metrics";
+import type { LoadSummary } from "@iter8/metrics";
 import { runVersions, summariseLoad } from "@iter8/loadgen";
 import type { TaskContext } from "../registry.js";
 
@@ -30,9 +31,35 @@ export async function loadTaskRunner(task: LoadTask, ctx: TaskContext): Promise<
       values[name] = [...(values[name] ?? []), ...observed];
     }
     insights.metricValues[v] = values;
+    recordSummaries(insights, v, result);
   }
   insights.loadDetails = details;
   ctx.result.insights = insights;
+}
+
+/**
+ * Sufficient statistics for comparing versions (additive `metricSummaries`): mean latency in msec
+ * from the histogram's count, mean and population stddev (Σx² = n·(σ² + mean²)), and the error
+ * rate as a proportion of requests.
+ */
+function recordSummaries(insights: Insights, v: number, load: LoadSummary): void {
+  const summaries = insights.metricSummaries ?? [];
+  while (summaries.length < insights.numVersions) summaries.push({});
+  const own = summaries[v] ?? {};
+  own["built-in/error-rate"] = { type: "proportion", count: load.requests, successes: load.errors };
+  const n = load.latency.count;
+  if (n > 0) {
+    const mean = load.latency.mean / 1000;
+    const sd = load.latency.stddev / 1000;
+    own["built-in/mean-latency"] = {
+      type: "mean",
+      count: n,
+      sum: n * mean,
+      sumSquares: n * (sd * sd + mean * mean),
+    };
+  }
+  summaries[v] = own;
+  insights.metricSummaries = summaries;
 }
 
 /** The insights to add to: the existing ones, widened to `numVersions` versions if needed. */
