@@ -52,8 +52,8 @@ const MAX_BODY_BYTES = 64 * 1024;
  * Starts the A/B/n service: `GET /lookup?app=&user=` → the user's version (sticky: hashing the user
  * id with the app name as salt into the weights' cumulative ranges, the same in every replica and
  * after restarts); `POST /metrics {app, user, metric, value}` → adds `value` to the summary of that
- * version (durable before the response); `GET /summaries?app=` → per-version users and metric
- * summaries; `GET /healthz`.
+ * version (durable before the response); `GET /summaries?app=` → per-version users (those who
+ * posted metrics) and metric summaries; `GET /healthz`.
  */
 export async function startAbnServer(options: AbnServerOptions): Promise<AbnServer> {
   for (const [app, config] of Object.entries(options.apps)) {
@@ -105,8 +105,8 @@ async function handle(
       const user = url.searchParams.get("user") ?? "";
       const config = appConfig(apps, app);
       if (user === "") throw invalid("user is required, e.g. /lookup?app=shop&user=alice");
+      // Stateless: the hash decides, so every replica answers the same without a write.
       const version = assignVersion(user, config.weights, app);
-      await store.recordUser(app, user, version);
       return send(res, 200, { app, user, version } satisfies AbnLookup);
     }
     case "POST /metrics": {

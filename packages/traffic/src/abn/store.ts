@@ -11,7 +11,7 @@ export interface AbnMetricSummary {
 
 /** What the service knows about one version of an app. */
 export interface AbnVersionSummary {
-  /** Distinct users assigned to the version (seen by lookup or metrics). */
+  /** Distinct users of the version who posted metrics (or were recorded with `recordUser`). */
   users: number;
   /** Metric name → summary of the values posted for the version's users. */
   metrics: Record<string, AbnMetricSummary>;

@@ -1,0 +1,189 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import yargs from "yargs";
+import { loadResult } from "@iter8/spec";
+import { createAbnClient } from "@iter8/traffic";
+import { abnCommand, parseAppFlags } from "../src/commands/abn.js";
+import type { CommandContext } from "../src/context.js";
+import { createRandomSource, startDemoApp } from "../src/demo-app/index.js";
+import type { DemoApp } from "../src/demo-app/index.js";
+import { main } from "../src/main.js";
+import { UsageError } from "../src/errors.js";
+
+const USERS = 800;
+
+let dir = "";
+const stops: Array<() => Promise<void>> = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "iter8-abn-e2e-"));
+});
+
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Starts `iter8 abn` through its command module; resolves with the service's URL. */
+async function startAbnCommand(args: string[]): Promise<string> {
+  const lines: string[] = [];
+  const controller = new AbortController();
+  let exitCode: number | undefined;
+  const ctx: CommandContext = {
+    io: { out: (t) => lines.push(t), err: (t) => lines.push(t), progress: () => undefined },
+    cwd: dir,
+    env: {},
+    signal: controller.signal,
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+  };
+  const parsing = yargs()
+    .command(abnCommand(ctx))
+    .strict()
+    .exitProcess(false)
+    .parseAsync(["abn", "--port", "0", ...args]);
+  for (let i = 0; i < 300 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  const url = /listening on (http:\S+)/.exec(lines[0] ?? "")?.[1];
+  if (!url) throw new Error(`abn did not start: ${lines.join("\n")}`);
+  stops.push(async () => {
+    controller.abort();
+    await parsing;
+    expect(lines.at(-1)).toBe("abn stopped");
+    expect(exitCode).toBe(0);
+  });
+  return url;
+}
+
+/**
+ * Simulated users: each looks up its version through iter8 abn, visits that demo-app version, and
+ * converts (posts conversion = 1, else 0) with probability `convertRate` when the page loaded.
+ */
+async function simulateUsers(abnUrl: string, demo: DemoApp, convertRate: number, seed: number) {
+  const client = createAbnClient(abnUrl);
+  const random = createRandomSource(seed);
+  const visit = async (u: number): Promise<void> => {
+    const user = `user-${u}`;
+    const version = await client.lookup("shop", user);
+    const res = await fetch(`${demo.urls[version] ?? ""}/get`);
+    await res.arrayBuffer();
+    const converted = res.ok && random() < convertRate;
+    await client.recordMetric("shop", user, "conversion", converted ? 1 : 0);
+  };
+  // Bounded: USERS users, 32 at a time.
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < USERS) await visit(next++);
+    }),
+  );
+}
+
+async function runExperiment(abnUrl: string): Promise<{ code: number; out: string[] }> {
+  await writeFile(
+    join(dir, "experiment.yaml"),
+    [
+      "- task: abnmetrics",
+      `  with: {url: "${abnUrl}", app: shop}`,
+      "- task: assess-app-versions",
+      "  with:",
+      "    SLOs:",
+      "    - metric: abn/conversion",
+      "      lowerLimit: 0",
+      "    rewards:",
+      "    - metric: abn/conversion",
+      "      preferredDirection: high",
+    ].join("\n"),
+  );
+  const out: string[] = [];
+  const io = {
+    out: (t: string) => out.push(t),
+    err: (t: string) => out.push(t),
+    progress: () => undefined,
+  };
+  const code = await main(["run"], { io, cwd: dir });
+  return { code, out };
+}
+
+async function report(): Promise<string> {
+  const out: string[] = [];
+  const io = {
+    out: (t: string) => out.push(t),
+    err: (t: string) => out.push(t),
+    progress: () => undefined,
+  };
+  expect(await main(["report", "-o", "text"], { io, cwd: dir })).toBe(0);
+  return out.join("\n");
+}
+
+async function assertWinner(condition: string): Promise<number> {
+  const io = { out: () => undefined, err: () => undefined, progress: () => undefined };
+  return main(["assert", "-c", condition], { io, cwd: dir });
+}
+
+describe("A/B test end to end: demo app, iter8 abn, abnmetrics, assess", () => {
+  it("declares v2 the winner when it converts better (v1 fails half of the page loads)", async () => {
+    const demo = await startDemoApp({
+      port: 0,
+      seed: 11,
+      versions: [{ name: "v1", errorRate: 0.5 }, { name: "v2" }],
+    });
+    stops.push(() => demo.close());
+    const abnUrl = await startAbnCommand(["--app", "shop=50,50", "--data", "abn.jsonl"]);
+    await simulateUsers(abnUrl, demo, 0.3, 5);
+
+    const run = await runExperiment(abnUrl);
+    expect(run.code).toBe(0);
+    const result = await loadResult(join(dir, "result.yaml"));
+    const insights = result.insights;
+    expect(insights?.numVersions).toBe(2);
+    const counts = insights?.metricSummaries?.map((s) => s["abn/conversion"]?.count) ?? [];
+    expect((counts[0] ?? 0) + (counts[1] ?? 0)).toBe(USERS);
+    expect(insights?.winner?.version).toBe(1);
+    expect(insights?.winner?.srm?.mismatch).toBe(false);
+    // v1 converts 0.5 · 0.3 = 15%, v2 30%: a lift of about +100%.
+    const lift = insights?.comparisons?.[0]?.estimate ?? 0;
+    expect(lift).toBeGreaterThan(0.5);
+    expect(lift).toBeLessThan(1.6);
+
+    expect(await assertWinner("winner=1")).toBe(0);
+    expect(await assertWinner("winner=0")).toBe(1);
+    const text = await report();
+    expect(text).toContain("Comparisons with version 0 (welch)");
+    expect(text).toMatch(/abn\/conversion \| 1\s+\| \+\d+\.\d%/);
+    expect(text).toContain("Winner: version 1 wins: abn/conversion +");
+  });
+
+  it("declares no winner when both versions convert alike", async () => {
+    const demo = await startDemoApp({ port: 0, versions: ["v1", "v2"] });
+    stops.push(() => demo.close());
+    const abnUrl = await startAbnCommand(["--app", "shop=50,50", "--data", "abn.jsonl"]);
+    await simulateUsers(abnUrl, demo, 0.25, 5);
+
+    const run = await runExperiment(abnUrl);
+    expect(run.code).toBe(0);
+    const result = await loadResult(join(dir, "result.yaml"));
+    expect(result.insights?.winner?.version).toBeUndefined();
+    expect(result.insights?.winner?.reason).toMatch(/^no winner yet/);
+    expect(await assertWinner("winner")).toBe(1);
+    expect(await report()).toContain("Winner: none. no winner yet");
+  });
+});
+
+describe("iter8 abn flags", () => {
+  it("parses --app name=weights", () => {
+    expect(parseAppFlags(["shop=75,25", "search=1,1,1"])).toEqual({
+      shop: { weights: [75, 25] },
+      search: { weights: [1, 1, 1] },
+    });
+  });
+
+  it.each([["shop"], ["shop="], ["shop=1,x"], ["shop=0,0"], ["=1,1"]])(
+    "rejects --app %s",
+    (value) => {
+      expect(() => parseAppFlags([value])).toThrow(UsageError);
+    },
+  );
+});
