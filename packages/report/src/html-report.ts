@@ -66,7 +66,7 @@ figure{margin:0;border:1px solid var(--border);border-radius:8px;padding:8px;bac
 svg.chart{display:block;width:100%;height:auto;font:13px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 svg text{fill:var(--fg)}svg .tick{fill:var(--muted);font-size:11px}svg .chart-title{font-weight:700;font-size:14px}
 svg .axis{stroke:var(--muted);fill:none}svg .grid{stroke:var(--grid);fill:none}
-svg .bar{stroke:none}svg .line,svg .legend-line{fill:none;stroke-width:2}
+svg .bar{stroke:none}svg .line,svg .legend-line{fill:none;stroke-width:2}svg .marker{stroke-width:1.2}
 .c0{fill:var(--c0);stroke:var(--c0)}.c1{fill:var(--c1);stroke:var(--c1)}.c2{fill:var(--c2);stroke:var(--c2)}
 .c3{fill:var(--c3);stroke:var(--c3)}.c4{fill:var(--c4);stroke:var(--c4)}.c5{fill:var(--c5);stroke:var(--c5)}
 svg .line.c0,svg .line.c1,svg .line.c2,svg .line.c3,svg .line.c4,svg .line.c5,svg .legend-line{fill:none}
@@ -348,6 +348,7 @@ function timelineSection(model: ReportModel): string {
     label: name,
     colourClass: colourClassOf(version),
     dash: dashOf(version),
+    marker: version,
     points: samples.map((s): [number, number] => [seconds(s.elapsedMs), s.rate]),
   }));
   const latency: LineSeries[] = loaded.flatMap(({ version, name, samples }) => {
@@ -363,6 +364,7 @@ function timelineSection(model: ReportModel): string {
         label: `${name} p99`,
         colourClass: colourClassOf(version),
         dash: dashOf(version),
+        marker: version,
         points: p99,
       });
     if (p50.length > 0)
@@ -370,6 +372,7 @@ function timelineSection(model: ReportModel): string {
         label: `${name} p50`,
         colourClass: colourClassOf(version),
         dash: "6 3",
+        marker: version,
         points: p50,
       });
     return series;

@@ -1,6 +1,7 @@
 // Charts as inline SVG strings: no script, no external resource. Colours come from the page's CSS
-// classes (`c0`..`c5` per version), so light and dark themes restyle them; line series also differ
-// by dash pattern and marker so that colour is never the only cue.
+// classes (`c0`..`c5` per version), so light and dark themes restyle them; each version's line
+// series also has its own marker shape (and, past six versions, dash pattern) so that colour is
+// never the only cue.
 
 /** Escapes text for HTML and SVG content and attribute values. */
 export function escapeXml(text: string): string {
@@ -29,6 +30,8 @@ export interface LegendEntry {
   /** `line` entries show the series' dash pattern. */
   shape: "box" | "line";
   dash?: string;
+  /** `line` entries: the version whose marker the series uses. */
+  marker?: number;
 }
 
 interface Tick {
@@ -49,6 +52,30 @@ interface Frame {
 }
 
 const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+
+/** Marker shapes, by version: circle, square, triangle, diamond, down-triangle, cross. */
+const MARKERS = ["circle", "square", "triangle", "diamond", "down", "cross"] as const;
+
+/** An SVG path (centred on x, y) of the marker of `version`. */
+export function markerPath(version: number, x: number, y: number): string {
+  const r = 3.2;
+  const shape = MARKERS[version % MARKERS.length] ?? "circle";
+  const at = (dx: number, dy: number) => `${round(x + dx)} ${round(y + dy)}`;
+  switch (shape) {
+    case "square":
+      return `M${at(-r * 0.85, -r * 0.85)}H${round(x + r * 0.85)}V${round(y + r * 0.85)}H${round(x - r * 0.85)}Z`;
+    case "triangle":
+      return `M${at(0, -r * 1.15)}L${at(r, r * 0.75)}L${at(-r, r * 0.75)}Z`;
+    case "diamond":
+      return `M${at(0, -r * 1.2)}L${at(r * 1.2, 0)}L${at(0, r * 1.2)}L${at(-r * 1.2, 0)}Z`;
+    case "down":
+      return `M${at(0, r * 1.15)}L${at(r, -r * 0.75)}L${at(-r, -r * 0.75)}Z`;
+    case "cross":
+      return `M${at(-r, -r)}L${at(r, r)}M${at(r, -r)}L${at(-r, r)}`;
+    default:
+      return `M${at(-r, 0)}A${r} ${r} 0 1 0 ${at(r, 0)}A${r} ${r} 0 1 0 ${at(-r, 0)}Z`;
+  }
+}
 
 /** Colour class of a version. */
 export function colourClassOf(version: number): string {
@@ -81,7 +108,11 @@ function legendOf(entries: LegendEntry[], top: number): { svg: string; height: n
         ? `<path class="swatch ${entry.colourClass}" d="M${x} ${y - 9}h12v12h-12z"/>`
         : `<path class="legend-line ${entry.colourClass}" d="M${x} ${y - 3}h16"${
             entry.dash ? ` stroke-dasharray="${entry.dash}"` : ""
-          }/>`;
+          }/>${
+            entry.marker === undefined
+              ? ""
+              : `<path class="marker ${entry.colourClass}" d="${markerPath(entry.marker, x + 8, y - 3)}"/>`
+          }`;
     parts.push(
       `<g class="legend-entry">${swatch}<text x="${x + (entry.shape === "box" ? 17 : 21)}" y="${y + 1}">${escapeXml(entry.label)}</text></g>`,
     );
@@ -224,6 +255,8 @@ export interface LineSeries {
   label: string;
   colourClass: string;
   dash: string;
+  /** The version whose marker shape the points use. */
+  marker: number;
   points: Array<[number, number]>;
 }
 
@@ -258,7 +291,7 @@ export function lineChart(series: LineSeries[], options: LineChartOptions): stri
       const markers = s.points
         .map(
           ([x, y]) =>
-            `<circle class="marker ${s.colourClass}" cx="${round(px(x))}" cy="${round(py(y))}" r="2.5"/>`,
+            `<path class="marker ${s.colourClass}" d="${markerPath(s.marker, px(x), py(y))}"/>`,
         )
         .join("");
       return `<g class="series"><path class="line ${s.colourClass}" d="${d}"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>${markers}</g>`;
@@ -279,6 +312,7 @@ export function lineChart(series: LineSeries[], options: LineChartOptions): stri
         colourClass: s.colourClass,
         shape: "line" as const,
         dash: s.dash,
+        marker: s.marker,
       })),
       className: options.className,
     },
@@ -305,6 +339,7 @@ export function percentileChart(
       label: s.versionName,
       colourClass: colourClassOf(s.version),
       dash: dashOf(s.version),
+      marker: s.version,
       points: s.points.map((p): [number, number] => [p.percentile, p.latencyMs]),
     })),
     {
