@@ -115,6 +115,15 @@ describe("iter8 traffic render", () => {
   });
 });
 
+describe("iter8 traffic schema", () => {
+  it("prints the routing JSON Schema", async () => {
+    const { code, out } = await run(["traffic", "schema"], dir);
+    expect(code).toBe(0);
+    const schema = JSON.parse(out.join("\n")) as { required: string[] };
+    expect(schema.required).toEqual(expect.arrayContaining(["versions", "routes"]));
+  });
+});
+
 describe("iter8 traffic proxy and rollout with the demo app", () => {
   it("routes segments, then rolls back a candidate answering 20% errors", async () => {
     const stop = new AbortController();

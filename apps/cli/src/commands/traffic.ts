@@ -1,7 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { formatSpecIssue, loadRollout, loadRouting, validateRoutingFile } from "@iter8/spec";
+import {
+  formatSpecIssue,
+  loadRollout,
+  loadRouting,
+  routingJsonSchema,
+  validateRoutingFile,
+} from "@iter8/spec";
 import { formatManifests, renderRouting, runRollout, startTrafficProxy } from "@iter8/traffic";
 import type { ProxyEvent, RolloutDecision } from "@iter8/traffic";
 import type { CommandContext } from "../context.js";
@@ -222,17 +228,34 @@ function rolloutCommand(ctx: CommandContext): CommandModule<object, FileArgs> {
   };
 }
 
+function schemaCommand(ctx: CommandContext): CommandModule {
+  return {
+    command: "schema",
+    describe: "Print the JSON Schema of routing.yaml (for editor completion)",
+    builder: (y) =>
+      y.example(
+        "$0 traffic schema > routing.schema.json",
+        "then start routing.yaml with # yaml-language-server: $schema=routing.schema.json",
+      ),
+    handler: () => {
+      ctx.io.out(JSON.stringify(routingJsonSchema(), null, 2));
+      ctx.setExitCode(EXIT_CODES.ok);
+    },
+  };
+}
+
 /** `iter8 traffic`: the traffic proxy, its Kubernetes renderings, and metric-gated rollouts. */
 export function trafficCommand(ctx: CommandContext): CommandModule {
   return {
     command: "traffic <command>",
-    describe: "Traffic engineering: proxy, render, rollout",
+    describe: "Traffic engineering: proxy, render, rollout, schema",
     builder: (y: Argv) =>
       y
         .command(proxyCommand(ctx) as unknown as CommandModule)
         .command(renderCommand(ctx) as unknown as CommandModule)
         .command(rolloutCommand(ctx) as unknown as CommandModule)
-        .demandCommand(1, "name a traffic command: proxy, render or rollout"),
+        .command(schemaCommand(ctx))
+        .demandCommand(1, "name a traffic command: proxy, render, rollout or schema"),
     handler: () => undefined,
   };
 }
