@@ -15,7 +15,7 @@ describe.each(["istio", "gateway-api"] as RenderTarget[])("renderRouting(%s)", (
   const text = formatManifests(rendered.objects);
 
   it("matches the snapshot", async () => {
-    await expect(text).toMatchFileSnapshot(`__snapshots__/${target}.yaml`);
+    await expect(text).toMatchFileSnapshot(`fixtures/snapshots/${target}.yaml`);
   });
 
   it("passes the structural check of the CRDs' published fields, and reads back as YAML", () => {
