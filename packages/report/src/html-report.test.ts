@@ -14,3 +14,28 @@ describe("drawableSamples", () => {
     expect(drawableSamples([sample(400)])).toHaveLength(1);
   });
 });
+
+describe("charts of flat data", () => {
+  it("labels a y axis of all-zero latencies with round ticks", async () => {
+    const { lineChart } = await import("./svg-charts.js");
+    const svg = lineChart(
+      [
+        {
+          label: "v0",
+          colourClass: "c0",
+          dash: "",
+          marker: 0,
+          points: [
+            [1, 0],
+            [2, 0],
+          ],
+        },
+      ],
+      { title: "t", xLabel: "x (s)", yLabel: "y (ms)", className: "flat" },
+    );
+    const ticks = [
+      ...svg.matchAll(/<text class="tick" x="\d+" y="[\d.]+" text-anchor="end">([^<]*)</g),
+    ].map((m) => m[1]);
+    expect(ticks).toEqual(["0", "0.5", "1"]);
+  });
+});

@@ -277,7 +277,7 @@ export function lineChart(series: LineSeries[], options: LineChartOptions): stri
   const ys = all.map(([, y]) => y);
   const xMin = Math.min(0, ...xs);
   const xMax = Math.max(xMin + 1, ...xs);
-  const yTickValues = niceTicks(0, Math.max(1e-9, ...ys) * 1.05);
+  const yTickValues = niceTicks(0, (Math.max(0, ...ys) || 1) * 1.05);
   const yMax = Math.max(...yTickValues, ...ys);
   const toUnit = options.xScale?.toUnit ?? ((x: number) => (x - xMin) / (xMax - xMin));
   const px = (x: number) => MARGIN.left + toUnit(x) * plotWidth;
