@@ -56,6 +56,29 @@ describe("routing swaps", () => {
     }
   }, 60_000);
 
+  it("lets a request in flight finish on the table it started with", async () => {
+    const slow = await startUpstream("slow", { delayMs: 300 });
+    const both = (w1: number, w2: number) =>
+      routingFor(
+        [slow, v2],
+        `  - split: [{version: slow, weight: ${w1}}, {version: v2, weight: ${w2}}]\n`,
+      );
+    const proxy = await startTrafficProxy({ routing: both(1, 0), port: 0, adminPort: 0 });
+    try {
+      const inFlight = sendMany(proxy.url, 1, () => ({}), 1);
+      // The request has reached the slow version and waits there for its answer.
+      expect(await waitFor(() => slow.received.length === 1)).toBe(true);
+      proxy.setRouting(both(0, 1));
+      const after = await sendMany(proxy.url, 5, () => ({}), 1);
+      const [first] = await inFlight;
+      expect(first).toMatchObject({ status: 200, version: "slow", body: "slow" });
+      expect(after.every((a) => a.version === "v2")).toBe(true);
+    } finally {
+      await proxy.close();
+      await slow.close();
+    }
+  });
+
   it("refuses an invalid routing with 400 and its issues, keeping the old one", async () => {
     const proxy = await startTrafficProxy({ routing: split(100, 0), port: 0, adminPort: 0 });
     try {
