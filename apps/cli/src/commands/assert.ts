@@ -35,8 +35,9 @@ export function assertCommand(ctx: CommandContext): CommandModule<object, Assert
           type: "string",
           array: true,
           demandOption:
-            "Name at least one condition with -c (completed, nofailure, slos, slosby=i).",
-          describe: "completed | nofailure | slos | slosby=<version index>",
+            "Name at least one condition with -c (completed, nofailure, slos, slosby=i, winner, winner=i).",
+          describe:
+            "completed | nofailure | slos | slosby=<version index> | winner | winner=<version index>",
         })
         .option("timeout", {
           alias: "t",
