@@ -65,6 +65,28 @@ describe("A/B/n additions to the experiment", () => {
   });
 });
 
+describe("Winner(i) against the versions loaded", () => {
+  it("rejects Winner(2) when the experiment loads 2 versions", () => {
+    const parsed = parseExperiment(
+      [
+        "- task: gen-load-and-collect-metrics",
+        "  with:",
+        "    versionInfo: [{url: 'http://127.0.0.1:1/a'}, {url: 'http://127.0.0.1:1/b'}]",
+        "- task: assess-app-versions",
+        "  with: {rewards: [{metric: built-in/mean-latency, preferredDirection: low}]}",
+        "- run: echo promote",
+        "  if: Winner(2)",
+      ].join("\n"),
+    );
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.issues[0]?.message).toBe(
+        "Winner(2) refers to version 2, but the experiment loads 2 versions (indexes 0 to 1)",
+      );
+    }
+  });
+});
+
 describe("A/B/n additions to the result", () => {
   it("keeps summaries, comparisons (with infinite interval ends) and the winner through YAML", () => {
     const result: ExperimentResult = {

@@ -329,11 +329,17 @@ function checkRules(
     const raw = items[index];
     if (task.if) {
       for (const ref of conditionRefs(task.if)) {
-        if (ref.kind === "slosBy" && loads.length > 0 && ref.version >= numVersions) {
+        const indexed =
+          ref.kind === "slosBy"
+            ? { name: "SLOsBy", version: ref.version }
+            : ref.kind === "winner" && ref.version !== undefined
+              ? { name: "Winner", version: ref.version }
+              : undefined;
+        if (indexed && loads.length > 0 && indexed.version >= numVersions) {
           const versions = numVersions === 1 ? "index 0" : `indexes 0 to ${numVersions - 1}`;
           issues.push({
             path: [...path, "if"],
-            message: `SLOsBy(${ref.version}) refers to version ${ref.version}, but the experiment loads ${numVersions} version${numVersions === 1 ? "" : "s"} (${versions})`,
+            message: `${indexed.name}(${indexed.version}) refers to version ${indexed.version}, but the experiment loads ${numVersions} version${numVersions === 1 ? "" : "s"} (${versions})`,
           });
         }
       }
