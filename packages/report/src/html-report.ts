@@ -180,10 +180,17 @@ function sloCell(check: ReportSloCheck, slo: number, version: number): string {
     check.value !== undefined
       ? ` <span class="value">(${escapeXml(formatNumber(check.value))})</span>`
       : "";
-  const note = check.reason === "not-assessed" ? ' <span class="value">(not assessed)</span>' : "";
+  const note =
+    check.reason === "not-assessed"
+      ? ' <span class="value">(not assessed)</span>'
+      : check.detail
+        ? ` <span class="value detail">(${escapeXml(check.detail)})</span>`
+        : "";
   const title = {
     ok: "satisfied",
-    "no-data": "no value for the metric",
+    "no-data": check.detail
+      ? `no value for the metric: ${check.detail}`
+      : "no value for the metric",
     "above-upper": "above the upper limit",
     "below-lower": "below the lower limit",
     "not-assessed": "not assessed",

@@ -20,6 +20,10 @@ const sloCheckSchema = z
     reason: z
       .enum(["ok", "no-data", "above-upper", "below-lower", "not-assessed"])
       .describe("Why the status is what it is"),
+    detail: z
+      .string()
+      .optional()
+      .describe("Why there is no value (from the metrics backend), when known"),
   })
   .strict();
 
@@ -185,6 +189,7 @@ export function toReportJson(model: ReportModel): ReportJson {
         satisfied: check.satisfied ?? null,
         value: check.value ?? null,
         reason: check.reason,
+        ...(check.detail ? { detail: check.detail } : {}),
       })),
     })),
     metrics: model.metrics.map((metric) => ({

@@ -78,7 +78,8 @@ type Cell = string | { markdown: string };
 function sloCell(check: ReportSloCheck): string {
   const { mark, text } = SLO_STATUS_LABELS[check.status];
   const value = check.value === undefined ? "" : ` (${formatNumber(check.value)})`;
-  const note = check.reason === "not-assessed" ? " (not assessed)" : "";
+  const note =
+    check.reason === "not-assessed" ? " (not assessed)" : check.detail ? `: ${check.detail}` : "";
   return `${mark} ${text}${value}${note}`;
 }
 

@@ -1,12 +1,40 @@
 import { describe, expect, it } from "vitest";
 import type { ExperimentResult, Insights, SLO } from "@iter8/spec";
 import { buildReportModel } from "./report-model.js";
+import { renderReport } from "./render-report.js";
 
 function resultWith(insights: Insights): ExperimentResult {
   return { startTime: "2021-12-01T10:00:00.000Z", numCompletedTasks: 1, failure: false, insights };
 }
 
 describe("buildReportModel", () => {
+  it("carries the backend's reason for a missing value into the Markdown, JSON and HTML reports", () => {
+    const reason = "HTTP 500 Internal Server Error: <html>down</html>";
+    const result = resultWith({
+      numVersions: 1,
+      metricsInfo: {},
+      metricValues: [{}],
+      SLOs: [{ metric: "backend/latency", upperLimit: 5 }],
+      SLOsSatisfied: [[false]],
+      SLOsSatisfiedBy: [false],
+      metricProblems: [{ "backend/latency": { status: "error", reason } }],
+    });
+    expect(buildReportModel(result, undefined).slos[0]?.checks[0]).toMatchObject({
+      status: "no-data",
+      detail: reason,
+    });
+    expect(renderReport(undefined, result, { format: "markdown" })).toContain(
+      "no data: HTTP 500 Internal Server Error: &lt;html&gt;down&lt;/html&gt;",
+    );
+    const json = JSON.parse(renderReport(undefined, result, { format: "json" })) as {
+      slos: Array<{ checks: Array<{ detail?: string }> }>;
+    };
+    expect(json.slos[0]?.checks[0]?.detail).toBe(reason);
+    expect(renderReport(undefined, result, { format: "html" })).toContain(
+      "(HTTP 500 Internal Server Error: &lt;html&gt;down&lt;/html&gt;)",
+    );
+  });
+
   it.each<[string, Array<boolean | undefined>, Array<Record<string, number[]>>, string[]]>([
     ["recorded pass", [true], [{ m: [1] }], ["pass", "ok"]],
     ["recorded fail above the upper limit", [false], [{ m: [9] }], ["fail", "above-upper"]],

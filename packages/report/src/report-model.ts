@@ -43,6 +43,8 @@ export interface ReportSloCheck {
   /** The value the SLO was judged on, when there is one. */
   value: number | undefined;
   reason: ReportSloReason;
+  /** Why there is no value (from the metrics backend, e.g. an HTTP error), when known. */
+  detail?: string;
 }
 
 /** One SLO and whether each version satisfies it (`undefined`: not assessed for that version). */
@@ -195,7 +197,14 @@ function sloCheckOf(
   }
   if (satisfied) return { status: "pass", satisfied, value: check.value, reason: "ok" };
   if (check.reason === "no-data") {
-    return { status: "no-data", satisfied, value: undefined, reason: "no-data" };
+    const problem = insights?.metricProblems?.[version]?.[normaliseMetricName(slo.metric)];
+    return {
+      status: "no-data",
+      satisfied,
+      value: undefined,
+      reason: "no-data",
+      ...(problem ? { detail: problem.reason } : {}),
+    };
   }
   // Recorded as failing though the value passes today (e.g. limits changed): still a failure.
   return {
