@@ -143,6 +143,7 @@ describe("A/B test end to end: demo app, iter8 abn, abnmetrics, assess", () => {
     expect((counts[0] ?? 0) + (counts[1] ?? 0)).toBe(USERS);
     expect(insights?.winner?.version).toBe(1);
     expect(insights?.winner?.srm?.mismatch).toBe(false);
+    expect(insights?.trafficCounts?.reduce((a, b) => a + b, 0)).toBe(USERS);
     // v1 converts 0.5 · 0.3 = 15%, v2 30%: a lift of about +100%.
     const lift = insights?.comparisons?.[0]?.estimate ?? 0;
     expect(lift).toBeGreaterThan(0.5);

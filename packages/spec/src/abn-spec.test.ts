@@ -102,6 +102,7 @@ describe("A/B/n additions to the result", () => {
           { "built-in/error-rate": { type: "proportion", count: 10, successes: 1 } },
         ],
         trafficWeights: [50, 50],
+        trafficCounts: [10, 10],
         rewards: [{ metric: "abn/conversion", preferredDirection: "high" }],
         comparisons: [
           {

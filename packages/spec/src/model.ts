@@ -235,6 +235,8 @@ export interface Insights {
   metricSummaries?: Array<Record<string, MetricSummary>>;
   /** Additive: traffic weights the versions were configured with (e.g. by `iter8 abn`). */
   trafficWeights?: number[];
+  /** Additive: units assigned to each version (e.g. distinct users seen by `iter8 abn`). */
+  trafficCounts?: number[];
   /** Additive: the rewards versions were compared on. */
   rewards?: Reward[];
   /** Additive: every candidate compared with version 0 on every reward. */

@@ -17,7 +17,8 @@ interface AbnSummaryAnswer {
  * `abnmetrics`: reads the per-version metric summaries an `iter8 abn` service collected for an app
  * (`GET /summaries?app=`) into the experiment: `metricSummaries` (`abn/<metric>`, type mean) for
  * comparisons, the mean as `metricValues` (so SLOs can name it too), and the app's weights as
- * `trafficWeights` for the sample-ratio-mismatch check.
+ * `trafficWeights`, with the users per version as `trafficCounts`, for the sample-ratio-mismatch
+ * check.
  */
 export async function abnMetricsTaskRunner(task: AbnMetricsTask, ctx: TaskContext): Promise<void> {
   const url = new URL("/summaries", task.with.url);
@@ -67,5 +68,6 @@ function mergeAbnSummaries(existing: Insights | undefined, answer: AbnSummaryAns
   });
   insights.metricSummaries = summaries;
   insights.trafficWeights = answer.weights;
+  insights.trafficCounts = answer.versions.map((v) => v.users);
   return insights;
 }

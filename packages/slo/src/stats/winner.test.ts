@@ -119,6 +119,12 @@ describe("winner selection in assessAppVersions", () => {
     const fits = assessAppVersions({ SLOs: [], rewards: REWARD, weights: [60, 40] }, insights);
     expect(fits.winner?.srm?.mismatch).toBe(false);
     expect(fits.winner?.warnings).toBeUndefined();
+    // Users per version, when recorded, are what must fit the weights (not observations).
+    const users = assessAppVersions(
+      { SLOs: [], rewards: REWARD, weights: [50, 50] },
+      { ...insights, trafficCounts: [1010, 990] },
+    );
+    expect(users.winner?.srm).toMatchObject({ counts: [1010, 990], mismatch: false });
   });
 
   it("says why when a version has no sufficient statistics", () => {

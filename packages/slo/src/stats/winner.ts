@@ -28,8 +28,9 @@ export interface WinnerSelection {
  * than the baseline on at least one reward and significantly worse on none. Frequentist p-values are
  * Holm-corrected across candidates per reward; in Bayesian mode "significantly better" means a
  * chance to win of at least `winnerThreshold`. Lifts are relative. Without a winner the reason says
- * why ("no winner yet: ..."). A sample-ratio mismatch of the first reward's counts against the
- * configured weights (`inputs.weights`, else `insights.trafficWeights`) adds a warning.
+ * why ("no winner yet: ..."). A sample-ratio mismatch of the versions' counts
+ * (`insights.trafficCounts`, else the first reward's observations) against the configured weights
+ * (`inputs.weights`, else `insights.trafficWeights`) adds a warning.
  */
 export function selectWinner(
   inputs: AssessInputs,
@@ -224,11 +225,16 @@ function checkSampleRatio(
 ): { srm?: WinnerAssessment["srm"]; messages: string[] } {
   const weights = inputs.weights ?? insights.trafficWeights;
   if (!weights || !metric || weights.length !== insights.numVersions) return { messages: [] };
-  const counts: number[] = [];
-  for (let v = 0; v < insights.numVersions; v++) {
-    const summary = insights.metricSummaries?.[v]?.[metric];
-    if (!summary) return { messages: [] };
-    counts.push(summary.count);
+  // Units assigned (users), when a task recorded them; else the first reward's observations.
+  let counts: number[] = [];
+  if (insights.trafficCounts?.length === insights.numVersions) {
+    counts = insights.trafficCounts;
+  } else {
+    for (let v = 0; v < insights.numVersions; v++) {
+      const summary = insights.metricSummaries?.[v]?.[metric];
+      if (!summary) return { messages: [] };
+      counts.push(summary.count);
+    }
   }
   if (weights.every((w) => w === 0)) return { messages: [] };
   const srm = sampleRatioMismatch(counts, weights);
