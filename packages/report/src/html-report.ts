@@ -58,6 +58,7 @@ thead th{background:var(--panel)}td.num{text-align:right;font-variant-numeric:ta
 th[title]{text-decoration:underline dotted;text-decoration-thickness:1px;cursor:help}
 th code{white-space:nowrap;overflow-wrap:normal}
 tbody th[scope=row]{position:sticky;left:0;background:var(--bg);z-index:1}
+.comparison-table tr.winner>*{font-weight:600}
 .mark{white-space:nowrap;font-weight:600}.mark.pass{color:var(--pass)}.mark.fail{color:var(--fail)}.mark.no-data{color:var(--muted)}
 .mark .value{font-weight:400;color:var(--fg)}
 td.best{font-weight:700}.best-mark{color:var(--pass);font-weight:600;font-size:.85em}
@@ -91,6 +92,7 @@ export function renderHtmlReport(model: ReportModel, options: HtmlReportOptions 
     statusHeader(model),
     sloSection(model),
     metricsSection(model),
+    comparisonsSection(model),
     latencySection(model, options.histogramScale ?? "linear"),
     responsesSection(model),
     timelineSection(model),
@@ -196,6 +198,30 @@ function sloCell(check: ReportSloCheck, slo: number, version: number): string {
     "not-assessed": "not assessed",
   }[check.reason];
   return `<td class="mark ${check.status}" data-slo="${slo}" data-version="${version}" data-status="${check.status}" title="${escapeXml(title)}"><span aria-hidden="true">${mark}</span> ${text}${value}${note}</td>`;
+}
+
+function comparisonsSection(model: ReportModel): string {
+  const comparisons = model.comparisons;
+  if (!comparisons) return "";
+  const rows = comparisons.rows.map(
+    (row) =>
+      `<tr${comparisons.winner === row.version ? ' class="winner"' : ""}><th scope="row"><code>${escapeXml(row.metric)}</code></th><td class="num">${row.version}</td><td class="num">${escapeXml(row.lift)}</td><td class="num">${escapeXml(row.ci)}</td><td class="num">${escapeXml(row.evidence)}</td><td>${escapeXml(row.verdict)}</td></tr>`,
+  );
+  const verdict =
+    comparisons.winner === undefined
+      ? `<p class="verdict"><strong>No winner yet.</strong> ${escapeXml(comparisons.reason)}</p>`
+      : `<p class="verdict"><strong>Winner: version ${comparisons.winner}.</strong> ${escapeXml(comparisons.reason)}</p>`;
+  return [
+    '<section id="comparisons">',
+    `<h2>Comparisons with version 0 (${escapeXml(comparisons.method)})</h2>`,
+    '<div class="table-wrap"><table class="comparison-table">',
+    `<thead><tr><th scope="col">Reward</th><th scope="col">Version</th><th scope="col">Lift vs v0</th><th scope="col">Interval</th><th scope="col">${escapeXml(comparisons.evidenceLabel)}</th><th scope="col">Verdict</th></tr></thead>`,
+    `<tbody>${rows.join("")}</tbody>`,
+    "</table></div>",
+    verdict,
+    ...comparisons.warnings.map((w) => `<p class="note">Warning: ${escapeXml(w)}</p>`),
+    "</section>",
+  ].join("\n");
 }
 
 function metricsSection(model: ReportModel): string {

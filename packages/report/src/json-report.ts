@@ -137,6 +137,29 @@ export const reportJsonSchema = z
     loads: z
       .array(versionLoadSchema.nullable())
       .describe("Per-version load details; null for a version without any"),
+    comparisons: z
+      .object({
+        method: z.enum(["welch", "sequential", "bayesian"]),
+        evidenceLabel: z.string().describe("p (Holm) or chance to win"),
+        rows: z.array(
+          z
+            .object({
+              metric: z.string().describe("The reward"),
+              version: z.int().min(1).describe("The candidate compared with version 0"),
+              lift: z.string().describe("Relative lift, e.g. +12.3%"),
+              ci: z.string().describe("Interval of the lift"),
+              evidence: z.string().describe("Holm-adjusted p-value or chance to win"),
+              verdict: z.string().describe("better, worse, - or why the data cannot tell"),
+            })
+            .strict(),
+        ),
+        winner: z.int().min(0).nullable().describe("The winning version; null: no winner yet"),
+        reason: z.string().describe("Who won and by how much, or why there is no winner yet"),
+        warnings: z.array(z.string()),
+      })
+      .strict()
+      .optional()
+      .describe("A/B/n comparisons with version 0; absent when no rewards were assessed"),
   })
   .strict()
   .describe("An iter8 experiment report (iter8 report -o json)");
@@ -214,6 +237,9 @@ export function toReportJson(model: ReportModel): ReportJson {
           }
         : null,
     ),
+    ...(model.comparisons
+      ? { comparisons: { ...model.comparisons, winner: model.comparisons.winner ?? null } }
+      : {}),
   };
 }
 

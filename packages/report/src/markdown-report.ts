@@ -70,6 +70,30 @@ export function renderMarkdownReport(model: ReportModel): string {
       lines.push("★ best value of the row (lower latency and errors, higher throughput).", "");
     }
   }
+
+  const comparisons = model.comparisons;
+  if (comparisons) {
+    lines.push(`## Comparisons with version 0 (${comparisons.method})`, "");
+    lines.push(
+      ...table(
+        ["Reward", "Version", "Lift vs v0", "Interval", comparisons.evidenceLabel, "Verdict"],
+        ["left", "right", "right", "right", "right", "left"],
+        comparisons.rows.map((row) => [
+          code(row.metric),
+          String(row.version),
+          row.lift,
+          row.ci,
+          row.evidence,
+          row.verdict,
+        ]),
+      ),
+      "",
+    );
+    const verdict = comparisons.winner === undefined ? "none. " : "";
+    lines.push(`**Winner:** ${escapeMarkdown(`${verdict}${comparisons.reason}`)}`, "");
+    for (const warning of comparisons.warnings)
+      lines.push(`> Warning: ${escapeMarkdown(warning)}`, "");
+  }
   return `${lines.join("\n").trimEnd()}\n`;
 }
 

@@ -10,6 +10,8 @@ import type {
 import { normaliseMetricName } from "@iter8/spec";
 import { checkSlo, formatSlo, latestMetricValue } from "@iter8/slo";
 import type { SloCheckReason } from "@iter8/slo";
+import { comparisonTableRows } from "./comparison-table.js";
+import type { ComparisonTableRow } from "./comparison-table.js";
 import { percentileCurve } from "./percentile-curve.js";
 import type { PercentilePoint } from "./percentile-curve.js";
 
@@ -104,6 +106,21 @@ export interface ReportModel {
   metrics: ReportMetricRow[];
   /** Indexed [version]; `undefined` for a version without load details (skipped, or no load task). */
   loads: Array<ReportVersionLoad | undefined>;
+  /** A/B/n: candidates compared with version 0 on the rewards; absent when none were assessed. */
+  comparisons?: ReportComparisons;
+}
+
+/** The comparison table of an A/B/n assessment and its verdict. */
+export interface ReportComparisons {
+  method: "welch" | "sequential" | "bayesian";
+  /** Heading of the evidence column: `p (Holm)` or `chance to win`. */
+  evidenceLabel: string;
+  rows: ComparisonTableRow[];
+  /** The winning version; `undefined` when there is no winner yet. */
+  winner: number | undefined;
+  /** Who won and by how much, or why there is no winner yet. */
+  reason: string;
+  warnings: string[];
 }
 
 /** Builds the content of a report from a result and, when known, its experiment. */
@@ -175,6 +192,7 @@ export function buildReportModel(
     slos,
     metrics,
     loads: versionIndexes.map((v) => loadOf(insights, v)),
+    ...comparisonsOf(result),
   };
 }
 
@@ -185,6 +203,22 @@ function metricInfoOf(insights: Insights | undefined, name: string) {
 }
 
 // The result's verdict (`SLOsSatisfied`) decides pass or fail; the check adds the value and why.
+function comparisonsOf(result: ExperimentResult): { comparisons?: ReportComparisons } {
+  const winner = result.insights?.winner;
+  const rows = comparisonTableRows(result);
+  if (!winner || rows.length === 0) return {};
+  return {
+    comparisons: {
+      method: winner.method,
+      evidenceLabel: winner.method === "bayesian" ? "chance to win" : "p (Holm)",
+      rows,
+      winner: winner.version,
+      reason: winner.reason,
+      warnings: winner.warnings ?? [],
+    },
+  };
+}
+
 function sloCheckOf(
   slo: SLO,
   version: number,
