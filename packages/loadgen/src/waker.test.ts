@@ -30,7 +30,7 @@ describe("createPrecisionWaker", () => {
     const observed: Array<[number, number]> = [];
     let target = 0;
     await new Promise<void>((resolve) => {
-      const waker = createPrecisionWaker({ spinMs: 0.1 })(clock, () => {
+      const waker = createPrecisionWaker({ spinMs: 0.1, intervalMs: 2 })(clock, () => {
         observed.push([target, clock()]);
         if (observed.length === 20) {
           waker.close();
@@ -53,7 +53,7 @@ describe("createPrecisionWaker", () => {
     let wokeAt = 0;
     const near = clock() + 5;
     await new Promise<void>((resolve) => {
-      const waker = createPrecisionWaker({ spinMs: 0.1 })(clock, () => {
+      const waker = createPrecisionWaker({ spinMs: 0.1, intervalMs: 2 })(clock, () => {
         wakes++;
         wokeAt = clock();
         waker.close();

@@ -73,18 +73,27 @@ export function calibrateOffsetMs(clock: () => number = () => performance.now())
 const WAKE = 0; // Int32: bumped by the clock thread each time a target is reached
 const COMMAND = 1; // Int32: bumped by the engine thread each time it sets a new target
 const READY = 2; // Int32: set to 1 by the clock thread once it runs
+const SLEEP_UNTIL = 3; // Int32: when the clock thread's current sleep ends, in SLEEP_UNIT_MS since `baseMs` (rounded up)
 // Bytes 16..23 (Float64): the target on the engine thread's clock; NaN tells the clock thread to stop.
+const SLEEP_UNIT_MS = 0.01;
+/** A wake this much before the armed time is a stale one (for an earlier target). */
+const STALE_WAKE_MS = 0.05;
+/** SLEEP_UNTIL when the clock thread waits for a command without a timeout. */
+const PARKED = 0x7fffffff;
 
 /**
- * The clock thread: sleeps on a futex until shortly before the target (the kernel wakes sleepers
- * ~0.1 ms late), spins the short rest of the way on `performance.now()`, then notifies the engine
- * thread. A new command interrupts the sleep. Plain JavaScript so it runs the same from `src`
- * (vitest) and from `dist`.
+ * The clock thread. It sleeps on a futex until shortly before the target, spins the short rest of
+ * the way on `performance.now()`, then notifies the engine thread. Futex sleeps end ~0.05-0.1 ms
+ * late; the thread learns by how much and goes to sleep that much earlier. After a wake it lingers
+ * (sleeps) until about one interval later, when the engine thread has set the next target, so the
+ * engine thread need not wake it: it only notifies when its target is earlier than the published
+ * end of the clock thread's sleep, or when the clock thread is parked. Plain JavaScript, so it runs
+ * the same from `src` (vitest) and from `dist`.
  */
 const CLOCK_THREAD_SOURCE = `
 "use strict";
 const { workerData } = require("node:worker_threads");
-const { buffer, engineOffsetMs, spinMs } = workerData;
+const { buffer, engineOffsetMs, baseMs, spinMs, intervalMs } = workerData;
 const i32 = new Int32Array(buffer, 0, 4);
 const f64 = new Float64Array(buffer, 16, 1);
 let best = Infinity;
@@ -97,22 +106,48 @@ for (let i = 0; i < 20; i++) {
   const after = b[0] * 1e3 + b[1] / 1e6;
   if (after - before < best) { best = after - before; localOffsetMs = (before + after) / 2 - c; }
 }
-const delta = engineOffsetMs - localOffsetMs;
-Atomics.store(i32, ${READY}, 1);
+// The engine thread's clock: its performance.now(), through the process-wide hrtime.
+const delta = localOffsetMs - engineOffsetMs;
+const now = () => performance.now() + delta;
+let lateMs = 0.05;
 let seen = 0;
+function publish(until) {
+  const units = until === Infinity ? ${PARKED} : Math.ceil((until - baseMs) / ${SLEEP_UNIT_MS});
+  Atomics.store(i32, ${SLEEP_UNTIL}, Math.min(${PARKED}, Math.max(-${PARKED}, units)));
+}
+// Sleeps until engine time "until" unless a command arrives; true when one did.
+function sleepUntil(until) {
+  publish(until);
+  if (Atomics.load(i32, ${COMMAND}) !== seen) return true;
+  const ms = until - now();
+  if (ms <= 0) return false;
+  if (Atomics.wait(i32, ${COMMAND}, seen, ms) !== "timed-out") return true;
+  const late = Math.min(0.3, Math.max(0, now() - until));
+  lateMs += (late - lateMs) * 0.1;
+  return false;
+}
+Atomics.store(i32, ${READY}, 1);
+let lastWake = NaN;
 for (;;) {
-  Atomics.wait(i32, ${COMMAND}, seen);
+  if (Atomics.load(i32, ${COMMAND}) === seen) {
+    const lingerUntil = lastWake + intervalMs - spinMs - lateMs;
+    const commanded = lingerUntil > now() && sleepUntil(lingerUntil);
+    if (!commanded && Atomics.load(i32, ${COMMAND}) === seen) {
+      publish(Infinity);
+      if (Atomics.load(i32, ${COMMAND}) === seen) Atomics.wait(i32, ${COMMAND}, seen);
+    }
+  }
   seen = Atomics.load(i32, ${COMMAND});
   const target = f64[0];
   if (target !== target) break;
-  const local = target + delta;
-  const rest = local - performance.now() - spinMs;
-  if (rest > 0 && Atomics.wait(i32, ${COMMAND}, seen, rest) !== "timed-out") continue;
+  if (sleepUntil(target - spinMs - lateMs)) continue;
+  publish(target);
   let replaced = false;
-  while (performance.now() < local) {
+  while (now() < target) {
     if (Atomics.load(i32, ${COMMAND}) !== seen) { replaced = true; break; }
   }
   if (replaced) continue;
+  lastWake = now();
   Atomics.add(i32, ${WAKE}, 1);
   Atomics.notify(i32, ${WAKE});
 }
@@ -129,6 +164,8 @@ type WaitAsync = (
 export interface PrecisionWakerOptions {
   /** How long before a target the clock thread stops sleeping and spins (ms); bounds its CPU use. */
   spinMs: number;
+  /** The usual time between targets (ms), e.g. the pacer's interval; the clock thread lingers that long. */
+  intervalMs: number;
 }
 
 /**
@@ -147,9 +184,17 @@ export function createPrecisionWaker(options: PrecisionWakerOptions): CreateWake
     const f64 = new Float64Array(buffer, 16, 1);
     // Both threads translate their own clock onto process.hrtime() (one monotonic clock).
     const engineOffsetMs = calibrateOffsetMs(clock);
+    const baseMs = clock();
+    Atomics.store(i32, SLEEP_UNTIL, PARKED);
     const worker = new Worker(CLOCK_THREAD_SOURCE, {
       eval: true,
-      workerData: { buffer, engineOffsetMs, spinMs: options.spinMs },
+      workerData: {
+        buffer,
+        engineOffsetMs,
+        baseMs,
+        spinMs: options.spinMs,
+        intervalMs: options.intervalMs,
+      },
       stdout: false,
       stderr: false,
     });
@@ -159,9 +204,26 @@ export function createPrecisionWaker(options: PrecisionWakerOptions): CreateWake
     let armedAt = Number.NaN;
     let waiting = false;
     let closed = false;
+    const wait = (generation: number): void => {
+      waiting = true;
+      const result = waitAsync(i32, WAKE, generation);
+      if (result.async) void result.value.then(resolved);
+      else setImmediate(resolved);
+    };
     const resolved = (): void => {
       waiting = false;
       if (closed) return;
+      const early = armedAt - clock();
+      if (early > STALE_WAKE_MS) {
+        // A wake for an earlier target that crossed a re-arming: the clock thread has the
+        // current target and will wake us again.
+        wait(Atomics.load(i32, WAKE));
+        return;
+      }
+      // Never early, not even by the clocks' calibration error (microseconds).
+      while (clock() < armedAt) {
+        // spin
+      }
       armedAt = Number.NaN;
       onWake();
     };
@@ -186,12 +248,13 @@ export function createPrecisionWaker(options: PrecisionWakerOptions): CreateWake
         const generation = Atomics.load(i32, WAKE);
         f64[0] = at;
         Atomics.add(i32, COMMAND, 1);
-        Atomics.notify(i32, COMMAND);
-        if (waiting) return;
-        waiting = true;
-        const result = waitAsync(i32, WAKE, generation);
-        if (result.async) void result.value.then(resolved);
-        else setImmediate(resolved);
+        // Wake the clock thread only when its sleep would end too late for this target (it ends
+        // SLEEP_UNTIL, and it spins spinMs before a target) or when it waits without a timeout.
+        const sleepUntil = Atomics.load(i32, SLEEP_UNTIL);
+        if (sleepUntil === PARKED || at < baseMs + sleepUntil * SLEEP_UNIT_MS + options.spinMs) {
+          Atomics.notify(i32, COMMAND);
+        }
+        if (!waiting) wait(generation);
       },
       close(): void {
         if (closed) return;
