@@ -37,11 +37,15 @@ export type {
   PrometheusRangeQuery,
   PrometheusResponse,
 } from "./providers/prometheus.js";
-export { parseProviderSpec, resolveAuthHeaders } from "./providers/provider-spec.js";
+export { SUMMARY_PARTS, parseProviderSpec, resolveAuthHeaders } from "./providers/provider-spec.js";
 export type {
   ProviderAuth,
   ProviderMetricSpec,
+  ProviderQuery,
   ProviderSpec,
+  ProviderSummaryMetricSpec,
+  ProviderSummaryParts,
+  ProviderValueMetricSpec,
   SecretContext,
   SecretSource,
 } from "./providers/provider-spec.js";

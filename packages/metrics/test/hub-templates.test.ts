@@ -2,9 +2,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderProviderSpec } from "../src/index.js";
+import type { ProviderMetricSpec } from "../src/index.js";
 
 const HUB = join(import.meta.dirname, "..", "..", "..", "apps", "cli", "hub");
 const read = (name: string) => readFile(join(HUB, "templates", `${name}.tpl`), "utf8");
+/** The first query parameter of a single-value metric. */
+const firstParam = (m: ProviderMetricSpec | undefined): string | undefined =>
+  m !== undefined && "params" in m ? m.params[0]?.value : undefined;
 
 describe("hub provider templates", () => {
   it("prometheus-http renders the demo app's queries for one version", async () => {
@@ -23,8 +27,7 @@ describe("hub provider templates", () => {
       "latency-p95",
       "latency-p99",
     ]);
-    const query = (name: string) =>
-      spec.metrics.find((m) => m.name === name)?.params[0]?.value.trim();
+    const query = (name: string) => firstParam(spec.metrics.find((m) => m.name === name))?.trim();
     expect(query("request-count")).toBe(
       'sum(last_over_time(demo_app_requests_total{version="v2"}[30s]))',
     );
@@ -49,8 +52,8 @@ describe("hub provider templates", () => {
     });
     expect(spec.url).toBe("http://prom:9090/api/v1/query");
     expect(spec.metrics.at(-1)?.name).toBe("latency-p99.9");
-    expect(spec.metrics.at(-1)?.params[0]?.value).toContain("histogram_quantile(0.999,");
-    expect(spec.metrics[0]?.params[0]?.value.trim()).toBe(
+    expect(firstParam(spec.metrics.at(-1))).toContain("histogram_quantile(0.999,");
+    expect(firstParam(spec.metrics[0])?.trim()).toBe(
       'sum(last_over_time(http_requests_total{track="canary",env="prod",job="api"}[5s]))',
     );
   });
@@ -86,7 +89,7 @@ describe("hub provider templates", () => {
       "latency-p95",
       "latency-p99",
     ]);
-    expect(spec.metrics[0]?.params[0]?.value.trim()).toBe(
+    expect(firstParam(spec.metrics[0])?.trim()).toBe(
       'sum(last_over_time(istio_requests_total{reporter="destination",destination_workload="httpbin-v2",destination_workload_namespace="default"}[60s]))',
     );
   });

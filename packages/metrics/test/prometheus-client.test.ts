@@ -267,7 +267,7 @@ describe("provider specs and auth", () => {
     [
       "a bad type",
       "url: http://x\nmetrics: [{name: m, type: histogram, jqExpression: .}]",
-      /type must be counter or gauge/,
+      /type must be counter, gauge, mean or proportion/,
     ],
     ["no metrics", "url: http://x\nmetrics: []", /at least one metric/],
     ["not YAML", "url: [", /not valid YAML/],

@@ -55,8 +55,10 @@ function ensureInsights(existing: Insights | undefined, numVersions: number): In
 /**
  * `custommetrics` (Iter8 v0.11): for every version and provider, renders the provider template
  * with the version's values, queries the backend, and records `<provider>/<metric>` values and
- * metadata. A metric without a value (no data, NaN, a backend error) is recorded in
- * `insights.metricProblems` with the reason, never as 0. The task fails only when a template
+ * metadata. A `mean` or `proportion` metric also records its sufficient statistics in
+ * `insights.metricSummaries` (its value is the mean or proportion). A metric without a value (no
+ * data, NaN, a backend error, a missing summary part) is recorded in `insights.metricProblems`
+ * with the reason, never as 0. The task fails only when a template
  * cannot be read or rendered (e.g. a variable is not set) or a secret cannot be read.
  */
 export async function customMetricsTaskRunner(
@@ -95,6 +97,8 @@ export async function customMetricsTaskRunner(
   const insights = ensureInsights(ctx.result.insights, numVersions);
   const problems = insights.metricProblems ?? [];
   while (problems.length < insights.numVersions) problems.push({});
+  const summaries = insights.metricSummaries ?? [];
+  while (summaries.length < insights.numVersions) summaries.push({});
   for (const [v, versionSpecs] of specs.entries()) {
     for (const [provider, spec] of versionSpecs) {
       if (ctx.signal.aborted) break;
@@ -107,8 +111,11 @@ export async function customMetricsTaskRunner(
       });
       const values = insights.metricValues[v] ?? {};
       const versionProblems = problems[v] ?? {};
+      const versionSummaries = summaries[v] ?? {};
       for (const m of measurements) {
         insights.metricsInfo[m.name] = m.info;
+        // A mean or proportion metric: the latest complete summary, for comparing versions.
+        if (m.summary !== undefined) versionSummaries[m.name] = m.summary;
         if (m.status === "ok" && m.value !== undefined) {
           // Iter8 keeps a list per metric: a later measurement of the same metric is appended.
           values[m.name] = [...(values[m.name] ?? []), m.value];
@@ -119,9 +126,11 @@ export async function customMetricsTaskRunner(
       }
       insights.metricValues[v] = values;
       problems[v] = versionProblems;
+      summaries[v] = versionSummaries;
     }
   }
   if (problems.some((p) => Object.keys(p).length > 0)) insights.metricProblems = problems;
   else delete insights.metricProblems;
+  if (summaries.some((s) => Object.keys(s).length > 0)) insights.metricSummaries = summaries;
   ctx.result.insights = insights;
 }

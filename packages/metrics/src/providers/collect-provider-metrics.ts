@@ -1,12 +1,12 @@
-import type { MetricInfo } from "@iter8/spec";
+import type { MetricInfo, MetricSummary } from "@iter8/spec";
 import { bodySnippet, callBackend, redactSecrets } from "./backend-call.js";
 import type { BackendRequest } from "./backend-call.js";
 import { ProviderError } from "./errors.js";
 import { compileJq } from "./jq.js";
 import { isPrometheusEnvelope, parsePrometheusValue } from "./prometheus.js";
 import type { MeasurementStatus } from "./prometheus.js";
-import { resolveAuthHeaders } from "./provider-spec.js";
-import type { ProviderMetricSpec, ProviderSpec } from "./provider-spec.js";
+import { SUMMARY_PARTS, resolveAuthHeaders } from "./provider-spec.js";
+import type { ProviderQuery, ProviderSpec, ProviderSummaryMetricSpec } from "./provider-spec.js";
 
 /** One metric of one version as read from a backend. */
 export interface ProviderMeasurement {
@@ -14,8 +14,10 @@ export interface ProviderMeasurement {
   name: string;
   info: MetricInfo;
   status: MeasurementStatus;
-  /** Set when `status` is `ok` (finite or ±Infinity). */
+  /** Set when `status` is `ok` (finite or ±Infinity); the mean or proportion of a summary metric. */
   value?: number;
+  /** Sufficient statistics of a `mean` or `proportion` metric, when every part has a value. */
+  summary?: MetricSummary;
   /** Why there is no value (`no-data`, `nan`, `error`); secrets are redacted. */
   reason?: string;
 }
@@ -37,7 +39,9 @@ export interface CollectProviderOptions {
 
 /**
  * Queries every metric of a rendered provider spec and returns one measurement per metric, in
- * order. Never throws for a backend's behaviour: a timeout, an HTTP error, an error envelope or
+ * order. A `mean` or `proportion` metric is queried once per part; it has a `summary` and a
+ * `value` (the mean or proportion) only when every part has a usable value, else the first
+ * missing part's status and reason (never 0). Never throws for a backend's behaviour: a timeout, an HTTP error, an error envelope or
  * an answer that is not JSON becomes that metric's `error` with the reason. Throws
  * `ProviderError` only when a secret cannot be read (nothing can be queried then).
  */
@@ -49,11 +53,17 @@ export async function collectProviderMetrics(
   const auth = await resolveAuthHeaders(spec.auth, options);
   const measurements: ProviderMeasurement[] = [];
   for (const metric of spec.metrics) {
-    const info: MetricInfo = { description: metric.description || metric.name, type: metric.type };
+    const info: MetricInfo = {
+      description: metric.description || metric.name,
+      type: metric.type === "Counter" ? "Counter" : "Gauge",
+    };
     if (metric.units !== undefined) info.units = metric.units;
     const base = { name: `${provider}/${metric.name}`, info };
     try {
-      const value = await measureMetric(spec, metric, auth, options);
+      const value =
+        metric.type === "mean" || metric.type === "proportion"
+          ? await measureSummary(spec, metric, auth, options)
+          : await measureQuery(spec, metric, auth, options);
       measurements.push({ ...base, ...value });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -63,9 +73,70 @@ export async function collectProviderMetrics(
   return measurements;
 }
 
+type Measured = Pick<ProviderMeasurement, "status" | "value" | "reason">;
+
+async function measureSummary(
+  spec: ProviderSpec,
+  metric: ProviderSummaryMetricSpec,
+  auth: { headers: Record<string, string>; secrets: string[] },
+  options: CollectProviderOptions,
+): Promise<Pick<ProviderMeasurement, "status" | "value" | "reason" | "summary">> {
+  const parts: Record<string, number> = {};
+  const queries: Record<string, ProviderQuery> = metric.queries;
+  for (const part of SUMMARY_PARTS[metric.type]) {
+    const query = queries[part];
+    if (query === undefined) return { status: "error", reason: `${part}: no query` };
+    let measured: Measured;
+    try {
+      measured = await measureQuery(spec, query, auth, options);
+    } catch (error) {
+      // Rethrown with the part named; the caller redacts secrets.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`${part}: ${message}`);
+    }
+    if (measured.status !== "ok" || measured.value === undefined) {
+      return { status: measured.status, reason: `${part}: ${measured.reason ?? measured.status}` };
+    }
+    if (!Number.isFinite(measured.value)) {
+      return { status: "error", reason: `${part}: ${measured.value} is not a finite number` };
+    }
+    parts[part] = measured.value;
+  }
+  const count = parts.count ?? 0;
+  if (count < 0) return { status: "error", reason: `count: ${count} is negative` };
+  let summary: MetricSummary;
+  if (metric.type === "mean") {
+    const sum = parts.sum ?? 0;
+    const sumSquares = parts.sumSquares ?? 0;
+    // Σx² ≥ (Σx)²/n for any data; allow for rounding in the backend.
+    const least = count > 0 ? (sum * sum) / count : 0;
+    if (sumSquares < 0 || sumSquares < least - 1e-9 * Math.max(1, Math.abs(least))) {
+      return {
+        status: "error",
+        reason: `sumSquares ${sumSquares} is less than sum²/count = ${least}: the queries disagree`,
+      };
+    }
+    summary = { type: "mean", count, sum, sumSquares };
+  } else {
+    const successes = parts.successes ?? 0;
+    if (successes < 0 || successes > count) {
+      return {
+        status: "error",
+        reason: `successes ${successes} is not between 0 and count ${count}: the queries disagree`,
+      };
+    }
+    summary = { type: "proportion", count, successes };
+  }
+  if (count === 0) {
+    return { status: "no-data", reason: "no data: count is 0", summary };
+  }
+  const value = summary.type === "mean" ? summary.sum / count : summary.successes / count;
+  return { status: "ok", value, summary };
+}
+
 function buildRequest(
   spec: ProviderSpec,
-  metric: ProviderMetricSpec,
+  metric: ProviderQuery,
   authHeaders: Record<string, string>,
 ): BackendRequest {
   const params = new URLSearchParams(metric.params.map((p): [string, string] => [p.name, p.value]));
@@ -89,12 +160,12 @@ function buildRequest(
   return { url: spec.url, method: "POST", headers, body: params.toString() };
 }
 
-async function measureMetric(
+async function measureQuery(
   spec: ProviderSpec,
-  metric: ProviderMetricSpec,
+  metric: ProviderQuery,
   auth: { headers: Record<string, string>; secrets: string[] },
   options: CollectProviderOptions,
-): Promise<Pick<ProviderMeasurement, "status" | "value" | "reason">> {
+): Promise<Measured> {
   const program = compileJq(metric.jqExpression);
   const answer = await callBackend(buildRequest(spec, metric, auth.headers), {
     timeoutMs: spec.timeoutMs ?? options.timeoutMs,

@@ -14,12 +14,8 @@ export type ProviderAuth =
   | { type: "basic"; username: string | SecretSource; password: SecretSource }
   | { type: "apiKey"; header: string; key: SecretSource };
 
-/** One metric of a provider: how to ask for it and how to read its value. */
-export interface ProviderMetricSpec {
-  name: string;
-  description: string;
-  type: "Counter" | "Gauge";
-  units?: string;
+/** One backend query: how to ask and where the number is in the JSON answer. */
+export interface ProviderQuery {
   /** Query parameters (or form fields of a POST without `body`). */
   params: Array<{ name: string; value: string }>;
   /** Request body (POST); params then go in the query string. */
@@ -27,6 +23,45 @@ export interface ProviderMetricSpec {
   /** Extracts the value from the JSON answer (see `compileJq`). */
   jqExpression: string;
 }
+
+/** A metric read as one value: how to ask for it and how to read its value. */
+export interface ProviderValueMetricSpec extends ProviderQuery {
+  name: string;
+  description: string;
+  type: "Counter" | "Gauge";
+  units?: string;
+}
+
+/** The parts of a summary metric, by its type. */
+export interface ProviderSummaryParts {
+  /** Number of observations, their sum and the sum of their squares. */
+  mean: "count" | "sum" | "sumSquares";
+  /** Number of trials and how many of them succeeded. */
+  proportion: "count" | "successes";
+}
+
+/**
+ * A metric read as sufficient statistics (one query per part), so that versions can be compared:
+ * `mean` (count, sum, sumSquares) or `proportion` (count, successes).
+ */
+export type ProviderSummaryMetricSpec = {
+  [K in keyof ProviderSummaryParts]: {
+    name: string;
+    description: string;
+    type: K;
+    units?: string;
+    queries: Record<ProviderSummaryParts[K], ProviderQuery>;
+  };
+}[keyof ProviderSummaryParts];
+
+/** One metric of a provider: a single value, or a mean or proportion summary. */
+export type ProviderMetricSpec = ProviderValueMetricSpec | ProviderSummaryMetricSpec;
+
+/** The query parts each summary type needs, in the order they are collected. */
+export const SUMMARY_PARTS = {
+  mean: ["count", "sum", "sumSquares"],
+  proportion: ["count", "successes"],
+} as const satisfies { [K in keyof ProviderSummaryParts]: ReadonlyArray<ProviderSummaryParts[K]> };
 
 /** A rendered provider template: one backend endpoint and the metrics read from it. */
 export interface ProviderSpec {
@@ -76,26 +111,79 @@ const metricType = z.string().transform((t, ctx) => {
   const lower = t.toLowerCase();
   if (lower === "counter") return "Counter" as const;
   if (lower === "gauge") return "Gauge" as const;
-  ctx.addIssue({ code: "custom", message: `type must be counter or gauge, got "${t}"` });
+  if (lower === "mean") return "mean" as const;
+  if (lower === "proportion") return "proportion" as const;
+  ctx.addIssue({
+    code: "custom",
+    message: `type must be counter, gauge, mean or proportion, got "${t}"`,
+  });
   return z.NEVER;
 });
 
 const paramValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
-const metricSchema = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, {
-    error: "a metric name is letters, digits, '.', '_' and '-'",
-  }),
-  description: z
-    .string()
-    .default("")
-    .transform((d) => d.trim()),
-  type: metricType,
-  units: z.string().optional(),
-  params: z.array(z.strictObject({ name: z.string().min(1), value: paramValue })).default([]),
+const paramsSchema = z.array(z.strictObject({ name: z.string().min(1), value: paramValue }));
+
+const querySchema = z.strictObject({
+  params: paramsSchema.default([]),
   body: z.string().optional(),
   jqExpression: z.string().min(1),
 });
+
+const metricSchema = z
+  .strictObject({
+    name: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, {
+      error: "a metric name is letters, digits, '.', '_' and '-'",
+    }),
+    description: z
+      .string()
+      .default("")
+      .transform((d) => d.trim()),
+    type: metricType,
+    units: z.string().optional(),
+    params: paramsSchema.optional(),
+    body: z.string().optional(),
+    jqExpression: z.string().min(1).optional(),
+    queries: z.record(z.string(), querySchema).optional(),
+  })
+  .superRefine((m, ctx) => {
+    if (m.type === "Counter" || m.type === "Gauge") {
+      if (m.jqExpression === undefined) {
+        ctx.addIssue({ code: "custom", path: ["jqExpression"], message: "required" });
+      }
+      if (m.queries !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["queries"],
+          message: "only a mean or proportion metric has queries",
+        });
+      }
+      return;
+    }
+    const parts: readonly string[] = SUMMARY_PARTS[m.type];
+    const expected = parts.join(", ");
+    for (const field of ["params", "body", "jqExpression"] as const) {
+      if (m[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [field],
+          message: `a ${m.type} metric sets ${field} per query, under queries.{${expected}}`,
+        });
+      }
+    }
+    const given = Object.keys(m.queries ?? {});
+    const missing = parts.filter((p) => !given.includes(p));
+    const extra = given.filter((p) => !parts.includes(p));
+    if (missing.length > 0 || extra.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["queries"],
+        message: `a ${m.type} metric has exactly the queries ${expected}${
+          missing.length > 0 ? `; missing ${missing.join(", ")}` : ""
+        }${extra.length > 0 ? `; unknown ${extra.join(", ")}` : ""}`,
+      });
+    }
+  });
 
 const providerSchema = z.strictObject({
   url: z.string().refine(
@@ -151,17 +239,38 @@ export function parseProviderSpec(text: string, provider: string): ProviderSpec 
     url: p.url,
     method: p.method,
     headers: p.headers,
-    metrics: p.metrics.map((m) => {
-      const metric: ProviderMetricSpec = {
-        name: m.name,
-        description: m.description,
-        type: m.type,
-        params: m.params,
-        jqExpression: m.jqExpression,
+    metrics: p.metrics.map((m): ProviderMetricSpec => {
+      const head = { name: m.name, description: m.description };
+      const units = m.units !== undefined ? { units: m.units } : {};
+      if (m.type === "Counter" || m.type === "Gauge") {
+        return {
+          ...head,
+          type: m.type,
+          ...units,
+          ...toQuery({ params: m.params ?? [], body: m.body, jqExpression: m.jqExpression ?? "" }),
+        };
+      }
+      const queries = m.queries ?? {};
+      const part = (name: string): ProviderQuery => {
+        const q = queries[name];
+        if (q === undefined)
+          throw specError(provider, `metric ${m.name}: queries.${name} is missing`);
+        return toQuery(q);
       };
-      if (m.units !== undefined) metric.units = m.units;
-      if (m.body !== undefined) metric.body = m.body;
-      return metric;
+      if (m.type === "mean") {
+        return {
+          ...head,
+          type: "mean",
+          ...units,
+          queries: { count: part("count"), sum: part("sum"), sumSquares: part("sumSquares") },
+        };
+      }
+      return {
+        ...head,
+        type: "proportion",
+        ...units,
+        queries: { count: part("count"), successes: part("successes") },
+      };
     }),
   };
   if (p.auth) spec.auth = p.auth;
@@ -179,6 +288,16 @@ export function parseProviderSpec(text: string, provider: string): ProviderSpec 
     names.add(m.name);
   }
   return spec;
+}
+
+function toQuery(q: {
+  params: Array<{ name: string; value: string }>;
+  body?: string | undefined;
+  jqExpression: string;
+}): ProviderQuery {
+  const query: ProviderQuery = { params: q.params, jqExpression: q.jqExpression };
+  if (q.body !== undefined) query.body = q.body;
+  return query;
 }
 
 function specError(provider: string, message: string): ProviderError {
