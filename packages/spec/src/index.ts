@@ -76,4 +76,4 @@ export type {
   WeightedVersion,
 } from "./routing.js";
 export { DEFAULT_ROLLOUT, loadRollout, parseRollout, rolloutSchema } from "./routing-rollout.js";
-export type { RolloutSpec } from "./routing-rollout.js";
+export type { RolloutCustomMetrics, RolloutSpec } from "./routing-rollout.js";

@@ -29,12 +29,31 @@ export interface RolloutSpec {
   failureLimit: number;
   /** Candidate requests a step needs for its check to count as passed. */
   minRequests: number;
-  /** SLOs the candidate must meet on the proxy's counters over each step. */
+  /** SLOs the candidate must meet over each step: built-in metrics or `<provider>/<metric>`. */
   SLOs: SLO[];
+  /** Provider templates (as in the `custommetrics` task) queried for the candidate at each check. */
+  custommetrics?: RolloutCustomMetrics;
   /** Where decisions are written, relative to the rollout file; default `result.yaml`. */
   result: string;
   /** Write each step's Kubernetes objects to a folder. */
   emit?: { target: "istio" | "gateway-api"; dir: string };
+}
+
+/**
+ * The `custommetrics:` section of `rollout.yaml`: the `custommetrics` task's inputs, read for the
+ * candidate at every check. `versionValues[0]` is the baseline's, `[1]` the candidate's.
+ */
+export interface RolloutCustomMetrics {
+  /** Provider name → template: a path (relative to the rollout file) or an http(s) URL. */
+  templates: Record<string, string>;
+  /** Template values common to both versions. */
+  values: Record<string, unknown>;
+  /** `[baseline values, candidate values]`, merged over `values`. */
+  versionValues: Array<Record<string, unknown>>;
+  /** Per-attempt timeout of backend calls, in milliseconds. */
+  timeoutMs?: number;
+  /** Retries of a backend call after a timeout, a connection error, a 429 or a 5xx. */
+  retries?: number;
 }
 
 /** Defaults of `rollout.yaml`. */
@@ -55,19 +74,42 @@ const slo = z
     metric: z.string().min(1).describe("Metric name, e.g. built-in/error-rate"),
     upperLimit: z.number().optional(),
     lowerLimit: z.number().optional(),
+    onNoData: z
+      .enum(["fail", "skip"])
+      .optional()
+      .describe("What a missing value means: fail (default) or skip"),
   })
   .superRefine((value, ctx) => {
     if (value.upperLimit === undefined && value.lowerLimit === undefined) {
       ctx.addIssue({ code: "custom", message: "an SLO needs upperLimit, lowerLimit or both" });
     }
-    if (!isBuiltInMetric(normaliseMetricName(value.metric))) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["metric"],
-        message: `the proxy's counters give built-in metrics only (e.g. built-in/error-rate, built-in/p95.0), got "${value.metric}"; provider metrics are not supported in rollouts yet`,
-      });
-    }
   });
+
+const templateValues = z.record(z.string(), z.unknown());
+
+const customMetrics = z
+  .strictObject({
+    templates: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][\w.-]*$/),
+        z.string().min(1).describe("Provider template: a path relative to this file, or a URL"),
+      )
+      .refine((t) => Object.keys(t).length > 0, {
+        error: "templates must name at least one provider, e.g. prometheus: prometheus.tpl",
+      })
+      .describe("Provider name → template (path or URL); metrics are named <provider>/<metric>"),
+    values: templateValues.optional().describe("Template values common to both versions"),
+    versionValues: z
+      .array(templateValues)
+      .max(2)
+      .optional()
+      .describe("[baseline values, candidate values], merged over values"),
+    timeout: durationMs("Per-attempt timeout of backend calls, Go syntax: 5s")
+      .refine((ms) => ms > 0, { error: "timeout must be longer than 0" })
+      .optional(),
+    retries: z.int().min(0).max(5).optional().describe("Retries of a failed backend call (0-5)"),
+  })
+  .describe("Provider templates queried for the candidate at every check, as in custommetrics");
 
 /** The zod schema of `rollout.yaml`. */
 export const rolloutSchema = z.strictObject({
@@ -95,6 +137,7 @@ export const rolloutSchema = z.strictObject({
   failureLimit: z.int().min(1).default(DEFAULT_ROLLOUT.failureLimit),
   minRequests: z.int().min(0).default(DEFAULT_ROLLOUT.minRequests),
   SLOs: z.array(slo).min(1),
+  custommetrics: customMetrics.optional(),
   result: z.string().min(1).default("result.yaml"),
   emit: z
     .strictObject({ target: z.enum(["istio", "gateway-api"]), dir: z.string().min(1) })
@@ -142,6 +185,20 @@ export function parseRollout(
       message: "candidate and baseline must be different versions",
     });
   }
+  const providers = Object.keys(raw.custommetrics?.templates ?? {});
+  raw.SLOs.forEach((s, index) => {
+    const name = normaliseMetricName(s.metric);
+    if (isBuiltInMetric(name)) return;
+    const provider = name.includes("/") ? name.slice(0, name.indexOf("/")) : "";
+    if (providers.includes(provider)) return;
+    issues.push({
+      path: ["SLOs", index, "metric"],
+      message:
+        providers.length === 0
+          ? `"${s.metric}" is neither a built-in metric of the proxy (e.g. built-in/error-rate, built-in/p95.0) nor a provider metric; add custommetrics: {templates: {${provider || "prometheus"}: <template>}} to read it from a provider`
+          : `"${s.metric}" is neither a built-in metric nor a metric of a provider in custommetrics.templates (${providers.join(", ")})`,
+    });
+  });
   if ((raw.steps.at(-1) ?? 100) < 100) {
     warnings.push({
       path: ["steps"],
@@ -160,6 +217,16 @@ export function parseRollout(
     SLOs: raw.SLOs.map((s) => ({ ...s, metric: normaliseMetricName(s.metric) })),
     result: raw.result,
   };
+  if (raw.custommetrics) {
+    const c = raw.custommetrics;
+    spec.custommetrics = {
+      templates: c.templates,
+      values: c.values ?? {},
+      versionValues: c.versionValues ?? [],
+    };
+    if (c.timeout !== undefined) spec.custommetrics.timeoutMs = c.timeout;
+    if (c.retries !== undefined) spec.custommetrics.retries = c.retries;
+  }
   if (raw.route !== undefined) spec.route = raw.route;
   if (raw.emit) spec.emit = raw.emit;
   return { ok: true, value: spec, warnings: locate(warnings) };

@@ -141,11 +141,51 @@ describe("parseRollout", () => {
     expect(result.issues[0]?.message).toContain(message);
   });
 
-  it("refuses a provider metric, saying rollouts gate on the proxy's counters only", () => {
+  it("refuses a provider metric without custommetrics, naming the fix", () => {
     const result = parseRollout(
       "admin: http://127.0.0.1:9901\nbaseline: v1\ncandidate: v2\nSLOs: [{metric: prom/latency, upperLimit: 1}]\n",
     );
-    expect(!result.ok && result.issues[0]?.message).toContain("built-in metrics only");
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues[0]?.path).toBe("SLOs[0].metric");
+    expect(result.issues[0]?.message).toContain("add custommetrics: {templates: {prom:");
+  });
+
+  it("reads provider metrics from custommetrics templates, with onNoData", () => {
+    const result = parseRollout(`admin: http://127.0.0.1:9901
+baseline: v1
+candidate: v2
+custommetrics:
+  templates: {prom: prom.tpl}
+  values: {url: "http://127.0.0.1:9090"}
+  versionValues: [{app: v1}, {app: v2}]
+  timeout: 2s
+  retries: 0
+SLOs:
+  - {metric: prom/error-rate, upperLimit: 0.05, onNoData: skip}
+  - {metric: other/latency, upperLimit: 1}
+`);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.map((i) => [i.path, i.message])).toEqual([
+      [
+        "SLOs[1].metric",
+        expect.stringContaining("nor a metric of a provider in custommetrics.templates (prom)"),
+      ],
+    ]);
+    const ok = parseRollout(
+      `admin: http://127.0.0.1:9901\nbaseline: v1\ncandidate: v2\ncustommetrics: {templates: {prom: prom.tpl}, timeout: 2s, retries: 0}\nSLOs: [{metric: prom/error-rate, upperLimit: 0.05, onNoData: skip}]\n`,
+    );
+    expect(ok.ok && ok.value.custommetrics).toEqual({
+      templates: { prom: "prom.tpl" },
+      values: {},
+      versionValues: [],
+      timeoutMs: 2000,
+      retries: 0,
+    });
+    expect(ok.ok && ok.value.SLOs).toEqual([
+      { metric: "prom/error-rate", upperLimit: 0.05, onNoData: "skip" },
+    ]);
   });
 });
 
