@@ -27,12 +27,18 @@ export { choosePinnedVersion, formatPin, parsePin } from "./cookie-pin.js";
 export type { Pin } from "./cookie-pin.js";
 export { TRAFFIC_ERROR_CODES, TrafficError } from "./errors.js";
 export type { TrafficErrorCode } from "./errors.js";
-export { createProxyAdminClient, runRollout, withCandidateWeight } from "./rollout.js";
+export {
+  createProxyAdminClient,
+  rolloutTemplateValues,
+  runRollout,
+  withCandidateWeight,
+} from "./rollout.js";
 export type {
   ProxyAdminClient,
   RolloutDecision,
   RolloutOptions,
   RolloutResult,
+  RolloutTemplateBuiltIns,
 } from "./rollout.js";
 export { ABN_ERROR_CODES, AbnError } from "./abn/errors.js";
 export type { AbnErrorCode } from "./abn/errors.js";

@@ -1,8 +1,10 @@
 import { rename, writeFile } from "node:fs/promises";
 import { dump } from "js-yaml";
+import { collectProviderMetrics, readProviderTemplate, renderProviderSpec } from "@iter8/metrics";
+import type { ProviderMeasurement } from "@iter8/metrics";
 import { evaluateSlos } from "@iter8/slo";
 import { parseRouting, percentileOfMetric, routingToDocument } from "@iter8/spec";
-import type { RolloutSpec, Routing } from "@iter8/spec";
+import type { Insights, RolloutCustomMetrics, RolloutSpec, Routing } from "@iter8/spec";
 import { request } from "undici";
 import { TrafficError } from "./errors.js";
 import { insightsFromProxyStats } from "./proxy-metrics.js";
@@ -44,6 +46,130 @@ export interface RolloutOptions {
   resultFile?: string;
   /** Called with the routing after every weight change (e.g. to render each step's objects). */
   onRouting?: (routing: Routing, weight: number) => Promise<void> | void;
+  /** Base directory of relative provider templates and secret files (the rollout file's folder). */
+  baseDir?: string;
+  /** Environment provider secrets are read from; default `process.env`. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Values a rollout's provider templates see besides `values` and `versionValues[1]`. */
+export interface RolloutTemplateBuiltIns {
+  /** Whole seconds the step has run (at least 1), for PromQL ranges like `[{{ .elapsedTimeSeconds }}s]`. */
+  elapsedTimeSeconds: number;
+  /** The rollout's start time (ISO 8601). */
+  startTime: string;
+  /** The step's start time (ISO 8601). */
+  startingTime: string;
+  /** Always 1: provider metrics are read for the candidate. */
+  versionIndex: number;
+  /** The candidate's and the baseline's names. */
+  version: string;
+  baseline: string;
+  /** The candidate's weight (percent) over the step. */
+  weight: number;
+}
+
+/** The template values of the candidate at a check: built-ins, then `values`, then `versionValues[1]`. */
+export function rolloutTemplateValues(
+  metrics: RolloutCustomMetrics,
+  builtIns: RolloutTemplateBuiltIns,
+): Record<string, unknown> {
+  return {
+    ...builtIns,
+    ...metrics.values,
+    ...(metrics.versionValues[1] ?? {}),
+    elapsedTimeSeconds: builtIns.elapsedTimeSeconds,
+  };
+}
+
+interface ProviderSource {
+  metrics: RolloutCustomMetrics;
+  templates: Array<[string, string]>;
+}
+
+async function prepareProviders(
+  spec: RolloutSpec,
+  options: RolloutOptions,
+  startTime: string,
+): Promise<ProviderSource | undefined> {
+  const metrics = spec.custommetrics;
+  if (!metrics) return undefined;
+  const baseDir = options.baseDir ?? process.cwd();
+  const templates: Array<[string, string]> = [];
+  try {
+    for (const [provider, ref] of Object.entries(metrics.templates)) {
+      const text = await readProviderTemplate(ref, {
+        baseDir,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      // Render once now, so a missing variable fails before any weight changes.
+      renderProviderSpec(
+        provider,
+        text,
+        rolloutTemplateValues(metrics, {
+          elapsedTimeSeconds: Math.max(1, Math.ceil(spec.intervalMs / 1000)),
+          startTime,
+          startingTime: startTime,
+          versionIndex: 1,
+          version: spec.candidate,
+          baseline: spec.baseline,
+          weight: spec.steps[0] ?? 100,
+        }),
+      );
+      templates.push([provider, text]);
+    }
+  } catch (error) {
+    throw new TrafficError(
+      "ITER8_TRAFFIC_ROLLOUT",
+      `custommetrics: ${error instanceof Error ? error.message : String(error)}`,
+      "fix the provider template or its values in the rollout file",
+      { cause: error },
+    );
+  }
+  return { metrics, templates };
+}
+
+async function measureProviders(
+  source: ProviderSource,
+  builtIns: RolloutTemplateBuiltIns,
+  options: RolloutOptions,
+): Promise<ProviderMeasurement[]> {
+  const values = rolloutTemplateValues(source.metrics, builtIns);
+  const out: ProviderMeasurement[] = [];
+  for (const [provider, text] of source.templates) {
+    if (options.signal?.aborted) break;
+    const rendered = renderProviderSpec(provider, text, values);
+    out.push(
+      ...(await collectProviderMetrics(provider, rendered, {
+        env: options.env ?? process.env,
+        baseDir: options.baseDir ?? process.cwd(),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(source.metrics.timeoutMs !== undefined ? { timeoutMs: source.metrics.timeoutMs } : {}),
+        ...(source.metrics.retries !== undefined ? { retries: source.metrics.retries } : {}),
+      })),
+    );
+  }
+  return out;
+}
+
+/** Adds the candidate's (version 1) provider measurements to the proxy's insights. */
+function addMeasurements(insights: Insights, measurements: ProviderMeasurement[]): void {
+  const values = insights.metricValues[1] ?? {};
+  const problems = insights.metricProblems ?? [{}, {}];
+  while (problems.length < 2) problems.push({});
+  const candidateProblems = problems[1] ?? {};
+  for (const m of measurements) {
+    insights.metricsInfo[m.name] = m.info;
+    if (m.status === "ok" && m.value !== undefined) values[m.name] = [m.value];
+    else
+      candidateProblems[m.name] = {
+        status: m.status === "ok" ? "no-data" : m.status,
+        reason: m.reason ?? m.status,
+      };
+  }
+  insights.metricValues[1] = values;
+  problems[1] = candidateProblems;
+  if (Object.keys(candidateProblems).length > 0) insights.metricProblems = problems;
 }
 
 /** A small client of a proxy's admin API. */
@@ -170,11 +296,13 @@ async function writeResult(file: string, result: RolloutResult): Promise<void> {
 
 /**
  * Runs a gradual rollout against a running proxy: for each step it sets the candidate's weight,
- * waits the interval, and checks the SLOs on the proxy's counters for the candidate over that
- * step. A passed check advances (or promotes at the last step); a failed one holds, and after
+ * waits the interval, and checks the SLOs for the candidate over that step, on the proxy's
+ * counters (built-in metrics) and on `<provider>/<metric>` values read through `custommetrics`
+ * templates (a metric without a value fails its SLO with the reason, unless `onNoData: skip`). A passed check advances (or promotes at the last step); a failed one holds, and after
  * `failureLimit` failed checks in total the route goes back to 100% baseline. Resolves with the
- * result (also the partial one when aborted). Throws `TrafficError` for an unreachable proxy or a
- * routing without the route or versions.
+ * result (also the partial one when aborted). Throws `TrafficError` for an unreachable proxy, a
+ * routing without the route or versions, or a provider template that cannot be read or rendered
+ * (checked before any weight changes).
  */
 export async function runRollout(
   spec: RolloutSpec,
@@ -183,8 +311,10 @@ export async function runRollout(
   const admin = createProxyAdminClient(spec.admin);
   let routing = await admin.getRouting();
   const routeIndex = findRoute(routing, spec);
+  const startTime = new Date().toISOString();
+  const providers = await prepareProviders(spec, options, startTime);
   const result: RolloutResult = {
-    startTime: new Date().toISOString(),
+    startTime,
     state: "running",
     baseline: spec.baseline,
     candidate: spec.candidate,
@@ -224,10 +354,32 @@ export async function runRollout(
     if (options.signal?.aborted) break;
     await setWeight(weight);
     await admin.takeWindow(); // start the step's window now
+    const stepStart = new Date();
     await sleep(spec.intervalMs, options.signal);
     if (options.signal?.aborted) break;
     const stats = await admin.takeWindow();
     const insights = insightsFromProxyStats(stats, [spec.baseline, spec.candidate], percentiles);
+    const providerFailures: string[] = [];
+    if (providers) {
+      const builtIns: RolloutTemplateBuiltIns = {
+        elapsedTimeSeconds: Math.max(1, Math.ceil((Date.now() - stepStart.getTime()) / 1000)),
+        startTime,
+        startingTime: stepStart.toISOString(),
+        versionIndex: 1,
+        version: spec.candidate,
+        baseline: spec.baseline,
+        weight,
+      };
+      try {
+        addMeasurements(insights, await measureProviders(providers, builtIns, options));
+      } catch (error) {
+        // A secret that cannot be read: no provider metric has a value, so the check fails.
+        providerFailures.push(
+          `custommetrics: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      if (options.signal?.aborted) break;
+    }
     const evaluation = evaluateSlos(spec.SLOs, insights);
     const counters = stats.versions[spec.candidate]?.live;
     const requests = counters?.requests ?? 0;
@@ -240,6 +392,7 @@ export async function runRollout(
       .map((row) => row[1])
       .filter((check) => check !== undefined && !check.satisfied)
       .map((check) => check?.message.replace(/^version 1 /, `${spec.candidate} `) ?? "");
+    failures.push(...providerFailures);
     if (requests < spec.minRequests) {
       failures.unshift(
         `${spec.candidate} served ${requests} request${requests === 1 ? "" : "s"} at ${weight}% (fewer than minRequests ${spec.minRequests})`,

@@ -199,6 +199,8 @@ function rolloutCommand(ctx: CommandContext): CommandModule<object, FileArgs> {
       let step = 0;
       const result = await runRollout(spec, {
         resultFile,
+        baseDir: base,
+        env: ctx.env,
         ...(ctx.signal ? { signal: ctx.signal } : {}),
         onDecision: (decision) => ctx.io.out(describeDecision(decision)),
         ...(emit && emitDir
