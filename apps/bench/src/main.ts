@@ -6,7 +6,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { GENERATORS, runGenerator } from "./generators.js";
 import type { GeneratorName, GeneratorPaths, LoadSpec, RunOutcome } from "./generators.js";
-import { killAllChildren, startNginx, startNodeTarget } from "./processes.js";
+import {
+  killAllChildren,
+  startNginx,
+  startNodeTarget,
+  startTrafficProxyTarget,
+} from "./processes.js";
 import type { NodeTarget, Target } from "./processes.js";
 import { buildSections, renderMarkdown, renderText } from "./report.js";
 import {
@@ -22,6 +27,7 @@ import type {
   BenchResults,
   CoResult,
   PacedRun,
+  ProxyResult,
   RateCase,
   RssResult,
   Scenario,
@@ -38,7 +44,7 @@ const TARGET_CORE = 0;
 const GENERATOR_CORE = 1;
 const MIB = 1024 * 1024;
 
-const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co] [--runs N] [--duration S] [--rss-duration S] [--co-connections N]
+const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy] [--runs N] [--duration S] [--rss-duration S] [--co-connections N]
 
   --quick           1 run of each, 3 s runs, 6 s RSS run (development; writes results/dev.json)
   --only LIST       run only these scenarios (comma-separated; writes results/dev.json)
@@ -155,13 +161,17 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
   if (has("rate")) add(config.runs * config.rates.length * 2, paced);
   if (has("rss")) add(config.runs, config.rssDurationS);
   if (has("co")) add(config.runs * 2, paced);
+  if (has("proxy")) {
+    add(config.runs * 2, config.durationS);
+    add(config.runs * 3, paced);
+  }
   return { steps, estimateS };
 }
 
 interface Context {
   config: BenchConfig;
   tools: Tools;
-  paths: GeneratorPaths & { serverScript: string };
+  paths: GeneratorPaths & { serverScript: string; proxyScript: string };
   progress: Progress;
 }
 
@@ -170,9 +180,10 @@ async function runStep(
   label: string,
   generator: GeneratorName,
   spec: LoadSpec,
+  core = GENERATOR_CORE,
 ): Promise<RunOutcome> {
   ctx.progress.begin(label);
-  const outcome = await runGenerator(generator, spec, ctx.tools, ctx.paths, GENERATOR_CORE);
+  const outcome = await runGenerator(generator, spec, ctx.tools, ctx.paths, core);
   ctx.progress.end(spec.durationS + (spec.warmupMs ?? 0) / 1000, describe(outcome));
   return outcome;
 }
@@ -354,6 +365,99 @@ async function runCo(ctx: Context, target: NodeTarget): Promise<CoResult> {
   };
 }
 
+const PROXY_CONNECTIONS = 50;
+const PROXY_PACED_CONNECTIONS = 10;
+
+/**
+ * iter8's traffic proxy against nginx as a reverse proxy, both pinned to the generator core, in
+ * front of the same Node upstream on the target core; the generators share the upstream's core,
+ * so the proxy under test has a core to itself. Peak: wrk, closed loop. Then iter8's runLoad
+ * paced at 50% of the iter8 proxy's peak, straight to the upstream and through each proxy.
+ */
+async function runProxy(ctx: Context): Promise<ProxyResult> {
+  const { tools, paths, config } = ctx;
+  const upstream = await startNodeTarget(
+    { taskset: tools.taskset, serverScript: paths.serverScript },
+    "ok",
+    TARGET_CORE,
+  );
+  const proxies: Target[] = [];
+  try {
+    const nginx = await startNginx(tools, GENERATOR_CORE, upstream.url);
+    proxies.push(nginx);
+    const iter8 = await startTrafficProxyTarget(
+      { taskset: tools.taskset, proxyScript: paths.proxyScript },
+      upstream.url,
+      GENERATOR_CORE,
+    );
+    proxies.push(iter8);
+    const targets = { nginx, iter8 } as const;
+    const runs: Record<string, RunOutcome[]> = {};
+    for (let i = 1; i <= config.runs; i++) {
+      for (const name of ["nginx", "iter8"] as const) {
+        const outcome = await runStep(
+          ctx,
+          `proxy peak ${name} (wrk c=${PROXY_CONNECTIONS}) run ${i}/${config.runs}`,
+          "wrk",
+          {
+            url: targets[name].url,
+            connections: PROXY_CONNECTIONS,
+            durationS: config.durationS,
+            rate: 0,
+          },
+          TARGET_CORE,
+        );
+        (runs[`peak-${name}`] ??= []).push(outcome);
+      }
+    }
+    const peak = {
+      nginx: summarizeRuns(runs["peak-nginx"] ?? []),
+      iter8: summarizeRuns(runs["peak-iter8"] ?? []),
+    };
+    const pacedRate = Math.max(1, Math.round(peak.iter8.rate / 2));
+    const pacedTargets = { direct: upstream, nginx, iter8 } as const;
+    for (let i = 1; i <= config.runs; i++) {
+      for (const name of ["direct", "nginx", "iter8"] as const) {
+        const outcome = await runStep(
+          ctx,
+          `proxy paced ${name} at ${pacedRate}/s run ${i}/${config.runs}`,
+          "iter8",
+          {
+            url: pacedTargets[name].url,
+            connections: PROXY_PACED_CONNECTIONS,
+            durationS: config.durationS,
+            rate: pacedRate,
+            warmupMs: config.warmupMs,
+          },
+          TARGET_CORE,
+        );
+        (runs[`paced-${name}`] ??= []).push(outcome);
+      }
+    }
+    const paced = {
+      direct: summarizeRuns(runs["paced-direct"] ?? []),
+      nginx: summarizeRuns(runs["paced-nginx"] ?? []),
+      iter8: summarizeRuns(runs["paced-iter8"] ?? []),
+    };
+    return {
+      connections: PROXY_CONNECTIONS,
+      peak,
+      throughputRatio: ratio(peak.iter8.rate, peak.nginx.rate),
+      pacedRate,
+      pacedConnections: PROXY_PACED_CONNECTIONS,
+      paced,
+      addedMedianMs: {
+        nginx: paced.nginx.p50Ms - paced.direct.p50Ms,
+        iter8: paced.iter8.p50Ms - paced.direct.p50Ms,
+      },
+      runs,
+    };
+  } finally {
+    for (const p of proxies.reverse()) await p.stop();
+    await upstream.stop();
+  }
+}
+
 async function withTarget<T, R>(
   start: () => Promise<T & Target>,
   use: (t: T & Target) => Promise<R>,
@@ -392,6 +496,7 @@ async function main(argv: string[]): Promise<number> {
   const paths = {
     iter8Runner: join(distDir, "iter8-runner.js"),
     serverScript: join(distDir, "servers", "target-server.js"),
+    proxyScript: join(distDir, "servers", "traffic-proxy-server.js"),
   };
   const { steps, estimateS } = plan(config);
   const loadAvg1mAtStart = loadavg()[0] ?? Number.NaN;
@@ -439,6 +544,8 @@ async function main(argv: string[]): Promise<number> {
       )
     : undefined;
 
+  const proxy = has("proxy") ? await runProxy(ctx) : undefined;
+
   const cpu = cpus()[0];
   const partial: Omit<BenchResults, "targets"> = {
     schemaVersion: 1,
@@ -456,6 +563,7 @@ async function main(argv: string[]): Promise<number> {
     rate,
     ...(rss ? { rss } : {}),
     ...(co ? { co } : {}),
+    ...(proxy ? { proxy } : {}),
   };
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   const sections = buildSections(results);

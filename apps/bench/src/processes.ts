@@ -164,16 +164,60 @@ http {
 `;
 }
 
-/** Starts nginx in the foreground (`daemon off`) from a temp prefix, pinned to `core`. */
+/**
+ * Renders nginx as a reverse proxy: 1 worker, `proxy_pass` to `upstream` over HTTP/1.1 with an
+ * upstream keep-alive pool of 64, no access log, no buffering of responses, loopback only.
+ */
+export function renderNginxProxyConfig(prefix: string, port: number, upstream: string): string {
+  const hostPort = new URL(upstream).host;
+  return `worker_processes 1;
+error_log ${prefix}/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/tmp/body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+  upstream app {
+    server ${hostPort};
+    keepalive 64;
+    keepalive_requests 100000000;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering off;
+    }
+  }
+}
+`;
+}
+
+/**
+ * Starts nginx in the foreground (`daemon off`) from a temp prefix, pinned to `core`: the `ok`
+ * server, or a reverse proxy to `proxyTo`.
+ */
 export async function startNginx(
   paths: { nginx: string; taskset: string },
   core: number,
+  proxyTo?: string,
 ): Promise<Target> {
   const prefix = await mkdtemp(join(tmpdir(), "iter8-bench-nginx-"));
   await mkdir(join(prefix, "tmp"), { recursive: true });
   const port = await findFreePort();
   const conf = join(prefix, "nginx.conf");
-  await writeFile(conf, renderNginxConfig(prefix, port));
+  await writeFile(
+    conf,
+    proxyTo === undefined
+      ? renderNginxConfig(prefix, port)
+      : renderNginxProxyConfig(prefix, port, proxyTo),
+  );
   const child = spawn(
     paths.taskset,
     ["-c", String(core), paths.nginx, "-p", prefix, "-c", conf, "-g", "daemon off;"],
@@ -193,6 +237,48 @@ export async function startNginx(
       // SIGQUIT: graceful shutdown of master and worker.
       await stopChild(child, "SIGQUIT");
       await rm(prefix, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts iter8's traffic proxy (`dist/servers/traffic-proxy-server.js`) in front of `upstream`,
+ * pinned to `core`.
+ */
+export async function startTrafficProxyTarget(
+  paths: { taskset: string; proxyScript: string },
+  upstream: string,
+  core: number,
+): Promise<Target> {
+  const child = spawn(
+    paths.taskset,
+    ["-c", String(core), process.execPath, paths.proxyScript, upstream],
+    { stdio: ["ignore", "pipe", "inherit"], detached: true },
+  );
+  running.add(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error("traffic proxy: no port within 10 s")), 10_000);
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`traffic proxy exited with ${code} before it listened`));
+    });
+  }).catch(async (error: unknown) => {
+    await stopChild(child, "SIGKILL");
+    throw error;
+  });
+  await waitForPort(port, child, "traffic proxy");
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async stop() {
+      await stopChild(child, "SIGTERM");
     },
   };
 }

@@ -135,6 +135,36 @@ export function buildSections(results: BenchResults): Section[] {
       rows,
     });
   }
+  if (results.proxy) {
+    const p = results.proxy;
+    sections.push({
+      title: `Traffic proxy vs nginx reverse proxy, same Node upstream (median of ${runs}; peak: wrk, ${p.connections} connections; paced: iter8 at ${num(p.pacedRate)}/s, ${p.pacedConnections} connections)`,
+      headers: ["path", "peak req/s", "paced p50 ms", "paced p99 ms", "added p50 ms"],
+      rows: [
+        [
+          "direct to upstream",
+          "-",
+          num(p.paced.direct.p50Ms, 3),
+          num(p.paced.direct.p99Ms, 3),
+          "-",
+        ],
+        [
+          "nginx (proxy_pass)",
+          num(p.peak.nginx.rate),
+          num(p.paced.nginx.p50Ms, 3),
+          num(p.paced.nginx.p99Ms, 3),
+          num(p.addedMedianMs.nginx, 3),
+        ],
+        [
+          `iter8 traffic proxy (${times(p.throughputRatio)} nginx)`,
+          num(p.peak.iter8.rate),
+          num(p.paced.iter8.p50Ms, 3),
+          num(p.paced.iter8.p99Ms, 3),
+          num(p.addedMedianMs.iter8, 3),
+        ],
+      ],
+    });
+  }
   if (results.targets.length > 0) {
     sections.push({
       title: "Targets",

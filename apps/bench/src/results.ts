@@ -36,7 +36,7 @@ export interface BenchConfig {
 }
 
 /** The four measurements. */
-export const SCENARIOS = ["throughput", "rate", "rss", "co"] as const;
+export const SCENARIOS = ["throughput", "rate", "rss", "co", "proxy"] as const;
 
 /** One of `SCENARIOS`. */
 export type Scenario = (typeof SCENARIOS)[number];
@@ -236,6 +236,26 @@ export function summarizeCoRuns(outcomes: readonly RunOutcome[]): CoGenerator {
   return { percentilesMs, within, okRuns: s.okRuns, failures: s.failures };
 }
 
+/** iter8's traffic proxy against nginx as a reverse proxy, both in front of the same upstream. */
+export interface ProxyResult {
+  /** wrk connections of the peak-throughput runs. */
+  connections: number;
+  /** Peak throughput through each proxy (wrk, closed loop). */
+  peak: { nginx: GeneratorSummary; iter8: GeneratorSummary };
+  /** iter8 proxy's peak / nginx's, medians of the same run. */
+  throughputRatio: number;
+  /** Rate of the paced runs: 50% of the iter8 proxy's median peak. */
+  pacedRate: number;
+  /** Connections of the paced runs (iter8's runLoad). */
+  pacedConnections: number;
+  /** Paced runs straight to the upstream and through each proxy. */
+  paced: { direct: GeneratorSummary; nginx: GeneratorSummary; iter8: GeneratorSummary };
+  /** Median latency through each proxy minus the direct median, in ms. */
+  addedMedianMs: { nginx: number; iter8: number };
+  /** Every run. */
+  runs: Record<string, RunOutcome[]>;
+}
+
 /** One target from the issue, checked. */
 export interface TargetCheck {
   /** What is checked. */
@@ -274,6 +294,8 @@ export interface BenchResults {
   rss?: RssResult;
   /** Coordinated-omission check. */
   co?: CoResult;
+  /** Traffic proxy vs nginx. */
+  proxy?: ProxyResult;
   /** The issue's targets, checked. */
   targets: TargetCheck[];
 }
@@ -300,6 +322,25 @@ function check(
 /** Checks the issue's targets against the results. */
 export function evaluateTargets(results: Omit<BenchResults, "targets">): TargetCheck[] {
   const checks: TargetCheck[] = [];
+  if (results.proxy) {
+    const p = results.proxy;
+    checks.push(
+      check(
+        `traffic proxy throughput, ${p.connections} connections`,
+        ">= 0.5x nginx reverse proxy",
+        p.throughputRatio,
+        (v) => v >= 0.5,
+        `${fmt(p.throughputRatio)}x`,
+      ),
+      check(
+        `traffic proxy added median latency at ${Math.round(p.pacedRate)}/s`,
+        "<= 1 ms",
+        p.addedMedianMs.iter8,
+        (v) => v <= 1,
+        `${fmt(p.addedMedianMs.iter8)} ms`,
+      ),
+    );
+  }
   for (const c of results.throughput) {
     const r = c.ratios.iter8VsAutocannon;
     checks.push(
