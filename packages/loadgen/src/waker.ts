@@ -82,9 +82,11 @@ const STALE_WAKE_MS = 0.05;
 const PARKED = 0x7fffffff;
 
 /**
- * The clock thread. It sleeps on a futex until shortly before the target, spins the short rest of
- * the way on `performance.now()`, then notifies the engine thread. Futex sleeps end ~0.05-0.1 ms
- * late; the thread learns by how much and goes to sleep that much earlier. After a wake it lingers
+ * The clock thread. It sleeps on a futex until shortly before the target, spins at most `spinMs`
+ * the rest of the way on `performance.now()`, then notifies the engine thread. Futex sleeps end
+ * ~0.05-0.1 ms late; the thread learns by how much and goes to sleep that much earlier (waking
+ * early, it sleeps again rather than spin longer: it may share a core with the engine thread, which
+ * must not be starved). After a wake it lingers
  * (sleeps) until about one interval later, when the engine thread has set the next target, so the
  * engine thread need not wake it: it only notifies when its target is earlier than the published
  * end of the clock thread's sleep, or when the clock thread is parked. Plain JavaScript, so it runs
@@ -109,7 +111,9 @@ for (let i = 0; i < 20; i++) {
 // The engine thread's clock: its performance.now(), through the process-wide hrtime.
 const delta = localOffsetMs - engineOffsetMs;
 const now = () => performance.now() + delta;
-let lateMs = 0.05;
+// How late futex sleeps end, tracked as a lower envelope (drops at once, creeps up slowly): sleeping
+// that much less rarely wakes the thread more than spinMs early, so it never spins for long.
+let lateMs = 0;
 let seen = 0;
 function publish(until) {
   const units = until === Infinity ? ${PARKED} : Math.ceil((until - baseMs) / ${SLEEP_UNIT_MS});
@@ -122,12 +126,12 @@ function sleepUntil(until) {
   const ms = until - now();
   if (ms <= 0) return false;
   if (Atomics.wait(i32, ${COMMAND}, seen, ms) !== "timed-out") return true;
-  const late = Math.min(0.3, Math.max(0, now() - until));
-  lateMs += (late - lateMs) * 0.1;
+  const late = now() - until;
+  lateMs = late < lateMs ? Math.max(0, late) : Math.min(0.2, lateMs + 0.001);
   return false;
 }
 Atomics.store(i32, ${READY}, 1);
-let lastWake = NaN;
+let lastWake = NaN; // the last target reached
 for (;;) {
   if (Atomics.load(i32, ${COMMAND}) === seen) {
     const lingerUntil = lastWake + intervalMs - spinMs - lateMs;
@@ -140,14 +144,23 @@ for (;;) {
   seen = Atomics.load(i32, ${COMMAND});
   const target = f64[0];
   if (target !== target) break;
-  if (sleepUntil(target - spinMs - lateMs)) continue;
+  let commanded = false;
+  for (;;) {
+    const rest = target - now();
+    if (rest <= spinMs) break;
+    if (sleepUntil(target - spinMs - (rest - spinMs > lateMs ? lateMs : 0))) {
+      commanded = true;
+      break;
+    }
+  }
+  if (commanded) continue;
   publish(target);
   let replaced = false;
   while (now() < target) {
     if (Atomics.load(i32, ${COMMAND}) !== seen) { replaced = true; break; }
   }
   if (replaced) continue;
-  lastWake = now();
+  lastWake = target;
   Atomics.add(i32, ${WAKE}, 1);
   Atomics.notify(i32, ${WAKE});
 }
@@ -248,10 +261,10 @@ export function createPrecisionWaker(options: PrecisionWakerOptions): CreateWake
         const generation = Atomics.load(i32, WAKE);
         f64[0] = at;
         Atomics.add(i32, COMMAND, 1);
-        // Wake the clock thread only when its sleep would end too late for this target (it ends
-        // SLEEP_UNTIL, and it spins spinMs before a target) or when it waits without a timeout.
+        // Wake the clock thread only when it waits without a timeout or its sleep ends after this
+        // target; otherwise it finds the target when its sleep ends, with time to spare.
         const sleepUntil = Atomics.load(i32, SLEEP_UNTIL);
-        if (sleepUntil === PARKED || at < baseMs + sleepUntil * SLEEP_UNIT_MS + options.spinMs) {
+        if (sleepUntil === PARKED || at < baseMs + sleepUntil * SLEEP_UNIT_MS) {
           Atomics.notify(i32, COMMAND);
         }
         if (!waiting) wait(generation);
