@@ -1,15 +1,11 @@
 import { readFile, stat } from "node:fs/promises";
 import { z } from "zod";
 import { describeValue, isMapping } from "./describe-value.js";
-import {
-  explainBadDuration,
-  formatDuration,
-  GO_DURATION_PATTERN,
-  parseDuration,
-} from "./duration.js";
+import { formatDuration } from "./duration.js";
 import { errorFromIssues, SpecError } from "./errors.js";
 import type { ParseResult, SpecIssue } from "./errors.js";
 import { formatPath } from "./path.js";
+import { duration } from "./schema.js";
 import type { PathSegment } from "./path.js";
 import { closestMatch } from "./suggest.js";
 import { explainTooLarge, readYamlSource } from "./yaml-source.js";
@@ -177,20 +173,8 @@ const routeMatch = z
   })
   .describe("Every predicate listed must hold (AND)");
 
-export function durationMs(description: string) {
-  return z
-    .string({
-      error: (issue) =>
-        typeof issue.input === "number"
-          ? `invalid duration ${issue.input}: missing a unit (ns, us, ms, s, m or h), e.g. "${issue.input}s"`
-          : undefined,
-    })
-    .regex(new RegExp(GO_DURATION_PATTERN, "u"), {
-      error: (issue) => explainBadDuration(String(issue.input)),
-    })
-    .transform((text) => parseDuration(text))
-    .describe(description);
-}
+/** A Go-syntax duration read as milliseconds (the experiment schema's). */
+export const durationMs = duration;
 
 const versionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
   error: (issue) =>

@@ -57,7 +57,8 @@ function named<T extends z.ZodType>(id: string, schema: T): T {
 
 // --- small value schemas ---------------------------------------------------------------------
 
-function duration(description: string) {
+/** A Go-syntax duration (`500ms`, `1m30s`) read as milliseconds. */
+export function duration(description: string) {
   return z
     .string({
       error: (issue) =>

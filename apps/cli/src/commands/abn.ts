@@ -4,6 +4,7 @@ import type { AbnAppConfig } from "@iter8/traffic";
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { waitForStop } from "../wait-for-stop.js";
 
 /** Flags of `iter8 abn`. */
 export interface AbnFlags {
@@ -87,20 +88,4 @@ export function parseAppFlags(values: readonly string[]): Record<string, AbnAppC
     apps[match[1]] = { weights };
   }
   return apps;
-}
-
-/** Resolves on the first of: the abort signal, SIGINT, SIGTERM. */
-function waitForStop(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((done) => {
-    const stop = (): void => {
-      signal?.removeEventListener("abort", stop);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      done();
-    };
-    if (signal?.aborted) return stop();
-    signal?.addEventListener("abort", stop, { once: true });
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
 }

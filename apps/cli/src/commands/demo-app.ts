@@ -2,6 +2,7 @@ import type { CommandModule } from "yargs";
 import type { CommandContext } from "../context.js";
 import { resolveDemoAppFlags, startDemoApp } from "../demo-app/index.js";
 import type { DemoAppFlags, DemoAppVersion } from "../demo-app/index.js";
+import { waitForStop } from "../wait-for-stop.js";
 
 /**
  * `iter8 demo-app`: serves the built-in httpbin-like app to experiment on, one port per version,
@@ -73,20 +74,4 @@ function describeListening(version: DemoAppVersion): string {
   if (version.errorRate > 0) settings.push(`error rate ${version.errorRate}`);
   const suffix = settings.length > 0 ? ` (${settings.join(", ")})` : "";
   return `demo-app ${version.name} listening on ${version.url}${suffix}`;
-}
-
-/** Resolves on the first of: the abort signal, SIGINT, SIGTERM. */
-function waitForStop(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      signal?.removeEventListener("abort", stop);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    if (signal?.aborted) return stop();
-    signal?.addEventListener("abort", stop, { once: true });
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
 }

@@ -12,6 +12,7 @@ import { formatManifests, renderRouting, runRollout, startTrafficProxy } from "@
 import type { ProxyEvent, RolloutDecision } from "@iter8/traffic";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
+import { waitForStop } from "../wait-for-stop.js";
 
 interface FileArgs {
   dir?: string;
@@ -41,21 +42,6 @@ function parsePortFlag(flag: string, value: string): number {
 function resolveFile(ctx: CommandContext, args: FileArgs): { path: string; shown: string } {
   const path = resolve(ctx.cwd, args.dir ?? ".", args.file);
   return { path, shown: isAbsolute(args.file) ? args.file : relative(ctx.cwd, path) || args.file };
-}
-
-function waitForStop(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((done) => {
-    const stop = (): void => {
-      signal?.removeEventListener("abort", stop);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      done();
-    };
-    if (signal?.aborted) return stop();
-    signal?.addEventListener("abort", stop, { once: true });
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
 }
 
 function describeEvent(event: ProxyEvent): string {
