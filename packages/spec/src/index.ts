@@ -17,6 +17,8 @@ export type {
   MetricProblem,
   MetricSummary,
   MetricType,
+  ProxyMetricsInputs,
+  ProxyMetricsTask,
   Reward,
   RewardComparison,
   RunInputs,

@@ -10,6 +10,7 @@ export const TASK_NAMES = {
   run: "run",
   customMetrics: "custommetrics",
   abnMetrics: "abnmetrics",
+  proxyMetrics: "proxymetrics",
 } as const;
 
 /** A parsed `if:` condition. Evaluated by `@iter8/slo` against a result; never by `eval`. */
@@ -167,6 +168,28 @@ export interface CustomMetricsTask extends TaskCommon {
   with: CustomMetricsInputs;
 }
 
+/** Inputs of `proxymetrics` (additive): the built-in metrics of an iter8 traffic proxy's counters. */
+export interface ProxyMetricsInputs {
+  /** Base URL of the proxy's admin API, e.g. `http://127.0.0.1:9901`. */
+  admin: string;
+  /** The proxy's version names, one per experiment version; unset: the proxy's routing order. */
+  versions?: string[];
+  /** Latency percentiles to record. */
+  percentiles: number[];
+  /** True: read and restart the proxy's stats window; false: its cumulative counters. */
+  window: boolean;
+  /** Which counters to read: client traffic (`live`) or mirrored copies (`mirror`). */
+  traffic: "live" | "mirror";
+  /** Per-request timeout of admin API calls, in milliseconds. */
+  timeoutMs?: number;
+}
+
+/** `proxymetrics`: records built-in metrics from an iter8 traffic proxy's per-version counters. */
+export interface ProxyMetricsTask extends TaskCommon {
+  task: typeof TASK_NAMES.proxyMetrics;
+  with: ProxyMetricsInputs;
+}
+
 /** Why a metric has no value for a version (additive): no data, NaN, or a backend error. */
 export interface MetricProblem {
   status: "no-data" | "nan" | "error";
@@ -174,7 +197,8 @@ export interface MetricProblem {
 }
 
 /** Any task of a parsed experiment. */
-export type Task = LoadTask | AssessTask | RunTask | AbnMetricsTask | CustomMetricsTask;
+export type Task =
+  LoadTask | AssessTask | RunTask | AbnMetricsTask | CustomMetricsTask | ProxyMetricsTask;
 
 /** A parsed experiment: an ordered list of tasks. */
 export interface Experiment {

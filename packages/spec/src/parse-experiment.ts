@@ -4,7 +4,7 @@ import { describeValue, isMapping } from "./describe-value.js";
 import { errorFromIssues, SpecError } from "./errors.js";
 import type { ParseResult, SpecIssue } from "./errors.js";
 import { builtInNameOfV011Metric, percentileOfMetric } from "./metric-names.js";
-import type { Condition, Experiment, LoadTask, Task } from "./model.js";
+import type { Condition, Experiment, LoadTask, ProxyMetricsTask, Task } from "./model.js";
 import { TASK_NAMES } from "./model.js";
 import { formatPath } from "./path.js";
 import type { PathSegment } from "./path.js";
@@ -23,7 +23,7 @@ export interface ParseOptions {
 }
 
 const TASK_LIST =
-  "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess), abnmetrics, custommetrics and run: <script>";
+  "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess), abnmetrics, custommetrics, proxymetrics and run: <script>";
 const V011_TASKS = ["http", "assess"];
 
 interface ParsedTask {
@@ -217,6 +217,7 @@ function unknownTaskMessage(written: string, format: Experiment["format"]): stri
     TASK_NAMES.run,
     TASK_NAMES.abnMetrics,
     TASK_NAMES.customMetrics,
+    TASK_NAMES.proxyMetrics,
   ];
   const match = closestMatch(written, known);
   if (match) return `unknown task "${written}"; did you mean "${match}"?`;
@@ -318,6 +319,12 @@ function checkRules(
     .filter(
       (entry): entry is { task: LoadTask; index: number } => entry.task.task === TASK_NAMES.load,
     );
+  const builtInSources = tasks
+    .map((task, index) => ({ task, index }))
+    .filter(
+      (entry): entry is { task: LoadTask | ProxyMetricsTask; index: number } =>
+        entry.task.task === TASK_NAMES.load || entry.task.task === TASK_NAMES.proxyMetrics,
+    );
   const numVersions = Math.max(
     0,
     ...loads.map((l) => l.task.with.versionInfo.length),
@@ -354,7 +361,8 @@ function checkRules(
       }
     }
     if (task.task !== TASK_NAMES.assess || !isMapping(raw)) return;
-    const earlierLoads = loads.filter((l) => l.index < index);
+    // Built-in metrics come from load tasks and from proxymetrics (the proxy's counters).
+    const earlierLoads = builtInSources.filter((l) => l.index < index);
     const written = writtenSloMetrics(isMapping(raw.with) ? raw.with : {}, [...path, "with"]);
     task.with.SLOs.forEach((slo, sloIndex) => {
       if (!slo.metric.startsWith("built-in/")) return;
@@ -362,7 +370,7 @@ function checkRules(
       if (earlierLoads.length === 0) {
         warnings.push({
           path: at,
-          message: `no gen-load-and-collect-metrics task runs before this one, so ${slo.metric} will have no value`,
+          message: `no gen-load-and-collect-metrics or proxymetrics task runs before this one, so ${slo.metric} will have no value`,
         });
         return;
       }

@@ -20,6 +20,7 @@ import type {
   Experiment,
   LoadInputs,
   LoadTask,
+  ProxyMetricsTask,
   RunTask,
   SLO,
   Task,
@@ -756,6 +757,70 @@ export const customMetricsTaskSchema = named(
     ),
 );
 
+/** `proxymetrics`: built-in metrics from an iter8 traffic proxy's per-version counters. */
+export const proxyMetricsTaskSchema = named(
+  "ProxyMetricsTask",
+  z
+    .strictObject({
+      task: taskName(
+        TASK_NAMES.proxyMetrics,
+        "Read built-in metrics from an iter8 traffic proxy's per-version counters",
+      ),
+      if: condition.optional(),
+      with: z.strictObject({
+        admin: httpUrl.describe("Base URL of the proxy's admin API, e.g. http://127.0.0.1:9901"),
+        versions: z
+          .array(z.string().min(1))
+          .min(1)
+          .superRefine((list, ctx) => {
+            list.forEach((name, index) => {
+              if (list.indexOf(name) !== index) {
+                ctx.addIssue({
+                  code: "custom",
+                  path: [index],
+                  message: `version ${JSON.stringify(name)} is listed twice`,
+                });
+              }
+            });
+          })
+          .optional()
+          .describe(
+            "The proxy's version names, one per experiment version; default the versions of the proxy's routing, in order",
+          ),
+        percentiles,
+        window: z
+          .boolean()
+          .optional()
+          .describe(
+            "true: read the proxy's stats window and start a new one (POST /stats/window); default false: cumulative counters (GET /stats)",
+          ),
+        traffic: z
+          .enum(["live", "mirror"])
+          .optional()
+          .describe("Which counters to read: live (default, client traffic) or mirror (copies)"),
+        timeout: duration("Per-request timeout of admin API calls, Go syntax: 5s")
+          .refine((ms) => ms > 0, { error: "timeout must be longer than 0" })
+          .optional(),
+      }),
+    })
+    .transform((t): ProxyMetricsTask =>
+      withCondition(
+        {
+          task: TASK_NAMES.proxyMetrics,
+          with: compact({
+            admin: t.with.admin,
+            versions: t.with.versions,
+            percentiles: t.with.percentiles,
+            window: t.with.window ?? false,
+            traffic: t.with.traffic ?? "live",
+            timeoutMs: t.with.timeout,
+          }),
+        },
+        t.if,
+      ),
+    ),
+);
+
 /** Task schemas by the name written in `task:`; `run:` items use `runTaskSchema`. */
 export const TASK_SCHEMAS = {
   [TASK_NAMES.load]: loadTaskSchema,
@@ -765,6 +830,7 @@ export const TASK_SCHEMAS = {
   [TASK_NAMES.run]: runNamedTaskSchema,
   [TASK_NAMES.customMetrics]: customMetricsTaskSchema,
   [TASK_NAMES.abnMetrics]: abnMetricsTaskSchema,
+  [TASK_NAMES.proxyMetrics]: proxyMetricsTaskSchema,
 } as const;
 
 /** A task name written in `task:` that iter8 knows. */
@@ -781,6 +847,7 @@ const taskSchema = named(
     runNamedTaskSchema,
     abnMetricsTaskSchema,
     customMetricsTaskSchema,
+    proxyMetricsTaskSchema,
   ]),
 );
 
