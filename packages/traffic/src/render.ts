@@ -13,6 +13,9 @@ export interface RenderResult {
 }
 
 const PIN_MAX_AGE = 2_592_000;
+/** Bounds of a destination's weight in the CRD schemas (Istio: int32; Gateway API: maximum). */
+const ISTIO_MAX_WEIGHT = 2_147_483_647;
+const GATEWAY_MAX_WEIGHT = 1_000_000;
 
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -58,6 +61,32 @@ function metadata(routing: Routing, name: string): Record<string, unknown> {
 
 function routeLabel(route: Route, index: number): string {
   return route.name ?? `route-${index}`;
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  return b === 0 ? a : greatestCommonDivisor(b, a % b);
+}
+
+/**
+ * The split's weights within the target's bound (Istio: int32; Gateway API: 1 000 000): divided
+ * by their common divisor, and if still too large scaled down (a non-zero weight stays at least 1)
+ * with a warning that the shares were rounded. Weights within the bound are kept as written.
+ */
+function fitWeights(
+  weights: readonly number[],
+  max: number,
+  where: string,
+  warnings: string[],
+): number[] {
+  if (Math.max(...weights) <= max) return [...weights];
+  const divisor = weights.reduce(greatestCommonDivisor);
+  const reduced = weights.map((w) => w / divisor);
+  const largest = Math.max(...reduced);
+  if (largest <= max) return reduced;
+  warnings.push(
+    `${where}: weights above ${max} were scaled down to fit the target; the shares are rounded`,
+  );
+  return reduced.map((w) => (w === 0 ? 0 : Math.max(1, Math.round((w * max) / largest))));
 }
 
 // --- Istio ------------------------------------------------------------------------------------
@@ -155,10 +184,16 @@ function renderIstio(routing: Routing): RenderResult {
     }
     const entry: Record<string, unknown> = { name: label };
     if (matches.length > 0) entry.match = matches;
-    entry.route = route.split.map((w) => {
+    const weights = fitWeights(
+      route.split.map((w) => w.weight),
+      ISTIO_MAX_WEIGHT,
+      where,
+      warnings,
+    );
+    entry.route = route.split.map((w, i) => {
       const out: Record<string, unknown> = {
         destination: destination(w.version),
-        weight: w.weight,
+        weight: weights[i],
       };
       if (pin) {
         out.headers = {
@@ -270,6 +305,19 @@ function gatewayMatch(
   return out;
 }
 
+/**
+ * `requestMirror.percent` is an integer; a fractional percent becomes `fraction` (numerator over a
+ * denominator of 100 × 10^k, k ≤ 6: exact to a millionth of a percent).
+ */
+function mirrorShare(
+  percent: number,
+): { percent: number } | { fraction: { numerator: number; denominator: number } } {
+  if (Number.isInteger(percent)) return { percent };
+  let scale = 10;
+  while (scale < 1_000_000 && !Number.isInteger(Number((percent * scale).toFixed(9)))) scale *= 10;
+  return { fraction: { numerator: Math.round(percent * scale), denominator: 100 * scale } };
+}
+
 function renderGatewayApi(routing: Routing): RenderResult {
   const host = hostOf(routing);
   const warnings: string[] = [];
@@ -285,7 +333,7 @@ function renderGatewayApi(routing: Routing): RenderResult {
     const matches = route.match.map((entry) => gatewayMatch(entry, where, warnings));
     const filters = route.mirror.map((m) => ({
       type: "RequestMirror",
-      requestMirror: { backendRef: backend(m.version), percent: m.percent },
+      requestMirror: { backendRef: backend(m.version), ...mirrorShare(m.percent) },
     }));
     const affinity = route.affinity;
     const pin = affinity?.mode === "cookie" ? affinity.name : undefined;
@@ -315,8 +363,14 @@ function renderGatewayApi(routing: Routing): RenderResult {
     const rule: Record<string, unknown> = {};
     if (matches.length > 0) rule.matches = matches;
     if (filters.length > 0) rule.filters = filters;
-    rule.backendRefs = route.split.map((w) => {
-      const ref: Record<string, unknown> = { ...backend(w.version), weight: w.weight };
+    const weights = fitWeights(
+      route.split.map((w) => w.weight),
+      GATEWAY_MAX_WEIGHT,
+      where,
+      warnings,
+    );
+    rule.backendRefs = route.split.map((w, i) => {
+      const ref: Record<string, unknown> = { ...backend(w.version), weight: weights[i] };
       if (pin) {
         ref.filters = [
           {
