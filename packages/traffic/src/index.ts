@@ -56,4 +56,3 @@ export { createAbnClient } from "./abn/client.js";
 export type { AbnClient, AbnClientOptions } from "./abn/client.js";
 export { formatManifests, renderRouting } from "./render.js";
 export type { RenderResult, RenderTarget } from "./render.js";
-export { checkRenderedObject } from "./crd-check.js";
