@@ -5,6 +5,7 @@ import { assessTaskRunner } from "./tasks/assess.js";
 import { runScriptTaskRunner } from "./tasks/run-script.js";
 import { abnMetricsTaskRunner } from "./tasks/abn-metrics.js";
 import { customMetricsTaskRunner } from "./tasks/custom-metrics.js";
+import { proxyMetricsTaskRunner } from "./tasks/proxy-metrics.js";
 
 /** What a task runner receives besides its task. */
 export interface TaskContext {
@@ -50,5 +51,6 @@ export function createTaskRegistry(): TaskRegistry {
   registry.register("run", runScriptTaskRunner as TaskRunner);
   registry.register("abnmetrics", abnMetricsTaskRunner as TaskRunner);
   registry.register("custommetrics", customMetricsTaskRunner as TaskRunner);
+  registry.register("proxymetrics", proxyMetricsTaskRunner as TaskRunner);
   return registry;
 }

@@ -40,9 +40,9 @@ export async function loadTaskRunner(task: LoadTask, ctx: TaskContext): Promise<
 /**
  * Sufficient statistics for comparing versions (additive `metricSummaries`): mean latency in msec
  * from the histogram's count, mean and population stddev (Σx² = n·(σ² + mean²)), and the error
- * rate as a proportion of requests.
+ * rate as a proportion of requests. Shared with `proxymetrics`.
  */
-function recordSummaries(insights: Insights, v: number, load: LoadSummary): void {
+export function recordSummaries(insights: Insights, v: number, load: LoadSummary): void {
   const summaries = insights.metricSummaries ?? [];
   while (summaries.length < insights.numVersions) summaries.push({});
   const own = summaries[v] ?? {};

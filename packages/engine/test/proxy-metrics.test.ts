@@ -1,0 +1,275 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { RequestListener, Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadResult, parseExperiment, parseRoutingOrThrow } from "@iter8/spec";
+import type { Experiment } from "@iter8/spec";
+import { startTrafficProxy } from "@iter8/traffic";
+import type { TrafficProxy } from "@iter8/traffic";
+import { runExperiment } from "../src/index.js";
+
+const TOTAL = 200;
+
+let dir: string;
+let v1: Server;
+let v2: Server;
+let proxy: TrafficProxy;
+
+async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** What the client saw through the proxy, per version. */
+interface Seen {
+  requests: number;
+  errors: number;
+}
+
+/** Sends `count` GETs through the proxy, 10 at a time, and counts answers by `x-iter8-version`. */
+async function sendThroughProxy(count: number): Promise<Record<string, Seen>> {
+  const seen: Record<string, Seen> = {};
+  for (let sent = 0; sent < count; sent += 10) {
+    const batch = Array.from({ length: Math.min(10, count - sent) }, async () => {
+      const res = await fetch(`${proxy.url}/`);
+      await res.text();
+      const version = res.headers.get("x-iter8-version") ?? "?";
+      const own = (seen[version] ??= { requests: 0, errors: 0 });
+      own.requests++;
+      if (res.status >= 500) own.errors++;
+    });
+    await Promise.all(batch);
+  }
+  return seen;
+}
+
+function parse(yaml: string): Experiment {
+  const parsed = parseExperiment(yaml);
+  if (!parsed.ok) throw new Error(parsed.issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
+  return parsed.value;
+}
+
+const assess = `- task: assess-app-versions
+  with:
+    SLOs:
+    - metric: built-in/error-rate
+      upperLimit: 0.05
+    - metric: built-in/p95
+      upperLimit: 10000
+`;
+
+beforeAll(async () => {
+  const a = await listen((_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.end("v1");
+  });
+  // v2 answers 500 to its 1st, 5th, 9th, ... request: any traffic to it includes errors.
+  let count = 0;
+  const b = await listen((_req, res) => {
+    count++;
+    res.writeHead(count % 4 === 1 ? 500 : 200, { "content-type": "text/plain" });
+    res.end("v2");
+  });
+  v1 = a.server;
+  v2 = b.server;
+  proxy = await startTrafficProxy({
+    routing: parseRoutingOrThrow(`versions:
+  - name: v1
+    url: ${a.url}
+  - name: v2
+    url: ${b.url}
+routes:
+  - name: app
+    split: [{version: v1, weight: 90}, {version: v2, weight: 10}]
+`),
+    port: 0,
+    adminPort: 0,
+  });
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await Promise.all([close(v1), close(v2)]);
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "iter8-proxymetrics-"));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe("proxymetrics", () => {
+  it("records the proxy's live counts per version, and SLOs judge them (window, then an empty window)", async () => {
+    proxy.takeWindow(); // start from an empty window whatever ran before
+    const seen = await sendThroughProxy(TOTAL);
+    const s1 = seen.v1 ?? { requests: 0, errors: 0 };
+    const s2 = seen.v2 ?? { requests: 0, errors: 0 };
+    expect(s1.requests + s2.requests).toBe(TOTAL);
+    expect(s1.errors).toBe(0);
+    expect(s2.errors).toBeGreaterThan(0);
+
+    const experiment = parse(`- task: proxymetrics
+  with:
+    admin: ${proxy.adminUrl}
+    versions: [v1, v2]
+    percentiles: [50, 95]
+    window: true
+${assess}`);
+    const result = await runExperiment(experiment, { dir });
+    expect(result.failure).toBe(false);
+    const values = result.insights?.metricValues ?? [];
+    expect(values[0]?.["built-in/request-count"]).toEqual([s1.requests]);
+    expect(values[1]?.["built-in/request-count"]).toEqual([s2.requests]);
+    expect(values[0]?.["built-in/error-count"]).toEqual([0]);
+    expect(values[1]?.["built-in/error-count"]).toEqual([s2.errors]);
+    expect(values[0]?.["built-in/error-rate"]).toEqual([0]);
+    expect(values[1]?.["built-in/error-rate"]?.[0]).toBeCloseTo(s2.errors / s2.requests, 12);
+    expect(values[1]?.["built-in/p95.0"]?.[0]).toBeGreaterThan(0);
+    expect(result.insights?.metricSummaries?.[1]?.["built-in/error-rate"]).toEqual({
+      type: "proportion",
+      count: s2.requests,
+      successes: s2.errors,
+    });
+    // v1 meets both SLOs; v2's injected errors (≥ 25% of its requests) break the error-rate SLO.
+    expect(result.insights?.SLOsSatisfied).toEqual([
+      [true, false],
+      [true, true],
+    ]);
+    expect(result.insights?.SLOsSatisfiedBy).toEqual([true, false]);
+    expect((await loadResult(join(dir, "result.yaml"))).insights?.metricValues).toEqual(values);
+
+    // The window was read and restarted: nothing has been sent since, so there is no data.
+    const again = await runExperiment(experiment, { dir });
+    const empty = again.insights;
+    expect(empty?.metricValues[0]?.["built-in/request-count"]).toEqual([0]);
+    expect(empty?.metricValues[0]?.["built-in/error-rate"]).toBeUndefined();
+    expect(empty?.metricProblems?.[0]?.["built-in/error-rate"]).toEqual({
+      status: "no-data",
+      reason: 'the proxy counted no live requests for version "v1" in this window',
+    });
+    expect(empty?.SLOsSatisfiedBy).toEqual([false, false]);
+  });
+
+  it("reads cumulative counters by default, for the proxy's versions in routing order", async () => {
+    const before = proxy.stats().versions;
+    const seen = await sendThroughProxy(20);
+    const result = await runExperiment(
+      parse(`- task: proxymetrics
+  with: {admin: "${proxy.adminUrl}/"}
+`),
+      { dir },
+    );
+    expect(result.failure).toBe(false);
+    expect(result.insights?.numVersions).toBe(2);
+    ["v1", "v2"].forEach((name, v) => {
+      const expected = (before[name]?.live.requests ?? 0) + (seen[name]?.requests ?? 0);
+      expect(result.insights?.metricValues[v]?.["built-in/request-count"]).toEqual([expected]);
+    });
+    // The default percentiles are the load task's.
+    expect(Object.keys(result.insights?.metricsInfo ?? {})).toContain("built-in/p99.9");
+    // Reading cumulative counters leaves the proxy's window alone.
+    expect(proxy.takeWindow().versions.v1?.live.requests).toBe(seen.v1?.requests ?? 0);
+  });
+
+  it("gives no data, not zeros, for mirror traffic when nothing is mirrored", async () => {
+    await sendThroughProxy(10);
+    const result = await runExperiment(
+      parse(`- task: proxymetrics
+  with: {admin: "${proxy.adminUrl}", traffic: mirror}
+${assess}`),
+      { dir },
+    );
+    expect(result.insights?.metricValues[0]?.["built-in/request-count"]).toEqual([0]);
+    expect(result.insights?.metricValues[0]?.["built-in/mean-latency"]).toBeUndefined();
+    expect(result.insights?.metricProblems?.[1]?.["built-in/p95.0"]?.reason).toBe(
+      'the proxy counted no mirror requests for version "v2"',
+    );
+    expect(result.insights?.SLOsSatisfiedBy).toEqual([false, false]);
+  });
+
+  it("fails with the proxy's versions when a named version is not one of them, keeping the window", async () => {
+    proxy.takeWindow();
+    await sendThroughProxy(10);
+    const result = await runExperiment(
+      parse(`- task: proxymetrics
+  with: {admin: "${proxy.adminUrl}", versions: [v1, v3], window: true}
+`),
+      { dir },
+    );
+    expect(result.failure).toBe(true);
+    expect(result.failedTask?.message).toBe(
+      `proxymetrics: the proxy at ${proxy.adminUrl} has no version "v3"; its versions are v1, v2`,
+    );
+    const window = proxy.takeWindow().versions;
+    expect((window.v1?.live.requests ?? 0) + (window.v2?.live.requests ?? 0)).toBe(10);
+  });
+
+  it("fails with the URL and how to start the proxy when the admin API is unreachable", async () => {
+    const { server, url } = await listen(() => undefined);
+    await close(server); // a port nothing listens on
+    const result = await runExperiment(
+      parse(`- task: proxymetrics
+  with: {admin: "${url}"}
+`),
+      { dir },
+    );
+    expect(result.failure).toBe(true);
+    expect(result.failedTask?.message).toMatch(
+      new RegExp(
+        `^proxymetrics: cannot reach the proxy's admin API at ${url} \\(.*ECONNREFUSED.*\\); start the proxy with iter8 traffic proxy .*--admin-port`,
+      ),
+    );
+    expect(result.failedTask?.message).not.toContain("\n");
+  });
+
+  it.each([
+    ["text", 200, "hello", /GET http:\/\/127\.0\.0\.1:\d+\/stats did not answer with JSON/],
+    [
+      "JSON that is not stats",
+      200,
+      '{"ok": true}',
+      /\/stats is not an iter8 traffic proxy's stats/,
+    ],
+    [
+      "broken counters",
+      200,
+      '{"versions": {"v1": {"live": {"requests": -1}}}}',
+      /\/stats has malformed counters for version "v1"/,
+    ],
+    [
+      "a 404",
+      404,
+      "no such page",
+      /GET http:\/\/127\.0\.0\.1:\d+\/stats answered 404: no such page/,
+    ],
+  ])(
+    "fails with one clear line when the endpoint answers %s",
+    async (_what, status, body, message) => {
+      const { server, url } = await listen((_req, res) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(body);
+      });
+      try {
+        const result = await runExperiment(
+          parse(`- task: proxymetrics
+  with: {admin: "${url}", versions: [v1]}
+`),
+          { dir },
+        );
+        expect(result.failure).toBe(true);
+        expect(result.failedTask?.message).toMatch(message);
+        expect(result.failedTask?.message).not.toContain("\n");
+      } finally {
+        await close(server);
+      }
+    },
+  );
+});
