@@ -1,6 +1,6 @@
 // Runs one iter8 load in its own process, so the harness can pin it to a core and measure its
 // RSS. Usage: node dist/iter8-runner.js '<RunnerSpec JSON>'. Prints one RunnerOutput JSON line.
-import { runLoad } from "@iter8/loadgen";
+import { applyLoadProcessFlags, runLoad } from "@iter8/loadgen";
 import type { LoadOptions } from "@iter8/loadgen";
 import type { RssSample, RunnerOutput, RunnerSpec } from "./runner-protocol.js";
 
@@ -60,6 +60,8 @@ async function runOnce(spec: RunnerSpec): Promise<RunnerOutput> {
   }
 }
 
+// The same process-wide V8 flags as `iter8 run`, so the bench measures what users run.
+applyLoadProcessFlags();
 try {
   const output = await runOnce(parseSpec(process.argv[2]));
   process.stdout.write(`${JSON.stringify(output)}\n`);

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { applyLoadProcessFlags } from "@iter8/loadgen";
 import { main } from "./main.js";
 
 // Ctrl-C (or SIGTERM) aborts the running command, which keeps what it measured and exits 130.
@@ -16,4 +17,5 @@ process.on("SIGTERM", interrupt);
 process.exitCode = await main(process.argv.slice(2), {
   signal: controller.signal,
   isTTY: process.stderr.isTTY,
+  prepareForLoad: applyLoadProcessFlags,
 });

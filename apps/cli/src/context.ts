@@ -10,5 +10,7 @@ export interface CommandContext {
   signal?: AbortSignal;
   /** True when progress goes to a terminal, so a live line can be drawn. */
   isTTY?: boolean;
+  /** Called by commands that generate load before they start (see `MainOptions.prepareForLoad`). */
+  prepareForLoad?: () => void;
   setExitCode: (code: ExitCode) => void;
 }

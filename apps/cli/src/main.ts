@@ -25,6 +25,12 @@ export interface MainOptions {
   signal?: AbortSignal;
   /** True when progress goes to a terminal (a live progress line is drawn). */
   isTTY?: boolean;
+  /**
+   * Called by commands that generate load (`run`) before they start. The executable passes
+   * `applyLoadProcessFlags` (process-wide V8 flags that keep a load generator's memory flat);
+   * in-process callers such as tests leave it out.
+   */
+  prepareForLoad?: () => void;
 }
 
 /**
@@ -43,6 +49,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
     },
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.isTTY !== undefined ? { isTTY: options.isTTY } : {}),
+    ...(options.prepareForLoad ? { prepareForLoad: options.prepareForLoad } : {}),
   };
   const debug = isDebug(argv);
 

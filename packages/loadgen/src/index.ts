@@ -8,6 +8,7 @@ export { LoadgenError, LOADGEN_ERROR_CODES } from "./errors.js";
 export type { LoadgenErrorCode } from "./errors.js";
 export { LOAD_DEFAULTS } from "./options.js";
 export { Pacer } from "./pacer.js";
+export { LOAD_PROCESS_FLAGS, applyLoadProcessFlags } from "./runtime-flags.js";
 export { classifyTransportError, isErrorStatus } from "./outcome.js";
 export type { CreateTransport, OutcomeSink, Transport } from "./transport.js";
 export type {

@@ -25,6 +25,7 @@ export function runCommand(ctx: CommandContext): CommandModule<object, RunArgs> 
     handler: async (argv) => {
       const dir = experimentDir(ctx, argv.dir);
       const experiment = await loadExperiment(join(dir, EXPERIMENT_FILE));
+      ctx.prepareForLoad?.();
       const live = ctx.isTTY === true && !ctx.env.NO_COLOR;
       const view = createProgressView({
         live,

@@ -1,0 +1,28 @@
+import { setFlagsFromString } from "node:v8";
+
+/**
+ * The V8 flags `applyLoadProcessFlags` sets, in order.
+ *
+ * - `--liftoff-only`: WebAssembly stays on V8's baseline compiler. undici parses HTTP with
+ *   WebAssembly (llhttp); optimising it with TurboFan early in a run holds 30–40 MB of compiler
+ *   memory for a moment, which is most of a run's peak RSS.
+ * - `--semi-space-growth-factor=1`: the young generation keeps its start size. V8 doubles it each
+ *   time enough objects have survived scavenges since it last grew, and a load generator always has
+ *   requests in flight that survive, so by default RSS climbs by about 8 and then 16 MB over the
+ *   first minute of a run. Young-generation collections stay short: they copy only the live objects.
+ */
+export const LOAD_PROCESS_FLAGS: readonly string[] = [
+  "--liftoff-only",
+  "--semi-space-growth-factor=1",
+];
+
+/**
+ * Sets V8 flags that keep the memory of a process that exists to generate load low and flat (see
+ * `LOAD_PROCESS_FLAGS`): the iter8 CLI's `run` and the benchmark runner call it. It changes the
+ * whole process (worker threads included) and cannot be undone, so a service that embeds the
+ * generator next to other work should not call it. Call it before the first request: undici
+ * compiles its parser at its first connection.
+ */
+export function applyLoadProcessFlags(): void {
+  for (const flag of LOAD_PROCESS_FLAGS) setFlagsFromString(flag);
+}
