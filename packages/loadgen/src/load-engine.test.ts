@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { planShare } from "./engine-setup.js";
 import { LoadEngine } from "./load-engine.js";
-import type { EngineResult } from "./load-engine.js";
+import type { EngineControl, EngineResult } from "./load-engine.js";
 import { resolveLoadOptions } from "./options.js";
 import type { CreateTransport, OutcomeSink } from "./transport.js";
 import type { LoadOptions, LoadProgress, TransportErrorClass } from "./types.js";
@@ -45,10 +45,15 @@ async function runFake(
   options: Omit<LoadOptions, "url">,
   transport: ReturnType<typeof createFakeTransport>,
   limitMs: number,
-  control: { abortAtMs?: number; onProgress?: (p: LoadProgress) => void } = {},
+  control: {
+    abortAtMs?: number;
+    onProgress?: (p: LoadProgress) => void;
+    onSample?: EngineControl["onSample"];
+    startAt?: number;
+  } = {},
 ): Promise<EngineResult> {
   const resolved = resolveLoadOptions({ url: "http://127.0.0.1:1/", ...options });
-  const engine = new LoadEngine(planShare(resolved, 0, 0, 1), {
+  const engine = new LoadEngine(planShare(resolved, control.startAt ?? 0, 0, 1), {
     clock: () => Date.now(),
     createWaker: createTimerWaker,
     createTransport: transport.create,
@@ -59,6 +64,7 @@ async function runFake(
     .run({
       signal: abort.signal,
       ...(control.onProgress ? { onProgress: control.onProgress } : {}),
+      ...(control.onSample ? { onSample: control.onSample } : {}),
     })
     .then((r) => (result = r));
   if (control.abortAtMs !== undefined) setTimeout(() => abort.abort(), control.abortAtMs);
@@ -221,5 +227,50 @@ describe("LoadEngine on fake timers", () => {
     expect(result.timeline.map((p) => p.elapsedMs)).toEqual([1000, 2000, 2992]);
     expect(result.timeline.at(-1)?.completed).toBe(300);
     expect(result.timeline[0]).toMatchObject({ p50Ms: 2, p99Ms: 2 });
+  });
+
+  it("hands each timeline sample to onSample with the latency histogram of its interval alone", async () => {
+    // 2 ms answers, 20 ms during the second second (requests 100..199 of 300).
+    const transport = createFakeTransport((i) => (i >= 100 && i < 200 ? 20 : 2));
+    const samples: Array<{ sample: LoadProgress; count: number; min: number; max: number }> = [];
+    const progress: LoadProgress[] = [];
+    const result = await runFake(
+      { qps: 100, connections: 4, numRequests: 300, warmupMs: 0 },
+      transport,
+      10_000,
+      {
+        onProgress: (p) => progress.push(p),
+        onSample: (sample, interval) =>
+          samples.push({ sample, count: interval.count, min: interval.min, max: interval.max }),
+      },
+    );
+    expect(samples.map((s) => s.sample)).toEqual(result.timeline);
+    // Each sample reached onProgress too, after onSample.
+    for (const { sample } of samples) expect(progress).toContain(sample);
+    // The histogram holds the responses completed in that interval only.
+    const counts = result.timeline.map(
+      (s, i) => s.completed - (result.timeline[i - 1]?.completed ?? 0),
+    );
+    expect(samples.map((s) => s.count)).toEqual(counts);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(samples[0]).toMatchObject({ min: 2000, max: 2000 });
+    expect(result.timeline[0]).toMatchObject({ p50Ms: 2, p99Ms: 2 });
+    expect(result.timeline[1]?.p50Ms).toBe(20);
+    expect(result.timeline[2]?.p50Ms).toBe(2);
+  });
+
+  it("counts timeline seconds from the start of measuring when it lies ahead of the run's start", async () => {
+    // As on a worker thread, told to start 20 ms from now; a paced warm-up of 3 requests first.
+    const transport = createFakeTransport(2);
+    const result = await runFake(
+      { qps: 100, connections: 2, durationMs: 2_000, warmupRequests: 3 },
+      transport,
+      10_000,
+      { startAt: 20 },
+    );
+    expect(transport.sends[0]).toBe(20);
+    expect(result.measureStart).toBe(50);
+    expect(result.timeline.map((p) => p.elapsedMs)).toEqual([1000, 1992]);
+    expect(result.timeline[0]?.completed).toBe(100);
   });
 });

@@ -67,6 +67,17 @@ export interface EngineResult {
   timeline: LoadProgress[];
 }
 
+/** What `LoadEngine.run` accepts: abort, progress, and (for worker threads) each timeline sample. */
+export interface EngineControl {
+  signal?: AbortSignal;
+  onProgress?: (p: LoadProgress) => void;
+  /**
+   * Called with each timeline sample and the latency histogram (µs) of its interval, before
+   * `onProgress` gets the same sample. The histogram is reused: read it before returning.
+   */
+  onSample?: (sample: LoadProgress, interval: LatencyHistogram) => void;
+}
+
 const IDLE = 0;
 const WARMUP = 1;
 const MEASURED = 2;
@@ -125,6 +136,7 @@ export class LoadEngine implements OutcomeSink {
 
   // Progress.
   #onProgress: ((p: LoadProgress) => void) | undefined;
+  #onSample: EngineControl["onSample"];
   readonly #timeline: LoadProgress[] = [];
   #ticks = 0;
   #lastTickAt = Number.NaN;
@@ -159,10 +171,9 @@ export class LoadEngine implements OutcomeSink {
   }
 
   /** Runs the load; resolves when it is done or aborted (with what was measured). */
-  run(
-    control: { signal?: AbortSignal; onProgress?: (p: LoadProgress) => void } = {},
-  ): Promise<EngineResult> {
+  run(control: EngineControl = {}): Promise<EngineResult> {
     this.#onProgress = control.onProgress;
+    this.#onSample = control.onSample;
     this.#signal = control.signal;
     return new Promise<EngineResult>((resolve) => {
       this.#resolve = resolve;
@@ -311,9 +322,17 @@ export class LoadEngine implements OutcomeSink {
     this.#measureStart = at;
     this.#lastTickAt = at;
     this.#lastSampleAt = at;
-    // Align progress reports and timeline samples with the start of measuring.
+    // Align progress reports and timeline samples with the start of measuring, which may be a
+    // little ahead (a paced run's first due time; the common start of worker threads).
     if (this.#progressTimer !== undefined) clearInterval(this.#progressTimer);
-    this.#progressTimer = setInterval(() => this.#tick(), config.progressIntervalMs);
+    this.#progressTimer = undefined;
+    const startTicks = (): void => {
+      if (this.#phase === "done") return;
+      this.#progressTimer = setInterval(() => this.#tick(), config.progressIntervalMs);
+    };
+    const ahead = at - this.#clock();
+    if (ahead >= 1) this.#later(ahead, startTicks);
+    else startTicks();
     if (Number.isFinite(config.durationMs)) {
       // Paced: requests due before the deadline are sent (with the lag tolerance); unpaced: none after it.
       this.#deadline = at + config.durationMs + (this.#pacing ? DEADLINE_LAG_TOLERANCE_MS : 0);
@@ -406,6 +425,7 @@ export class LoadEngine implements OutcomeSink {
       progress.p50Ms = this.#interval.percentile(50) / 1000;
       progress.p99Ms = this.#interval.percentile(99) / 1000;
     }
+    this.#onSample?.(progress, this.#interval);
     this.#interval.reset();
     this.#lastSampleAt = now;
     this.#lastSampleCompleted = this.#completed;
