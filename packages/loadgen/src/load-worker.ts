@@ -1,11 +1,13 @@
 // Entry of a load worker thread (`workers > 1`): runs one share of the load with its own engine
 // and reports progress and the encoded result to the coordinating thread.
 import { parentPort, workerData } from "node:worker_threads";
+import { LatencyHistogram } from "@iter8/metrics/histogram";
 import { LoadEngine } from "./load-engine.js";
 import { resolveLoadOptions } from "./options.js";
 import { createEngineDeps, planShare } from "./engine-setup.js";
 import { encodeEngineResult, hrNowMs } from "./worker-protocol.js";
 import type { FromWorker, ToWorker, WorkerInput } from "./worker-protocol.js";
+import type { LoadProgress } from "./types.js";
 
 const port = parentPort;
 if (port) {
@@ -23,10 +25,18 @@ if (port) {
       const toHrMs = hrNowMs() - clock();
       const config = planShare(options, message.startAtHrMs - toHrMs, input.index, input.count);
       const engine = new LoadEngine(config, createEngineDeps(options, clock));
+      let sampled: LoadProgress | undefined;
       void engine
         .run({
           signal: abort.signal,
-          onProgress: (progress) => post({ type: "progress", progress }),
+          // Each timeline sample goes out once, with its interval histogram (a few KB a second).
+          onSample: (sample, interval) => {
+            sampled = sample;
+            post({ type: "sample", sample, interval: interval.encode() });
+          },
+          onProgress: (progress) => {
+            if (progress !== sampled) post({ type: "progress", progress });
+          },
         })
         .then((result) => {
           post({ type: "result", result: encodeEngineResult(result, toHrMs) });
@@ -37,5 +47,7 @@ if (port) {
       port.close();
     }
   });
+  // Load the histogram codec and warm it up now, not in the first second of measuring.
+  new LatencyHistogram().encode();
   post({ type: "ready" });
 }

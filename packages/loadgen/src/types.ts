@@ -51,7 +51,11 @@ export interface LoadProgress {
   etaMs?: number;
   /** `warmup` while the discarded warm-up runs. */
   phase?: "warmup" | "measure";
-  /** Latency percentiles over the last interval, in ms (single-thread runs). */
+  /**
+   * Latency percentiles over the interval since the previous timeline sample, in ms: on timeline
+   * samples (one a second, and the last partial one) that had responses; with `workers`, from the
+   * workers' merged interval histograms.
+   */
   p50Ms?: number;
   p99Ms?: number;
 }

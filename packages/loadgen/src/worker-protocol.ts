@@ -29,6 +29,8 @@ export interface EncodedEngineResult extends Omit<
 export type FromWorker =
   | { type: "ready" }
   | { type: "progress"; progress: LoadProgress }
+  /** A timeline sample with its interval's latency histogram (µs, `LatencyHistogram.encode()`). */
+  | { type: "sample"; sample: LoadProgress; interval: string }
   | { type: "result"; result: EncodedEngineResult }
   | { type: "failed"; message: string };
 

@@ -7,6 +7,7 @@ import type { EngineResult } from "./load-engine.js";
 import { LoadgenError } from "./errors.js";
 import type { ResolvedLoadOptions } from "./options.js";
 import { TRANSPORT_ERROR_CLASSES } from "./outcome.js";
+import { TimelineMerger } from "./timeline-merge.js";
 import type { LoadControl, LoadOptions, LoadProgress, LoadResult } from "./types.js";
 import { decodeEngineResult, hrNowMs } from "./worker-protocol.js";
 import type { FromWorker, ToWorker, WorkerInput } from "./worker-protocol.js";
@@ -14,7 +15,6 @@ import type { FromWorker, ToWorker, WorkerInput } from "./worker-protocol.js";
 /** Time between all workers being ready and the common start, so every one of them starts on time. */
 const START_DELAY_MS = 20;
 const PROGRESS_INTERVAL_MS = 500;
-const TIMELINE_EVERY = 2;
 
 /**
  * The worker entry: `load-worker.js` next to this module. Vitest runs this package from `src/`
@@ -74,13 +74,17 @@ export function runWithWorkers(
   const count = resolved.workers;
   return new Promise<LoadResult>((resolve, reject) => {
     const states: WorkerState[] = [];
-    const timeline: LoadProgress[] = [];
+    const timeline = new TimelineMerger(count);
     let started = false;
     let settled = false;
-    let ticks = 0;
     let lastCompleted = 0;
     let lastTickAt = hrNowMs();
 
+    /** Merged timeline samples are progress too (with the interval's p50/p99), as in one thread. */
+    const report = (samples: LoadProgress[]): void => {
+      if (settled) return;
+      for (const sample of samples) control.onProgress?.(sample);
+    };
     const send = (message: ToWorker): void => {
       for (const state of states) state.worker.postMessage(message);
     };
@@ -92,7 +96,6 @@ export function runWithWorkers(
       progress.rate = ((progress.completed - lastCompleted) * 1000) / Math.max(1, now - lastTickAt);
       lastCompleted = progress.completed;
       lastTickAt = now;
-      if (progress.phase === "measure" && ++ticks % TIMELINE_EVERY === 0) timeline.push(progress);
       control.onProgress?.(progress);
     }, PROGRESS_INTERVAL_MS);
 
@@ -113,7 +116,7 @@ export function runWithWorkers(
       cleanUp();
       const merged = mergeEngineResults(states.map((s) => s.result as EngineResult));
       const result = toLoadResult(merged, performance.timeOrigin + performance.now() - hrNowMs());
-      result.timeline = timeline;
+      result.timeline = timeline.timeline;
       resolve(result);
     };
 
@@ -135,8 +138,13 @@ export function runWithWorkers(
           case "progress":
             state.progress = message.progress;
             break;
+          case "sample":
+            state.progress = message.sample;
+            report(timeline.add(index, message.sample, LatencyHistogram.decode(message.interval)));
+            break;
           case "result":
             state.result = decodeEngineResult(message.result);
+            report(timeline.end(index));
             maybeFinish();
             break;
           case "failed":

@@ -6,11 +6,30 @@ import { startServer } from "./servers.js";
 import type { TestServer } from "./servers.js";
 
 let server: TestServer | undefined;
+let other: TestServer | undefined;
 beforeAll(() => ensureBuilt(), 120_000);
 afterEach(async () => {
-  await server?.close();
+  await Promise.all([server?.close(), other?.close()]);
   server = undefined;
+  other = undefined;
 });
+
+/** A server that answers at once, except 40 ms late during the second second after its first request. */
+function startSlowSecondServer(): Promise<TestServer> {
+  let firstAt: number | undefined;
+  return startServer((_i, _req, res) => {
+    const now = performance.now();
+    firstAt ??= now;
+    const since = now - firstAt;
+    if (since >= 1000 && since < 2000) setTimeout(() => res.end("ok"), 40);
+    else res.end("ok");
+  });
+}
+
+/** Timeline samples that cover about a second (not the short last one a run may end with). */
+function fullSeconds(timeline: LoadProgress[]): LoadProgress[] {
+  return timeline.filter((s, i) => s.elapsedMs - (timeline[i - 1]?.elapsedMs ?? 0) >= 500);
+}
 
 describe("runLoad with worker threads", () => {
   it("splits an unpaced run exactly and merges the counts and histograms", async () => {
@@ -73,5 +92,37 @@ describe("runLoad with worker threads", () => {
     expect(result.requests).toBeGreaterThanOrEqual(4);
     expect(result.requests).toBeLessThan(100_000);
     expect(result.latency.count).toBe(result.requests);
+  });
+
+  it("keeps a timeline with p50/p99 from both workers' merged latency, one sample a second as in one thread", async () => {
+    [server, other] = await Promise.all([startSlowSecondServer(), startSlowSecondServer()]);
+    const options = { qps: 100, connections: 8, durationMs: 3_000, warmupMs: 0 };
+    const progress: LoadProgress[] = [];
+    // The same run in one thread alongside, against its own server, for the cadence.
+    const [result, single] = await Promise.all([
+      runLoad({ ...options, url: server.url, workers: 2 }, { onProgress: (p) => progress.push(p) }),
+      runLoad({ ...options, url: other.url }),
+    ]);
+    expect(result.requests).toBe(300);
+    const timeline = result.timeline;
+    // One sample per second of measuring, like the single-thread run (plus at most a short last one).
+    expect(fullSeconds(timeline)).toHaveLength(3);
+    expect(fullSeconds(single.timeline)).toHaveLength(3);
+    expect(timeline.length).toBeLessThanOrEqual(4);
+    timeline.forEach((s, i) => {
+      expect(s.elapsedMs).toBeGreaterThan(timeline[i - 1]?.elapsedMs ?? 0);
+      expect(s.p50Ms).toBeDefined();
+      expect(s.p99Ms).toBeDefined();
+      expect(s.p99Ms ?? 0).toBeGreaterThanOrEqual(s.p50Ms ?? Infinity);
+    });
+    expect(timeline.at(-1)?.completed).toBe(300);
+    // Fast, slow (the server's 40 ms second), fast again.
+    const [first, second, third] = fullSeconds(timeline);
+    expect(first?.p50Ms).toBeLessThan(20);
+    expect(second?.p50Ms).toBeGreaterThanOrEqual(35);
+    expect(second?.p99Ms).toBeGreaterThanOrEqual(35);
+    expect(third?.p50Ms).toBeLessThan(20);
+    // Each sample was reported as progress too.
+    expect(progress).toEqual(expect.arrayContaining(timeline));
   });
 });
