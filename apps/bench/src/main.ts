@@ -366,7 +366,10 @@ async function runCo(ctx: Context, target: NodeTarget): Promise<CoResult> {
 }
 
 const PROXY_CONNECTIONS = 50;
-const PROXY_PACED_CONNECTIONS = 10;
+// The paced runs use as many connections as the peak runs. With 10, the generator's own limit
+// (10 connections / 6 600 per s = 1.5 ms per round trip, by Little's law) sits at the round-trip
+// time through a proxy, so a queue forms inside the generator and the figure measures that queue.
+const PROXY_PACED_CONNECTIONS = 50;
 
 /**
  * iter8's traffic proxy against nginx as a reverse proxy, both pinned to the generator core, in
@@ -376,6 +379,9 @@ const PROXY_PACED_CONNECTIONS = 10;
  */
 async function runProxy(ctx: Context): Promise<ProxyResult> {
   const { tools, paths, config } = ctx;
+  log(
+    `proxy: upstream and generators on core ${TARGET_CORE}, the proxy under test (nginx or iter8) on core ${GENERATOR_CORE}`,
+  );
   const upstream = await startNodeTarget(
     { taskset: tools.taskset, serverScript: paths.serverScript },
     "ok",
