@@ -1,4 +1,4 @@
-import { formatSpecIssue } from "@iter8/spec";
+import { formatSpecIssue, Iter8Error, SpecError } from "@iter8/spec";
 
 /** Exit codes of the `iter8` command (DESIGN §4). */
 export const EXIT_CODES = {
@@ -15,29 +15,11 @@ export const EXIT_CODES = {
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 /** An error the CLI itself raises for bad usage or input, with an optional hint line. */
-export class UsageError extends Error {
-  readonly code = "ITER8_USAGE";
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = "UsageError";
+export class UsageError extends Iter8Error<"ITER8_USAGE"> {
+  override readonly name = "UsageError";
+  constructor(message: string, hint?: string) {
+    super("ITER8_USAGE", message, hint);
   }
-}
-
-interface CodedError {
-  code: string;
-  message: string;
-  hint?: string;
-  /** Validation errors list every problem, shown one per line. */
-  issues?: Array<{ path: string; message: string; line?: number; column?: number; file?: string }>;
-}
-
-function isCodedError(error: unknown): error is CodedError {
-  if (!(error instanceof Error)) return false;
-  const code = (error as Partial<CodedError>).code;
-  return typeof code === "string" && code.startsWith("ITER8_");
 }
 
 /** Error codes that mean "the input was invalid" (exit 2); every other coded error means failure. */
@@ -52,6 +34,11 @@ const INVALID_INPUT_CODES = new Set([
   "ITER8_LOAD_OPTIONS",
 ]);
 
+// `instanceof` on the generic class narrows to Iter8Error<any>; this keeps the code a string.
+function isIter8Error(error: unknown): error is Iter8Error {
+  return error instanceof Iter8Error;
+}
+
 /**
  * The one place that turns an error into a message and an exit code. Known iter8 errors become one
  * line (plus a hint); anything else is a bug, shown with its stack only in debug mode.
@@ -60,8 +47,8 @@ export function describeError(
   error: unknown,
   debug: boolean,
 ): { lines: string[]; exitCode: ExitCode } {
-  if (isCodedError(error)) {
-    const issues = Array.isArray(error.issues) ? error.issues : [];
+  if (isIter8Error(error)) {
+    const issues = error instanceof SpecError ? error.issues : [];
     const lines =
       issues.length > 1
         ? [
@@ -70,7 +57,7 @@ export function describeError(
           ]
         : [`Error: ${error.message}`];
     if (error.hint) lines.push(`Hint: ${error.hint}`);
-    if (debug && error instanceof Error && error.stack) lines.push(error.stack);
+    if (debug && error.stack) lines.push(error.stack);
     const exitCode = INVALID_INPUT_CODES.has(error.code) ? EXIT_CODES.invalid : EXIT_CODES.failed;
     return { lines, exitCode };
   }

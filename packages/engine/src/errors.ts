@@ -1,3 +1,5 @@
+import { Iter8Error } from "@iter8/spec";
+
 /** Stable codes of the errors the engine raises. */
 export const ENGINE_ERROR_CODES = {
   /** The experiment names a task no registered runner handles. */
@@ -7,12 +9,8 @@ export const ENGINE_ERROR_CODES = {
 } as const;
 
 /** An error raised by the engine or by a task, with a stable `code`. */
-export class EngineError extends Error {
-  constructor(
-    readonly code: (typeof ENGINE_ERROR_CODES)[keyof typeof ENGINE_ERROR_CODES],
-    message: string,
-  ) {
-    super(message);
-    this.name = "EngineError";
-  }
+export class EngineError extends Iter8Error<
+  (typeof ENGINE_ERROR_CODES)[keyof typeof ENGINE_ERROR_CODES]
+> {
+  override readonly name = "EngineError";
 }

@@ -1,3 +1,5 @@
+import { Iter8Error } from "@iter8/spec";
+
 /** Stable codes of `LoadgenError`. */
 export const LOADGEN_ERROR_CODES = {
   /** The payload (`payloadStr`, `payloadFile`, `payloadURL`) could not be read or is too large. */
@@ -10,14 +12,11 @@ export const LOADGEN_ERROR_CODES = {
 export type LoadgenErrorCode = (typeof LOADGEN_ERROR_CODES)[keyof typeof LOADGEN_ERROR_CODES];
 
 /** An error of the load generator with a stable `code` (`ITER8_PAYLOAD`, `ITER8_LOAD_OPTIONS`). */
-export class LoadgenError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: LoadgenErrorCode;
+export class LoadgenError extends Iter8Error<LoadgenErrorCode> {
+  override readonly name = "LoadgenError";
 
   /** Creates an error with a code, a message a person can act on and an optional cause. */
   constructor(code: LoadgenErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "LoadgenError";
-    this.code = code;
+    super(code, message, undefined, options);
   }
 }

@@ -1,3 +1,5 @@
+import { Iter8Error } from "@iter8/spec";
+
 /** Stable codes of the errors `@iter8/report` throws. */
 export const REPORT_ERROR_CODES = {
   /** The requested report format is unknown or not built yet. */
@@ -8,16 +10,6 @@ export const REPORT_ERROR_CODES = {
 export type ReportErrorCode = (typeof REPORT_ERROR_CODES)[keyof typeof REPORT_ERROR_CODES];
 
 /** A report could not be rendered; `code` is stable, `message` is one line for people. */
-export class ReportError extends Error {
-  /** Stable machine-readable code (`ITER8_...`). */
-  readonly code: ReportErrorCode;
-  /** What the caller can do about it, when there is something to say. */
-  readonly hint: string | undefined;
-
-  constructor(code: ReportErrorCode, message: string, hint?: string) {
-    super(message);
-    this.name = "ReportError";
-    this.code = code;
-    this.hint = hint;
-  }
+export class ReportError extends Iter8Error<ReportErrorCode> {
+  override readonly name = "ReportError";
 }

@@ -1,3 +1,5 @@
+import { Iter8Error } from "@iter8/spec";
+
 /** Stable codes of the errors `@iter8/slo` throws. */
 export const SLO_ERROR_CODES = {
   /** An `assert` condition is unknown or malformed, or names a version the result does not have. */
@@ -10,16 +12,6 @@ export const SLO_ERROR_CODES = {
 export type SloErrorCode = (typeof SLO_ERROR_CODES)[keyof typeof SLO_ERROR_CODES];
 
 /** Invalid input to an SLO or assert function; `code` is stable, `message` is one line for people. */
-export class SloError extends Error {
-  /** Stable machine-readable code (`ITER8_...`). */
-  readonly code: SloErrorCode;
-  /** What the caller can do about it, when there is something to say. */
-  readonly hint: string | undefined;
-
-  constructor(code: SloErrorCode, message: string, hint?: string) {
-    super(message);
-    this.name = "SloError";
-    this.code = code;
-    this.hint = hint;
-  }
+export class SloError extends Iter8Error<SloErrorCode> {
+  override readonly name = "SloError";
 }

@@ -41,17 +41,34 @@ export function formatSpecIssue(issue: SpecIssue): string {
   return `${where ? `${where}: ` : ""}${path}${issue.message}`;
 }
 
-/** The error `@iter8/spec` throws: a stable `code`, a one-line message, and every issue found. */
-export class SpecError extends Error {
-  override readonly name = "SpecError";
+/**
+ * The base of every error iter8's packages throw: a stable machine-readable `code` (`ITER8_...`),
+ * a one-line message for people, and optionally a `hint` (what to do about it) and a `cause`.
+ * Embedders tell iter8's errors from bugs with `instanceof Iter8Error` and branch on `code`.
+ */
+export class Iter8Error<Code extends string = string> extends Error {
+  override readonly name: string = "Iter8Error";
   constructor(
-    readonly code: SpecErrorCode,
+    readonly code: Code,
     message: string,
-    readonly issues: SpecIssue[] = [],
     readonly hint?: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/** The error `@iter8/spec` throws: a stable `code`, a one-line message, and every issue found. */
+export class SpecError extends Iter8Error<SpecErrorCode> {
+  override readonly name = "SpecError";
+  constructor(
+    code: SpecErrorCode,
+    message: string,
+    readonly issues: SpecIssue[] = [],
+    hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, hint, options);
   }
 }
 

@@ -31,7 +31,7 @@ export type {
   VersionLoadDetails,
   WinnerAssessment,
 } from "./model.js";
-export { formatSpecIssue, SPEC_ERROR_CODES, SpecError } from "./errors.js";
+export { formatSpecIssue, Iter8Error, SPEC_ERROR_CODES, SpecError } from "./errors.js";
 export type { ParseResult, SpecErrorCode, SpecIssue } from "./errors.js";
 export { loadExperiment, parseExperiment, validateExperimentFile } from "./parse-experiment.js";
 export type { ParseOptions } from "./parse-experiment.js";

@@ -1,6 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import ts from "typescript";
@@ -97,8 +96,11 @@ describe("hashToUnitInterval", () => {
 describe("assignment across processes", () => {
   let dir = "";
   beforeAll(async () => {
-    // Compile the real module to plain JS so two separate `node` processes can run it.
-    dir = await mkdtemp(join(tmpdir(), "iter8-assign-"));
+    // Compile the real module to plain JS so two separate `node` processes can run it. The folder
+    // sits under this package's node_modules so its imports (@iter8/spec, built) resolve.
+    const cache = join(import.meta.dirname, "..", "node_modules", ".cache");
+    await mkdir(cache, { recursive: true });
+    dir = await mkdtemp(join(cache, "iter8-assign-"));
     const source = await readFile(new URL("./assignment.ts", import.meta.url), "utf8");
     const js = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },

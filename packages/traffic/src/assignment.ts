@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { Iter8Error } from "@iter8/spec";
 
 /** Stable codes of the errors the assignment functions throw. */
 export const ASSIGNMENT_ERROR_CODES = {
@@ -11,15 +12,8 @@ export type AssignmentErrorCode =
   (typeof ASSIGNMENT_ERROR_CODES)[keyof typeof ASSIGNMENT_ERROR_CODES];
 
 /** Invalid input to {@link assignVersion}; `code` is stable, `message` is one line for people. */
-export class AssignmentError extends Error {
-  /** Stable machine-readable code (`ITER8_...`). */
-  readonly code: AssignmentErrorCode;
-
-  constructor(code: AssignmentErrorCode, message: string) {
-    super(message);
-    this.name = "AssignmentError";
-    this.code = code;
-  }
+export class AssignmentError extends Iter8Error<AssignmentErrorCode> {
+  override readonly name = "AssignmentError";
 }
 
 // 2^48: the hash keeps 48 bits, which a double holds exactly.

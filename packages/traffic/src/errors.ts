@@ -1,3 +1,5 @@
+import { Iter8Error } from "@iter8/spec";
+
 /** Stable codes of the errors `@iter8/traffic` throws. */
 export const TRAFFIC_ERROR_CODES = {
   /** The proxy could not listen on its port or admin port. */
@@ -14,14 +16,6 @@ export const TRAFFIC_ERROR_CODES = {
 export type TrafficErrorCode = (typeof TRAFFIC_ERROR_CODES)[keyof typeof TRAFFIC_ERROR_CODES];
 
 /** The error `@iter8/traffic` throws: a stable `code` and a one-line message. */
-export class TrafficError extends Error {
+export class TrafficError extends Iter8Error<TrafficErrorCode> {
   override readonly name = "TrafficError";
-  constructor(
-    readonly code: TrafficErrorCode,
-    message: string,
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,11 +1,9 @@
+import { Iter8Error } from "@iter8/spec";
+
 /** The demo app could not bind one of its ports (in use, not permitted, bad host). */
-export class DemoAppListenError extends Error {
-  readonly code = "ITER8_DEMO_APP_LISTEN";
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = "DemoAppListenError";
+export class DemoAppListenError extends Iter8Error<"ITER8_DEMO_APP_LISTEN"> {
+  override readonly name = "DemoAppListenError";
+  constructor(message: string, hint?: string) {
+    super("ITER8_DEMO_APP_LISTEN", message, hint);
   }
 }

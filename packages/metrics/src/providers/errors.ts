@@ -1,3 +1,5 @@
+import { Iter8Error } from "@iter8/spec";
+
 /** Stable codes of the errors raised while rendering templates and querying metric backends. */
 export const PROVIDER_ERROR_CODES = {
   /** A provider template could not be parsed or rendered (e.g. a variable is not set). */
@@ -16,12 +18,6 @@ export const PROVIDER_ERROR_CODES = {
 export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[keyof typeof PROVIDER_ERROR_CODES];
 
 /** An error of a metric provider, template or extraction, with a stable `code`. */
-export class ProviderError extends Error {
-  constructor(
-    readonly code: ProviderErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ProviderError";
-  }
+export class ProviderError extends Iter8Error<ProviderErrorCode> {
+  override readonly name = "ProviderError";
 }

@@ -1,3 +1,5 @@
+import { Iter8Error } from "@iter8/spec";
+
 /** Stable codes of the errors the `iter8 abn` service and client throw. */
 export const ABN_ERROR_CODES = {
   /** A request or configuration is malformed (unknown app, missing user, bad value). */
@@ -12,13 +14,10 @@ export const ABN_ERROR_CODES = {
 export type AbnErrorCode = (typeof ABN_ERROR_CODES)[keyof typeof ABN_ERROR_CODES];
 
 /** An error of the A/B/n service or its client; `code` is stable, `message` one line for people. */
-export class AbnError extends Error {
-  /** Stable machine-readable code (`ITER8_ABN_...`). */
-  readonly code: AbnErrorCode;
+export class AbnError extends Iter8Error<AbnErrorCode> {
+  override readonly name = "AbnError";
 
   constructor(code: AbnErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "AbnError";
-    this.code = code;
+    super(code, message, undefined, options);
   }
 }
