@@ -16,6 +16,8 @@ const TOTAL = 200;
 let dir: string;
 let v1: Server;
 let v2: Server;
+let v1Url: string;
+let v2Url: string;
 let proxy: TrafficProxy;
 
 async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
@@ -36,11 +38,15 @@ interface Seen {
 }
 
 /** Sends `count` GETs through the proxy, 10 at a time, and counts answers by `x-iter8-version`. */
-async function sendThroughProxy(count: number): Promise<Record<string, Seen>> {
+async function sendThroughProxy(
+  count: number,
+  through: TrafficProxy = proxy,
+  headers: Record<string, string> = {},
+): Promise<Record<string, Seen>> {
   const seen: Record<string, Seen> = {};
   for (let sent = 0; sent < count; sent += 10) {
     const batch = Array.from({ length: Math.min(10, count - sent) }, async () => {
-      const res = await fetch(`${proxy.url}/`);
+      const res = await fetch(`${through.url}/`, { headers });
       await res.text();
       const version = res.headers.get("x-iter8-version") ?? "?";
       const own = (seen[version] ??= { requests: 0, errors: 0 });
@@ -81,20 +87,27 @@ beforeAll(async () => {
   });
   v1 = a.server;
   v2 = b.server;
-  proxy = await startTrafficProxy({
+  v1Url = a.url;
+  v2Url = b.url;
+  proxy = await startProxy(`
+  - name: app
+    split: [{version: v1, weight: 90}, {version: v2, weight: 10}]`);
+});
+
+/** A proxy in front of v1 and v2 with the given `routes:` (YAML list items). */
+function startProxy(routes: string): Promise<TrafficProxy> {
+  return startTrafficProxy({
     routing: parseRoutingOrThrow(`versions:
   - name: v1
-    url: ${a.url}
+    url: ${v1Url}
   - name: v2
-    url: ${b.url}
-routes:
-  - name: app
-    split: [{version: v1, weight: 90}, {version: v2, weight: 10}]
+    url: ${v2Url}
+routes:${routes}
 `),
     port: 0,
     adminPort: 0,
   });
-});
+}
 
 afterAll(async () => {
   await proxy.close();
@@ -272,4 +285,136 @@ ${assess}`),
       }
     },
   );
+});
+
+/** assess with a reward, so `assess-app-versions` runs the sample-ratio-mismatch check. */
+function assessRewards(weights?: number[]): string {
+  return `- task: assess-app-versions
+  with:
+    rewards: [{metric: built-in/mean-latency, preferredDirection: low}]${weights ? `\n    weights: [${weights.join(", ")}]` : ""}
+`;
+}
+
+describe("proxymetrics: traffic counts for the sample-ratio-mismatch check", () => {
+  it("records the live counts and the route's weights, and assess checks the counts against them", async () => {
+    proxy.takeWindow();
+    const seen = await sendThroughProxy(100);
+    const counts = [seen.v1?.requests ?? 0, seen.v2?.requests ?? 0];
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(100);
+    const result = await runExperiment(
+      parse(`- task: proxymetrics
+  with: {admin: "${proxy.adminUrl}", versions: [v1, v2], window: true}
+${assessRewards()}`),
+      { dir },
+    );
+    expect(result.failure).toBe(false);
+    expect(result.insights?.trafficCounts).toEqual(counts);
+    expect(result.insights?.trafficWeights).toEqual([90, 10]);
+    const srm = result.insights?.winner?.srm;
+    expect(srm?.counts).toEqual(counts);
+    expect(srm?.weights).toEqual([90, 10]);
+    expect(srm?.mismatch).toBe((srm?.pValue ?? 1) < 0.001);
+    const saved = (await loadResult(join(dir, "result.yaml"))).insights;
+    expect(saved?.trafficCounts).toEqual(counts);
+    expect(saved?.trafficWeights).toEqual([90, 10]);
+  });
+
+  it("flags a mismatch when a version the stated weights expect traffic for got none", async () => {
+    // The experimenter states 50/50, but the routing sends every request to v1.
+    const own = await startProxy(`
+  - split: [{version: v1, weight: 100}, {version: v2, weight: 0}]`);
+    try {
+      await sendThroughProxy(40, own);
+      const result = await runExperiment(
+        parse(`- task: proxymetrics
+  with: {admin: "${own.adminUrl}"}
+${assessRewards([50, 50])}`),
+        { dir },
+      );
+      expect(result.failure).toBe(false);
+      expect(result.insights?.trafficCounts).toEqual([40, 0]);
+      expect(result.insights?.trafficWeights).toEqual([100, 0]);
+      const winner = result.insights?.winner;
+      expect(winner?.srm?.counts).toEqual([40, 0]);
+      expect(winner?.srm?.weights).toEqual([50, 50]);
+      expect(winner?.srm?.mismatch).toBe(true);
+      expect(winner?.warnings?.[0]).toMatch(
+        /^sample ratio mismatch: counts 40\/0 do not fit weights 50\/50/,
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
+  it.each([
+    [
+      "two routes send to the versions",
+      `
+  - match: [{headers: {x-beta: {exact: "1"}}}]
+    split: [{version: v2, weight: 100}]
+  - split: [{version: v1, weight: 50}, {version: v2, weight: 50}]`,
+      false,
+    ],
+    [
+      "the route keeps users on a version (affinity)",
+      `
+  - split: [{version: v1, weight: 50}, {version: v2, weight: 50}]
+    affinity: {key: header, name: x-user, mode: hash}`,
+      false,
+    ],
+    [
+      "the routing was swapped since the proxy started",
+      `
+  - split: [{version: v1, weight: 50}, {version: v2, weight: 50}]`,
+      true,
+    ],
+  ])("records the counts but no weights when %s", async (_why, routes, swap) => {
+    const own = await startProxy(routes);
+    try {
+      if (swap) own.setRouting(own.routing); // the same routing, a new generation
+      await sendThroughProxy(10, own, { "x-beta": "1", "x-user": "u1" });
+      await sendThroughProxy(10, own);
+      const result = await runExperiment(
+        parse(`- task: proxymetrics
+  with: {admin: "${own.adminUrl}"}
+${assessRewards()}`),
+        { dir },
+      );
+      expect(result.failure).toBe(false);
+      const stats = own.stats().versions;
+      expect(result.insights?.trafficCounts).toEqual([
+        stats.v1?.live.requests,
+        stats.v2?.live.requests,
+      ]);
+      expect(result.insights?.trafficCounts?.reduce((a, b) => a + b, 0)).toBe(20);
+      expect(result.insights?.trafficWeights).toBeUndefined();
+      expect(result.insights?.winner?.srm).toBeUndefined();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("records mirror counts and no weights for traffic: mirror", async () => {
+    const own = await startProxy(`
+  - split: [{version: v1, weight: 100}]
+    mirror: [{version: v2, percent: 100}]`);
+    try {
+      await sendThroughProxy(10, own);
+      // Copies are sent after the client's answer; wait until all ten are counted.
+      for (let i = 0; i < 200 && (own.stats().versions.v2?.mirror.requests ?? 0) < 10; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const result = await runExperiment(
+        parse(`- task: proxymetrics
+  with: {admin: "${own.adminUrl}", traffic: mirror}
+`),
+        { dir },
+      );
+      expect(result.failure).toBe(false);
+      expect(result.insights?.trafficCounts).toEqual([0, 10]);
+      expect(result.insights?.trafficWeights).toBeUndefined();
+    } finally {
+      await own.close();
+    }
+  });
 });

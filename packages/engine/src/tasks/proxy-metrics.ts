@@ -17,7 +17,16 @@ interface Counters {
 
 /** The part of the proxy's `/stats` answer this task reads. */
 interface Stats {
+  /** Generation of the route table in force when the counters were read. */
+  generation?: number;
   versions: Record<string, Partial<Record<"live" | "mirror", Counters>>>;
+}
+
+/** The part of the proxy's `GET /routing` answer this task reads. */
+interface RoutingAnswer {
+  /** 1 for the routing the proxy started with; each swap adds 1. */
+  generation?: number;
+  routing: { versions: Array<{ name: string }>; routes?: unknown };
 }
 
 /** Thrown inside the task and turned into one `ITER8_TASK_FAILED` line. */
@@ -62,8 +71,8 @@ function readStats(body: unknown, what: string): Stats {
   return body as unknown as Stats;
 }
 
-/** The version names of the routing in force, in order, from `GET /routing`. */
-function readRoutingVersions(body: unknown, what: string): string[] {
+/** The routing in force, from `GET /routing`, checked as far as this task reads it. */
+function readRouting(body: unknown, what: string): RoutingAnswer {
   const versions =
     isRecord(body) && isRecord(body.routing) && Array.isArray(body.routing.versions)
       ? body.routing.versions
@@ -72,7 +81,38 @@ function readRoutingVersions(body: unknown, what: string): string[] {
   if (!names || names.length === 0 || !names.every((n): n is string => typeof n === "string")) {
     throw fail(`${what} is not an iter8 traffic proxy's routing (no versions list)`);
   }
-  return names;
+  return body as RoutingAnswer;
+}
+
+/**
+ * The share of live requests each of `names` is expected to get, when the routing says so
+ * honestly: the routing is the one the proxy started with (generation 1 when both the routing and
+ * the counters were read, so every counted request was routed by it), exactly one route sends
+ * traffic to the named versions (so its weights are their split, whatever share of all requests the
+ * route matches), and that route has no affinity (with affinity the unit assigned is a user, not a
+ * request, and a request-count test would flag mismatches that are not there). Otherwise
+ * `undefined`: the weights in force do not describe the counts.
+ */
+function expectedWeights(
+  routing: RoutingAnswer,
+  stats: Stats,
+  names: readonly string[],
+): number[] | undefined {
+  if (routing.generation !== 1 || stats.generation !== 1) return undefined;
+  const routes = Array.isArray(routing.routing.routes)
+    ? routing.routing.routes.filter(isRecord)
+    : [];
+  const weightIn = (split: unknown, name: string): number => {
+    if (!Array.isArray(split)) return 0;
+    return split.reduce<number>((sum, entry) => {
+      if (!isRecord(entry) || entry.version !== name) return sum;
+      return typeof entry.weight === "number" && entry.weight > 0 ? sum + entry.weight : sum;
+    }, 0);
+  };
+  const sending = routes.filter((route) => names.some((name) => weightIn(route.split, name) > 0));
+  const route = sending[0];
+  if (sending.length !== 1 || !route || route.affinity !== undefined) return undefined;
+  return names.map((name) => weightIn(route.split, name));
 }
 
 /** The metrics a version without traffic has no value for: rates and latencies. */
@@ -94,6 +134,12 @@ function metricsNeedingTraffic(percentiles: readonly number[]): string[] {
  * latency values (they are recorded in `insights.metricProblems` as `no-data`), so SLOs on them
  * fail rather than pass on a made-up 0. The task fails with one line when the admin API cannot be
  * reached, answers with something other than proxy stats, or lacks a named version.
+ *
+ * For the sample-ratio-mismatch check of `assess-app-versions` (with rewards) it records each
+ * version's request count as `insights.trafficCounts` and, for live traffic when the routing in
+ * force honestly gives the expected split, the route's weights as
+ * `insights.trafficWeights`; otherwise it records no weights, and the assess task's `weights:`
+ * supply them.
  */
 export async function proxyMetricsTaskRunner(
   task: ProxyMetricsTask,
@@ -138,11 +184,14 @@ export async function proxyMetricsTaskRunner(
     }
   };
 
+  const readRoutingAnswer = async () =>
+    readRouting(await call("GET", "/routing"), `GET ${base}/routing`);
   let names: string[];
   let stats: Stats;
+  let routing: RoutingAnswer | undefined;
   try {
-    names =
-      inputs.versions ?? readRoutingVersions(await call("GET", "/routing"), `GET ${base}/routing`);
+    if (inputs.versions === undefined) routing = await readRoutingAnswer();
+    names = inputs.versions ?? (routing?.routing.versions ?? []).map((v) => v.name);
     // Check the names before a window read restarts the window, so a typo loses no counts.
     const cumulative = readStats(await call("GET", "/stats"), `GET ${base}/stats`);
     const known = Object.keys(cumulative.versions);
@@ -152,6 +201,8 @@ export async function proxyMetricsTaskRunner(
         `the proxy at ${base} has no version ${JSON.stringify(unknown)}; its versions are ${known.join(", ") || "(none)"}`,
       );
     }
+    // Live traffic is split by the routing's weights: read them for the sample-ratio check.
+    if (inputs.traffic === "live") routing ??= await readRoutingAnswer();
     stats = inputs.window
       ? readStats(await call("POST", "/stats/window"), `POST ${base}/stats/window`)
       : cumulative;
@@ -210,5 +261,14 @@ export async function proxyMetricsTaskRunner(
 
   if (problems.some((p) => Object.keys(p).length > 0)) insights.metricProblems = problems;
   else delete insights.metricProblems;
+  // The counts and the weights the sample-ratio-mismatch check compares are one pair: replace
+  // both, so these counts never meet weights another task recorded.
+  insights.trafficCounts = names.map(
+    (name) => stats.versions[name]?.[inputs.traffic]?.requests ?? 0,
+  );
+  const weights =
+    inputs.traffic === "live" && routing ? expectedWeights(routing, stats, names) : undefined;
+  if (weights && weights.some((w) => w > 0)) insights.trafficWeights = weights;
+  else delete insights.trafficWeights;
   ctx.result.insights = insights;
 }
