@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadResult, parseExperiment, parseRoutingOrThrow } from "@iter8/spec";
 import type { Experiment } from "@iter8/spec";
+import { checkAssertConditions, parseAssertCondition } from "@iter8/slo";
 import { startTrafficProxy } from "@iter8/traffic";
 import type { TrafficProxy } from "@iter8/traffic";
 import { runExperiment } from "../src/index.js";
@@ -413,6 +414,47 @@ ${assessRewards()}`),
       expect(result.failure).toBe(false);
       expect(result.insights?.trafficCounts).toEqual([0, 10]);
       expect(result.insights?.trafficWeights).toBeUndefined();
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe("proxymetrics: version indexes of conditions", () => {
+  it("counts its versions for if: and assert: 0..N-1 work on the proxy's versions, N is rejected in one line", async () => {
+    const own = await startProxy(`
+  - split: [{version: v1, weight: 50}, {version: v2, weight: 50}]`);
+    try {
+      const seen = await sendThroughProxy(40, own);
+      // v2 answers 500 to one request in four: four or more requests include an error.
+      expect(seen.v2?.requests).toBeGreaterThanOrEqual(4);
+      const yaml = (indexes: number[]) => `- task: proxymetrics
+  with: {admin: "${own.adminUrl}", versions: [v1, v2]}
+${assess}${indexes.map((i) => `- run: echo promote\n  if: SLOsBy(${i})\n`).join("")}`;
+      const result = await runExperiment(parse(yaml([0, 1])), { dir });
+      expect(result.failure).toBe(false);
+      // v1 meets the SLOs, so the run task after SLOsBy(0) ran; v2's errors fail them, so the one
+      // after SLOsBy(1) was skipped.
+      expect(result.insights?.SLOsSatisfiedBy).toEqual([true, false]);
+      expect(result.skippedTasks).toEqual([3]);
+      expect(result.runOutputs?.map((o) => o.index)).toEqual([2]);
+
+      const outcomes = checkAssertConditions(
+        ["slosby=0", "slosby=1"].map((c) => parseAssertCondition(c)),
+        result,
+      );
+      expect(outcomes.map((o) => o.satisfied)).toEqual([true, false]);
+      expect(() => checkAssertConditions([parseAssertCondition("slosby=2")], result)).toThrow(
+        'invalid assert condition "slosby=2": the result has 2 versions, so the version must be in 0..1',
+      );
+
+      const rejected = parseExperiment(yaml([2]));
+      expect(rejected.ok).toBe(false);
+      if (!rejected.ok) {
+        expect(rejected.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+          "[2].if: SLOsBy(2) refers to version 2, but the experiment loads 2 versions (indexes 0 to 1)",
+        ]);
+      }
     } finally {
       await own.close();
     }

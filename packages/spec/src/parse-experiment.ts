@@ -325,11 +325,17 @@ function checkRules(
       (entry): entry is { task: LoadTask | ProxyMetricsTask; index: number } =>
         entry.task.task === TASK_NAMES.load || entry.task.task === TASK_NAMES.proxyMetrics,
     );
+  const proxies = tasks.filter((t): t is ProxyMetricsTask => t.task === TASK_NAMES.proxyMetrics);
   const numVersions = Math.max(
     0,
     ...loads.map((l) => l.task.with.versionInfo.length),
     ...tasks.map((t) => (t.task === TASK_NAMES.customMetrics ? t.with.versionValues.length : 0)),
+    ...proxies.map((p) => p.with.versions?.length ?? 0),
   );
+  // Version indexes are checked when the versions are known before the run: a load task's
+  // versionInfo, or proxymetrics' versions (without them, the proxy's routing says at run time).
+  const versionsKnown =
+    (loads.length > 0 || proxies.length > 0) && proxies.every((p) => p.with.versions !== undefined);
 
   tasks.forEach((task, index) => {
     const path = [...base, index];
@@ -342,7 +348,7 @@ function checkRules(
             : ref.kind === "winner" && ref.version !== undefined
               ? { name: "Winner", version: ref.version }
               : undefined;
-        if (indexed && loads.length > 0 && indexed.version >= numVersions) {
+        if (indexed && versionsKnown && indexed.version >= numVersions) {
           const versions = numVersions === 1 ? "index 0" : `indexes 0 to ${numVersions - 1}`;
           issues.push({
             path: [...path, "if"],

@@ -143,6 +143,13 @@ const cases: Array<[string, string, number | undefined, number | undefined, stri
     "percentiles must be greater than 0 and at most 100, got 0",
   ],
   [
+    "proxymetrics-slosby-out-of-range.yaml",
+    "[2].if",
+    10,
+    3,
+    "SLOsBy(2) refers to version 2, but the experiment loads 2 versions (indexes 0 to 1)",
+  ],
+  [
     "scalar-document.yaml",
     "",
     1,
