@@ -94,7 +94,7 @@ export function buildSections(results: BenchResults): Section[] {
       }
     }
     sections.push({
-      title: `Fixed rate against the Node target, ${results.rate[0]?.connections ?? "?"} connections (median of ${runs} x ${results.config.durationS} s; server-side from 1 s after the first arrival)`,
+      title: `Fixed rate against the Node target, ${results.rate[0]?.connections ?? "?"} connections (median of ${runs} x ${results.config.durationS} s; server-side from ${results.config.warmupMs / 1000} s after the first arrival, the warm-up left out)`,
       headers: [
         "target/s",
         "generator",
