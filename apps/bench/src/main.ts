@@ -166,6 +166,7 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
   if (has("rss")) add(config.runs, config.rssDurationS);
   if (has("co")) add(config.runs * 2, paced);
   if (has("proxy")) {
+    add(2, PROXY_WARMUP_S);
     add(config.runs * 2, config.durationS);
     add(config.runs * 3, paced);
   }
@@ -377,6 +378,8 @@ const PROXY_CONNECTIONS = 50;
 // (10 connections / 6 600 per s = 1.5 ms per round trip, by Little's law) sits at the round-trip
 // time through a proxy, so a queue forms inside the generator and the figure measures that queue.
 const PROXY_PACED_CONNECTIONS = 50;
+/** Seconds of discarded closed-loop load on each proxy before its peak runs. */
+const PROXY_WARMUP_S = 5;
 
 /**
  * iter8's traffic proxy against nginx as a reverse proxy, both pinned to the generator core, in
@@ -406,6 +409,22 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
     proxies.push(iter8);
     const targets = { nginx, iter8 } as const;
     const runs: Record<string, RunOutcome[]> = {};
+    // wrk has no warm-up, and iter8's proxy is a fresh Node process: its first seconds under load
+    // run unoptimised code (the first peak run's p99 was 300-400 ms). Warm both alike, discarded.
+    for (const name of ["nginx", "iter8"] as const) {
+      await runStep(
+        ctx,
+        `proxy warm-up ${name} (wrk c=${PROXY_CONNECTIONS}, ${PROXY_WARMUP_S} s, discarded)`,
+        "wrk",
+        {
+          url: targets[name].url,
+          connections: PROXY_CONNECTIONS,
+          durationS: PROXY_WARMUP_S,
+          rate: 0,
+        },
+        TARGET_CORE,
+      );
+    }
     for (let i = 1; i <= config.runs; i++) {
       for (const name of ["nginx", "iter8"] as const) {
         const outcome = await runStep(
