@@ -452,7 +452,7 @@ ${assess}${indexes.map((i) => `- run: echo promote\n  if: SLOsBy(${i})\n`).join(
       expect(rejected.ok).toBe(false);
       if (!rejected.ok) {
         expect(rejected.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
-          "[2].if: SLOsBy(2) refers to version 2, but the experiment loads 2 versions (indexes 0 to 1)",
+          "[2].if: SLOsBy(2) refers to version 2, but the experiment has 2 versions (indexes 0 to 1)",
         ]);
       }
     } finally {

@@ -66,7 +66,7 @@ describe("A/B/n additions to the experiment", () => {
 });
 
 describe("Winner(i) against the versions loaded", () => {
-  it("rejects Winner(2) when the experiment loads 2 versions", () => {
+  it("rejects Winner(2) when the experiment has 2 versions", () => {
     const parsed = parseExperiment(
       [
         "- task: gen-load-and-collect-metrics",
@@ -81,7 +81,7 @@ describe("Winner(i) against the versions loaded", () => {
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) {
       expect(parsed.issues[0]?.message).toBe(
-        "Winner(2) refers to version 2, but the experiment loads 2 versions (indexes 0 to 1)",
+        "Winner(2) refers to version 2, but the experiment has 2 versions (indexes 0 to 1)",
       );
     }
   });

@@ -352,7 +352,7 @@ function checkRules(
           const versions = numVersions === 1 ? "index 0" : `indexes 0 to ${numVersions - 1}`;
           issues.push({
             path: [...path, "if"],
-            message: `${indexed.name}(${indexed.version}) refers to version ${indexed.version}, but the experiment loads ${numVersions} version${numVersions === 1 ? "" : "s"} (${versions})`,
+            message: `${indexed.name}(${indexed.version}) refers to version ${indexed.version}, but the experiment has ${numVersions} version${numVersions === 1 ? "" : "s"} (${versions})`,
           });
         }
       }

@@ -147,7 +147,7 @@ const cases: Array<[string, string, number | undefined, number | undefined, stri
     "[2].if",
     10,
     3,
-    "SLOsBy(2) refers to version 2, but the experiment loads 2 versions (indexes 0 to 1)",
+    "SLOsBy(2) refers to version 2, but the experiment has 2 versions (indexes 0 to 1)",
   ],
   [
     "scalar-document.yaml",
@@ -189,7 +189,7 @@ const cases: Array<[string, string, number | undefined, number | undefined, stri
     "[2].if",
     10,
     3,
-    "SLOsBy(1) refers to version 1, but the experiment loads 1 version (index 0)",
+    "SLOsBy(1) refers to version 1, but the experiment has 1 version (index 0)",
   ],
   [
     "task-and-run.yaml",

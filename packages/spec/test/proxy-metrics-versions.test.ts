@@ -33,11 +33,11 @@ describe("version indexes of conditions when proxymetrics names the versions", (
   it.each([
     [
       "SLOsBy(3)",
-      "SLOsBy(3) refers to version 3, but the experiment loads 3 versions (indexes 0 to 2)",
+      "SLOsBy(3) refers to version 3, but the experiment has 3 versions (indexes 0 to 2)",
     ],
     [
       "Winner(3)",
-      "Winner(3) refers to version 3, but the experiment loads 3 versions (indexes 0 to 2)",
+      "Winner(3) refers to version 3, but the experiment has 3 versions (indexes 0 to 2)",
     ],
   ])("rejects %s with three versions, in one line", (condition, message) => {
     expect(messages(experiment("[v1, v2, v3]", condition))).toEqual([`[2].if: ${message}`]);
@@ -45,7 +45,7 @@ describe("version indexes of conditions when proxymetrics names the versions", (
 
   it("rejects SLOsBy(1) with one version", () => {
     expect(messages(experiment("[v1]", "SLOsBy(1)"))).toEqual([
-      "[2].if: SLOsBy(1) refers to version 1, but the experiment loads 1 version (index 0)",
+      "[2].if: SLOsBy(1) refers to version 1, but the experiment has 1 version (index 0)",
     ]);
   });
 
