@@ -10,6 +10,7 @@ import type { TransformCallback } from "node:stream";
 import { formatDuration, parseRouting, routingToDocument, validateRoutingFile } from "@iter8/spec";
 import type { MirrorTarget, Routing, SpecIssue } from "@iter8/spec";
 import { Pool } from "undici";
+import type { Dispatcher } from "undici";
 import { TrafficError } from "./errors.js";
 import { ProxyMetrics } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
@@ -92,21 +93,48 @@ interface Upstream {
   pool: Pool;
 }
 
-/** Copies request or response headers without hop-by-hop ones (and those `Connection` names). */
+/** Whether `name` is forwarded: not hop-by-hop and not named by the message's `Connection` header. */
+function forwardedHeaderFilter(headers: IncomingHttpHeaders): (name: string) => boolean {
+  const connection = headers.connection;
+  if (!connection) return (name) => !HOP_BY_HOP.has(name);
+  const named = connection
+    .toLowerCase()
+    .split(",")
+    .map((s) => s.trim());
+  return (name) => !HOP_BY_HOP.has(name) && !named.includes(name);
+}
+
+/** Copies request headers without hop-by-hop ones (and those `Connection` names). */
 function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const connection = headers.connection;
-  const named = connection
-    ? connection
-        .toLowerCase()
-        .split(",")
-        .map((s) => s.trim())
-    : [];
+  const forwarded = forwardedHeaderFilter(headers);
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || HOP_BY_HOP.has(name) || named.includes(name)) continue;
-    out[name] = value;
+    if (value !== undefined && forwarded(name)) out[name] = value;
   }
+  return out;
+}
+
+/**
+ * The upstream's answer headers for the client, as a flat `[name, value, ...]` list (what
+ * `writeHead` takes without building an object): without hop-by-hop ones, plus `x-iter8-version`
+ * and the affinity pin cookie, if any.
+ */
+function answerHeaders(
+  headers: IncomingHttpHeaders,
+  version: string,
+  setCookie: string | undefined,
+): string[] {
+  const out: string[] = [];
+  const forwarded = forwardedHeaderFilter(headers);
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || !forwarded(name)) continue;
+    if (typeof value === "string") out.push(name, value);
+    else for (const item of value) out.push(name, item);
+  }
+  out.push("x-iter8-version", version);
+  if (setCookie !== undefined) out.push("set-cookie", setCookie);
   return out;
 }
 
@@ -321,56 +349,70 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       headers["x-forwarded-for"] = prior ? `${String(prior)}, ${remote}` : remote;
     }
     let status = 0;
-    // Whichever comes first: the response closing, or undici reporting the exchange done.
-    res.once("close", () => finish(!res.writableFinished || status >= 500));
-    upstream.pool.stream(
+    let controller: Dispatcher.DispatchController | undefined;
+    // Whichever comes first: the response closing, or undici reporting the exchange done. A
+    // client that goes away before the answer is complete ends the upstream exchange too.
+    res.once("close", () => {
+      finish(!res.writableFinished || status >= 500);
+      if (!res.writableFinished) controller?.abort(new Error("the client went away"));
+    });
+    const failed = (error: Error): void => {
+      finish(true);
+      const code = (error as { code?: string }).code ?? "";
+      if (res.destroyed) {
+        // The client is gone (or the answer was cut off mid-body): nobody to tell.
+      } else if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+        errorBody(
+          res,
+          504,
+          version,
+          `version ${version} (${upstream.origin}) did not answer within ${formatDuration(current.routing.timeoutMs)}`,
+        );
+      } else {
+        const cause = (error as { cause?: { message?: string } }).cause?.message;
+        errorBody(
+          res,
+          502,
+          version,
+          `version ${version} (${upstream.origin}) is unreachable: ${cause ?? error.message}`,
+        );
+      }
+      if (!req.complete) req.resume();
+    };
+    // undici's dispatch with a handler of our own: the answer's chunks go straight to the client's
+    // response (pausing the upstream while the client's socket is full), without a stream wrapper.
+    upstream.pool.dispatch(
       {
         path: upstream.basePath + (req.url ?? "/"),
-        method: method,
+        method,
         headers,
         body,
         headersTimeout: current.routing.timeoutMs,
         bodyTimeout: current.routing.timeoutMs,
       },
-      ({ statusCode, headers: upstreamHeaders }) => {
-        status = statusCode;
-        const out = forwardHeaders(upstreamHeaders);
-        out["x-iter8-version"] = version;
-        if (decision.setCookie) {
-          const prior = out["set-cookie"];
-          out["set-cookie"] = [
-            ...(prior === undefined ? [] : Array.isArray(prior) ? prior : [prior]),
-            decision.setCookie,
-          ];
-        }
-        res.writeHead(statusCode, out);
-        return res;
-      },
-      (error) => {
-        if (!error) {
+      {
+        onRequestStart(started) {
+          controller = started;
+          if (res.destroyed) started.abort(new Error("the client went away"));
+        },
+        onResponseStart(_controller, statusCode, upstreamHeaders) {
+          if (statusCode < 200) return; // 1xx: informational, not forwarded
+          status = statusCode;
+          res.writeHead(statusCode, answerHeaders(upstreamHeaders, version, decision.setCookie));
+        },
+        onResponseData(paused, chunk) {
+          if (!res.write(chunk)) {
+            paused.pause();
+            res.once("drain", () => paused.resume());
+          }
+        },
+        onResponseEnd() {
           finish(status >= 500);
-          return;
-        }
-        const code = (error as { code?: string }).code ?? "";
-        if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-          finish(true);
-          errorBody(
-            res,
-            504,
-            version,
-            `version ${version} (${upstream.origin}) did not answer within ${formatDuration(current.routing.timeoutMs)}`,
-          );
-        } else {
-          finish(true);
-          const cause = (error as { cause?: { message?: string } }).cause?.message;
-          errorBody(
-            res,
-            502,
-            version,
-            `version ${version} (${upstream.origin}) is unreachable: ${cause ?? error.message}`,
-          );
-        }
-        if (!req.complete) req.resume();
+          res.end();
+        },
+        onResponseError(_controller, error) {
+          failed(error);
+        },
       },
     );
   };
