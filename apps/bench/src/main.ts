@@ -20,6 +20,7 @@ import {
   evaluateTargets,
   summarizeCoRuns,
   summarizePacedRuns,
+  pairedMedian,
   summarizeRuns,
 } from "./results.js";
 import type {
@@ -44,7 +45,7 @@ const TARGET_CORE = 0;
 const GENERATOR_CORE = 1;
 const MIB = 1024 * 1024;
 
-const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy] [--runs N] [--duration S] [--rss-duration S] [--co-connections N]
+const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy] [--runs N] [--duration S] [--rss-duration S] [--co-connections N] [--proxy-rounds N]
 
   --quick           1 run of each, 3 s runs, 6 s RSS run (development; writes results/dev.json)
   --only LIST       run only these scenarios (comma-separated; writes results/dev.json)
@@ -52,6 +53,8 @@ const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy] 
   --duration S      seconds per throughput / fixed-rate / CO run (default 10)
   --rss-duration S  seconds of iter8's RSS-stability run (default 60)
   --co-connections N  connections of the coordinated-omission check (default 50)
+  --proxy-rounds N  rounds of the proxy scenario (default 5): each runs both proxies' peaks, then
+                    the paced paths, back to back; its ratios and differences are taken per round
 `;
 
 function log(line: string): void {
@@ -68,6 +71,7 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
       duration: { type: "string" },
       "rss-duration": { type: "string" },
       "co-connections": { type: "string" },
+      "proxy-rounds": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -97,6 +101,7 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
   const rssDurationS = positive(values["rss-duration"], "--rss-duration", quick ? 6 : 60);
   return {
     runs: positive(values.runs, "--runs", quick ? 1 : 3),
+    proxyRounds: positive(values["proxy-rounds"], "--proxy-rounds", quick ? 1 : 5),
     durationS,
     rssDurationS,
     rssEarlyS: Math.min(10, Math.max(1, Math.floor(rssDurationS / 6))),
@@ -166,9 +171,9 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
   if (has("rss")) add(config.runs, config.rssDurationS);
   if (has("co")) add(config.runs * 2, paced);
   if (has("proxy")) {
-    add(2, PROXY_WARMUP_S);
-    add(config.runs * 2, config.durationS);
-    add(config.runs * 3, paced);
+    add((config.proxyRounds + 1) * 2, PROXY_WARMUP_S);
+    add(config.proxyRounds * 2, config.durationS);
+    add(config.proxyRounds * 3, paced);
   }
   return { steps, estimateS };
 }
@@ -384,8 +389,9 @@ const PROXY_WARMUP_S = 5;
 /**
  * iter8's traffic proxy against nginx as a reverse proxy, both pinned to the generator core, in
  * front of the same Node upstream on the target core; the generators share the upstream's core,
- * so the proxy under test has a core to itself. Peak: wrk, closed loop. Then iter8's runLoad
- * paced at 50% of the iter8 proxy's peak, straight to the upstream and through each proxy.
+ * so the proxy under test has a core to itself. Peak: wrk, closed loop, in rounds, each with
+ * freshly started and warmed proxies. Then iter8's runLoad paced at 50% of the iter8 proxy's
+ * median peak, straight to the upstream and through each proxy, in rounds.
  */
 async function runProxy(ctx: Context): Promise<ProxyResult> {
   const { tools, paths, config } = ctx;
@@ -397,27 +403,121 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
     "ok",
     TARGET_CORE,
   );
-  const proxies: Target[] = [];
+  const rounds = config.proxyRounds;
+  const runs: Record<string, RunOutcome[]> = {};
+  // Rounds run their steps in alternating order, so neither side always goes first.
+  const inOrder = <T>(names: readonly T[], round: number): T[] =>
+    round % 2 === 1 ? [...names] : [...names].reverse();
   try {
-    const nginx = await startNginx(tools, GENERATOR_CORE, upstream.url);
-    proxies.push(nginx);
+    // Each peak round starts both proxies afresh: on this VM a proxy process can run at half its
+    // usual rate for minutes while the other proxy, run in between, does not (a full run had
+    // iter8 at 14,059, 14,569, then 8,269, 8,334 and 8,198/s, nginx 26,025-26,611/s around them),
+    // so one process's spell must not decide every round.
+    for (let i = 1; i <= rounds; i++) {
+      await withProxies(ctx, upstream.url, async (targets) => {
+        for (const name of inOrder(["nginx", "iter8"] as const, i)) {
+          const outcome = await runStep(
+            ctx,
+            `proxy peak ${name} (wrk c=${PROXY_CONNECTIONS}) round ${i}/${rounds}`,
+            "wrk",
+            {
+              url: targets[name].url,
+              connections: PROXY_CONNECTIONS,
+              durationS: config.durationS,
+              rate: 0,
+            },
+            TARGET_CORE,
+          );
+          (runs[`peak-${name}`] ??= []).push(outcome);
+        }
+      });
+    }
+    const peak = {
+      nginx: summarizeRuns(runs["peak-nginx"] ?? []),
+      iter8: summarizeRuns(runs["peak-iter8"] ?? []),
+    };
+    const pacedRate = Math.max(1, Math.round(peak.iter8.rate / 2));
+    await withProxies(ctx, upstream.url, async (proxies) => {
+      const pacedTargets = { direct: upstream, ...proxies } as const;
+      for (let i = 1; i <= rounds; i++) {
+        for (const name of inOrder(["direct", "nginx", "iter8"] as const, i)) {
+          const outcome = await runStep(
+            ctx,
+            `proxy paced ${name} at ${pacedRate}/s round ${i}/${rounds}`,
+            "iter8",
+            {
+              url: pacedTargets[name].url,
+              connections: PROXY_PACED_CONNECTIONS,
+              durationS: config.durationS,
+              rate: pacedRate,
+              warmupMs: config.warmupMs,
+            },
+            TARGET_CORE,
+          );
+          (runs[`paced-${name}`] ??= []).push(outcome);
+        }
+      }
+    });
+    const paced = {
+      direct: summarizeRuns(runs["paced-direct"] ?? []),
+      nginx: summarizeRuns(runs["paced-nginx"] ?? []),
+      iter8: summarizeRuns(runs["paced-iter8"] ?? []),
+    };
+    const added = (name: "nginx" | "iter8"): number =>
+      pairedMedian(
+        runs[`paced-${name}`] ?? [],
+        runs["paced-direct"] ?? [],
+        (through, direct) => through.latencyMs.p50 - direct.latencyMs.p50,
+      );
+    return {
+      connections: PROXY_CONNECTIONS,
+      rounds,
+      peak,
+      throughputRatio: pairedMedian(
+        runs["peak-iter8"] ?? [],
+        runs["peak-nginx"] ?? [],
+        (mine, theirs) => ratio(mine.rate, theirs.rate),
+      ),
+      pacedRate,
+      pacedConnections: PROXY_PACED_CONNECTIONS,
+      paced,
+      addedMedianMs: { nginx: added("nginx"), iter8: added("iter8") },
+      runs,
+    };
+  } finally {
+    await upstream.stop();
+  }
+}
+
+/**
+ * Starts nginx and iter8's proxy in front of `upstreamUrl` on the generator core, warms each with
+ * `PROXY_WARMUP_S` of discarded wrk load (wrk has no warm-up of its own, and iter8's proxy is a
+ * fresh Node process: its first seconds run unoptimised code, p99 300-400 ms), runs `use`, stops both.
+ */
+async function withProxies(
+  ctx: Context,
+  upstreamUrl: string,
+  use: (proxies: { nginx: Target; iter8: Target }) => Promise<void>,
+): Promise<void> {
+  const { tools, paths } = ctx;
+  const started: Target[] = [];
+  try {
+    const nginx = await startNginx(tools, GENERATOR_CORE, upstreamUrl);
+    started.push(nginx);
     const iter8 = await startTrafficProxyTarget(
       { taskset: tools.taskset, proxyScript: paths.proxyScript },
-      upstream.url,
+      upstreamUrl,
       GENERATOR_CORE,
     );
-    proxies.push(iter8);
-    const targets = { nginx, iter8 } as const;
-    const runs: Record<string, RunOutcome[]> = {};
-    // wrk has no warm-up, and iter8's proxy is a fresh Node process: its first seconds under load
-    // run unoptimised code (the first peak run's p99 was 300-400 ms). Warm both alike, discarded.
+    started.push(iter8);
+    const proxies = { nginx, iter8 } as const;
     for (const name of ["nginx", "iter8"] as const) {
       await runStep(
         ctx,
         `proxy warm-up ${name} (wrk c=${PROXY_CONNECTIONS}, ${PROXY_WARMUP_S} s, discarded)`,
         "wrk",
         {
-          url: targets[name].url,
+          url: proxies[name].url,
           connections: PROXY_CONNECTIONS,
           durationS: PROXY_WARMUP_S,
           rate: 0,
@@ -425,68 +525,9 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
         TARGET_CORE,
       );
     }
-    for (let i = 1; i <= config.runs; i++) {
-      for (const name of ["nginx", "iter8"] as const) {
-        const outcome = await runStep(
-          ctx,
-          `proxy peak ${name} (wrk c=${PROXY_CONNECTIONS}) run ${i}/${config.runs}`,
-          "wrk",
-          {
-            url: targets[name].url,
-            connections: PROXY_CONNECTIONS,
-            durationS: config.durationS,
-            rate: 0,
-          },
-          TARGET_CORE,
-        );
-        (runs[`peak-${name}`] ??= []).push(outcome);
-      }
-    }
-    const peak = {
-      nginx: summarizeRuns(runs["peak-nginx"] ?? []),
-      iter8: summarizeRuns(runs["peak-iter8"] ?? []),
-    };
-    const pacedRate = Math.max(1, Math.round(peak.iter8.rate / 2));
-    const pacedTargets = { direct: upstream, nginx, iter8 } as const;
-    for (let i = 1; i <= config.runs; i++) {
-      for (const name of ["direct", "nginx", "iter8"] as const) {
-        const outcome = await runStep(
-          ctx,
-          `proxy paced ${name} at ${pacedRate}/s run ${i}/${config.runs}`,
-          "iter8",
-          {
-            url: pacedTargets[name].url,
-            connections: PROXY_PACED_CONNECTIONS,
-            durationS: config.durationS,
-            rate: pacedRate,
-            warmupMs: config.warmupMs,
-          },
-          TARGET_CORE,
-        );
-        (runs[`paced-${name}`] ??= []).push(outcome);
-      }
-    }
-    const paced = {
-      direct: summarizeRuns(runs["paced-direct"] ?? []),
-      nginx: summarizeRuns(runs["paced-nginx"] ?? []),
-      iter8: summarizeRuns(runs["paced-iter8"] ?? []),
-    };
-    return {
-      connections: PROXY_CONNECTIONS,
-      peak,
-      throughputRatio: ratio(peak.iter8.rate, peak.nginx.rate),
-      pacedRate,
-      pacedConnections: PROXY_PACED_CONNECTIONS,
-      paced,
-      addedMedianMs: {
-        nginx: paced.nginx.p50Ms - paced.direct.p50Ms,
-        iter8: paced.iter8.p50Ms - paced.direct.p50Ms,
-      },
-      runs,
-    };
+    await use(proxies);
   } finally {
-    for (const p of proxies.reverse()) await p.stop();
-    await upstream.stop();
+    for (const p of started.reverse()) await p.stop();
   }
 }
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import type { GeneratorRun, RunOutcome } from "./generators.js";
 import { buildSections, renderMarkdown, renderText } from "./report.js";
 import type { BenchConfig, BenchResults } from "./results.js";
-import { evaluateTargets, summarizeCoRuns, summarizePacedRuns, summarizeRuns } from "./results.js";
+import {
+  evaluateTargets,
+  pairedMedian,
+  summarizeCoRuns,
+  summarizePacedRuns,
+  summarizeRuns,
+} from "./results.js";
 
 function run(partial: Partial<GeneratorRun> & { rate: number }): RunOutcome {
   return {
@@ -23,6 +29,7 @@ function run(partial: Partial<GeneratorRun> & { rate: number }): RunOutcome {
 
 const config: BenchConfig = {
   runs: 3,
+  proxyRounds: 5,
   durationS: 10,
   rssDurationS: 60,
   rssEarlyS: 10,
@@ -46,6 +53,27 @@ describe("summarizeRuns", () => {
     expect(s.okRuns).toBe(3);
     expect(s.rate).toBe(200);
     expect(s.failures).toEqual(["boom"]);
+  });
+});
+
+describe("pairedMedian", () => {
+  it("combines the runs of each round and takes the median, skipping rounds where a run failed", () => {
+    const a = [run({ rate: 100 }), run({ rate: 90 }), run({ rate: 300 }), run({ rate: 50 })];
+    const b = [run({ rate: 200 }), { ok: false, error: "boom" } as const, run({ rate: 300 })];
+    // Round 2 failed on b's side and round 4 has no b: ratios 0.5 and 1.
+    expect(pairedMedian(a, b, (x, y) => x.rate / y.rate)).toBe(0.75);
+  });
+
+  it("is not pulled down by a slow spell that covers a round and a half", () => {
+    // iter8 does 60% of nginx's rate; the machine is slow through round 2 and iter8's run of round 3.
+    const nginx = [run({ rate: 20_000 }), run({ rate: 10_000 }), run({ rate: 20_000 })];
+    const iter8 = [run({ rate: 12_000 }), run({ rate: 6_000 }), run({ rate: 7_000 })];
+    expect(pairedMedian(iter8, nginx, (x, y) => x.rate / y.rate)).toBeCloseTo(0.6, 10);
+    expect(summarizeRuns(iter8).rate / summarizeRuns(nginx).rate).toBeCloseTo(0.35, 10);
+  });
+
+  it("is NaN when no round has both runs", () => {
+    expect(pairedMedian([run({ rate: 1 })], [], (x, y) => x.rate - y.rate)).toBeNaN();
   });
 });
 

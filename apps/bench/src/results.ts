@@ -6,7 +6,7 @@ import {
   CO_TOLERANCE,
   isWithinTolerance,
 } from "./co-analytic.js";
-import type { GeneratorName, RunOutcome } from "./generators.js";
+import type { GeneratorName, GeneratorRun, RunOutcome } from "./generators.js";
 import { median, ratio } from "./stats.js";
 
 /** Bench configuration (what `--quick` and the flags change). */
@@ -25,6 +25,11 @@ export interface BenchConfig {
   rates: number[];
   /** Connections for the fixed-rate runs. */
   rateConnections: number;
+  /**
+   * Rounds of the proxy scenario. Each round runs every path back to back, and its figures are
+   * paired within the round, so a slow minute of the machine hits both sides of a comparison.
+   */
+  proxyRounds: number;
   /** iter8's warm-up before paced runs (discarded; the server-side analysis skips it too). */
   warmupMs: number;
   /** Rate and connections of the coordinated-omission check. */
@@ -236,13 +241,33 @@ export function summarizeCoRuns(outcomes: readonly RunOutcome[]): CoGenerator {
   return { percentilesMs, within, okRuns: s.okRuns, failures: s.failures };
 }
 
+/**
+ * The median over rounds of `combine(a[i], b[i])`, for the rounds where both runs succeeded. The
+ * two runs of a round ran back to back, so a slow spell of the machine tends to hit both.
+ */
+export function pairedMedian(
+  a: readonly RunOutcome[],
+  b: readonly RunOutcome[],
+  combine: (x: GeneratorRun, y: GeneratorRun) => number,
+): number {
+  const values: number[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x?.ok && y?.ok) values.push(combine(x.run, y.run));
+  }
+  return median(values);
+}
+
 /** iter8's traffic proxy against nginx as a reverse proxy, both in front of the same upstream. */
 export interface ProxyResult {
   /** wrk connections of the peak-throughput runs. */
   connections: number;
   /** Peak throughput through each proxy (wrk, closed loop). */
   peak: { nginx: GeneratorSummary; iter8: GeneratorSummary };
-  /** iter8 proxy's peak / nginx's, medians of the same run. */
+  /** Rounds: each ran the peak of both proxies, then the paced paths, back to back. */
+  rounds: number;
+  /** Median over rounds of iter8's peak / nginx's peak in the same round. */
   throughputRatio: number;
   /** Rate of the paced runs: 50% of the iter8 proxy's median peak. */
   pacedRate: number;
@@ -250,7 +275,7 @@ export interface ProxyResult {
   pacedConnections: number;
   /** Paced runs straight to the upstream and through each proxy. */
   paced: { direct: GeneratorSummary; nginx: GeneratorSummary; iter8: GeneratorSummary };
-  /** Median latency through each proxy minus the direct median, in ms. */
+  /** Median over rounds of (median latency through the proxy − direct median of the same round), ms. */
   addedMedianMs: { nginx: number; iter8: number };
   /** Every run. */
   runs: Record<string, RunOutcome[]>;
