@@ -7,7 +7,7 @@ import { createErrorStatusTable } from "./outcome.js";
 import { Pacer, countShare } from "./pacer.js";
 import type { DispatchLag, LoadResult } from "./types.js";
 import type { Clock } from "./waker.js";
-import { createPrecisionWaker } from "./waker.js";
+import { createPrecisionWaker, createTimerWaker } from "./waker.js";
 
 /** Progress is reported twice a second; the timeline keeps one sample per second. */
 const PROGRESS_INTERVAL_MS = 500;
@@ -26,10 +26,13 @@ export function createEngineDeps(options: ResolvedLoadOptions, clock: Clock): En
       timeoutMs: options.timeoutMs,
       pipelining: options.pipelining,
     }),
-    createWaker: createPrecisionWaker({
-      spinMs: spinFor(share),
-      intervalMs: share > 0 ? 1000 / share : 1000,
-    }),
+    createWaker:
+      options.pacing === "timer"
+        ? createTimerWaker
+        : createPrecisionWaker({
+            spinMs: spinFor(share),
+            intervalMs: share > 0 ? 1000 / share : 1000,
+          }),
   };
 }
 

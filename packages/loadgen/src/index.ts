@@ -13,6 +13,7 @@ export { classifyTransportError, isErrorStatus } from "./outcome.js";
 export type { CreateTransport, OutcomeSink, Transport } from "./transport.js";
 export type {
   DispatchLag,
+  Pacing,
   LoadControl,
   LoadOptions,
   LoadProgress,

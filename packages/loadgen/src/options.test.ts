@@ -16,6 +16,7 @@ describe("resolveLoadOptions", () => {
       errorRanges: [{ lower: 400 }],
       workers: 1,
       pipelining: 1,
+      pacing: "precise",
     });
     expect(o.contentType).toBeUndefined();
   });
@@ -70,6 +71,7 @@ describe("resolveLoadOptions", () => {
     [{ timeoutMs: -5 }, "timeoutMs"],
     [{ workers: 0 }, "workers"],
     [{ pipelining: 0 }, "pipelining"],
+    [{ pacing: "fast" as LoadOptions["pacing"] }, "pacing"],
     [{ method: "GE T" }, "method"],
     [{ headers: { "bad name": "x" } }, "header"],
     [{ headers: { ok: "a\r\nb" } }, "header"],

@@ -1,6 +1,6 @@
 import type { ErrorRange } from "@iter8/spec";
 import { LoadgenError } from "./errors.js";
-import type { LoadOptions } from "./types.js";
+import type { LoadOptions, Pacing } from "./types.js";
 
 /** Defaults of the load options (DESIGN §3; the timeout is Fortio's). */
 export const LOAD_DEFAULTS = {
@@ -13,6 +13,7 @@ export const LOAD_DEFAULTS = {
   warmupFraction: 0.05,
   pipelining: 1,
   workers: 1,
+  pacing: "precise",
 } as const;
 
 /** Load options after validation and defaults. */
@@ -34,9 +35,12 @@ export interface ResolvedLoadOptions {
   /** Warm-up bound by count (Infinity: none). 0 in either bound means no warm-up. */
   warmupRequests: number;
   workers: number;
+  pacing: Pacing;
   pipelining: number;
   errorRanges: ErrorRange[];
 }
+
+const PACINGS: readonly Pacing[] = ["precise", "timer"];
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -82,6 +86,9 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
   checkInteger("warmupRequests", options.warmupRequests, 0);
   checkInteger("workers", options.workers, 1);
   checkInteger("pipelining", options.pipelining, 1);
+  if (options.pacing !== undefined && !PACINGS.includes(options.pacing)) {
+    fail(`pacing must be "precise" or "timer", got ${JSON.stringify(options.pacing)}`);
+  }
   if (options.qps === undefined) fail("qps is required (0 = as fast as the connections allow)");
   if (options.connections === undefined) fail("connections is required");
 
@@ -142,6 +149,7 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     warmupMs,
     warmupRequests,
     workers: Math.min(options.workers ?? LOAD_DEFAULTS.workers, options.connections),
+    pacing: options.pacing ?? LOAD_DEFAULTS.pacing,
     pipelining: options.pipelining ?? LOAD_DEFAULTS.pipelining,
     errorRanges,
   };

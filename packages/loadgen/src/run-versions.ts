@@ -38,6 +38,7 @@ export function loadOptionsForVersion(
   if (inputs.timeoutMs !== undefined) options.timeoutMs = inputs.timeoutMs;
   if (inputs.warmupMs !== undefined) options.warmupMs = inputs.warmupMs;
   if (inputs.workers !== undefined) options.workers = inputs.workers;
+  if (inputs.pacing !== undefined) options.pacing = inputs.pacing;
   return options;
 }
 

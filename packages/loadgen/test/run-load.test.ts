@@ -269,6 +269,25 @@ describe("runLoad against a real HTTP server", () => {
     expect(result.durationMs).toBeGreaterThanOrEqual(300);
   });
 
+  it("sends exactly numRequests at the rate with pacing: timer", async () => {
+    server = await startServer();
+    const result = await runLoad({
+      url: server.url,
+      qps: 2000,
+      connections: 8,
+      numRequests: 600,
+      warmupRequests: 0,
+      pacing: "timer",
+    });
+    expect(result.requests).toBe(600);
+    expect(server.seen).toHaveLength(600);
+    expect(result.errors).toBe(0);
+    // 600 requests due over 300 ms; millisecond timers may end the run a tick or two late.
+    expect(result.achievedRate).toBeGreaterThan(2000 * 0.9);
+    expect(result.achievedRate).toBeLessThan(2000 * 1.05);
+    expect(result.dispatchLagMs).toBeDefined();
+  });
+
   it("rejects invalid options with ITER8_LOAD_OPTIONS", async () => {
     await expect(runLoad({ url: "ftp://x/", qps: 1, connections: 1 })).rejects.toMatchObject({
       code: "ITER8_LOAD_OPTIONS",

@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LoadInputs } from "@iter8/spec";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LoadgenError, resolvePayload, runVersions, summariseLoad } from "../src/index.js";
+import {
+  LoadgenError,
+  loadOptionsForVersion,
+  resolvePayload,
+  runVersions,
+  summariseLoad,
+} from "../src/index.js";
 import { findClosedPort, startServer } from "./servers.js";
 import type { TestServer } from "./servers.js";
 
@@ -216,5 +222,31 @@ describe("resolvePayload", () => {
     });
     const bytes = await resolvePayload({ payloadURL: redirect.url });
     expect(Buffer.from(bytes!).toString()).toBe("moved body");
+  });
+});
+
+describe("loadOptionsForVersion", () => {
+  it("carries the task's pacing, workers and warm-up to each version's load options", () => {
+    const inputs: LoadInputs = {
+      qps: 5000,
+      connections: 8,
+      durationMs: 1000,
+      warmupMs: 3000,
+      workers: 2,
+      pacing: "timer",
+      errorRanges: [{ lower: 500 }],
+      percentiles: [50],
+      versionInfo: [{ url: "http://127.0.0.1:1/" }],
+    };
+    expect(loadOptionsForVersion(inputs, { url: "http://127.0.0.1:1/v2" }, undefined)).toEqual({
+      url: "http://127.0.0.1:1/v2",
+      qps: 5000,
+      connections: 8,
+      durationMs: 1000,
+      warmupMs: 3000,
+      workers: 2,
+      pacing: "timer",
+      errorRanges: [{ lower: 500 }],
+    });
   });
 });

@@ -58,6 +58,8 @@ export interface LoadInputs {
   warmupMs?: number;
   /** Worker threads spreading the load of one version; unset means 1. */
   workers?: number;
+  /** How paced requests are timed; unset means `precise`. */
+  pacing?: "precise" | "timer";
   errorRanges: ErrorRange[];
   percentiles: number[];
   /** One entry per version; `null` skips a version but keeps its index. */

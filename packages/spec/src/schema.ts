@@ -233,6 +233,11 @@ const loadShape = {
   }),
   warmup: duration("Warm-up before measuring, discarded; Go syntax: 1s"),
   workers: count("Worker threads sharing the load of one version"),
+  pacing: z
+    .enum(["precise", "timer"])
+    .describe(
+      "How paced requests are timed: precise (default; a clock thread, within tens of µs) or timer (millisecond timers, requests due in the same ms leave together; about half the CPU per request)",
+    ),
   errorRanges: z
     .array(errorRange)
     .default(() => DEFAULT_LOAD.errorRanges.map((range) => ({ ...range })))
@@ -298,6 +303,7 @@ function toLoadInputs(
   if (w.timeout !== undefined) inputs.timeoutMs = w.timeout;
   if (w.warmup !== undefined) inputs.warmupMs = w.warmup;
   if (w.workers !== undefined) inputs.workers = w.workers;
+  if (w.pacing !== undefined) inputs.pacing = w.pacing;
   return inputs;
 }
 

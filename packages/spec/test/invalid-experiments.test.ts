@@ -227,6 +227,13 @@ const cases: Array<[string, string, number | undefined, number | undefined, stri
     'unknown key "upperLimt"; did you mean "upperLimit"?',
   ],
   [
+    "unknown-pacing.yaml",
+    "[0].with.pacing",
+    4,
+    5,
+    'expected one of "precise", "timer", got the text "timers"; did you mean "timer"?',
+  ],
+  [
     "unknown-method.yaml",
     "[0].with.method",
     3,

@@ -200,13 +200,14 @@ describe("parseExperiment aliases, defaults and warnings", () => {
 
   it("uses duration instead of the default numRequests when only duration is set", () => {
     const result = parse(
-      "- task: gen-load-and-collect-metrics\n  with:\n    duration: 1m30s\n    warmup: 500ms\n    workers: 2\n    method: PUT\n    versionInfo: [null, {url: 'https://example.test/x'}]\n",
+      "- task: gen-load-and-collect-metrics\n  with:\n    duration: 1m30s\n    warmup: 500ms\n    workers: 2\n    pacing: timer\n    method: PUT\n    versionInfo: [null, {url: 'https://example.test/x'}]\n",
     );
     expect(result.value.tasks[0]?.with).toEqual({
       ...defaults,
       durationMs: 90_000,
       warmupMs: 500,
       workers: 2,
+      pacing: "timer",
       method: "PUT",
       versionInfo: [null, { url: "https://example.test/x" }],
     });
