@@ -9,6 +9,7 @@ import {
   parseTimeOutput,
   parseWrkOutput,
 } from "./parse.js";
+import type { Pacing } from "@iter8/loadgen";
 import type { GeneratorReport, TimeReport } from "./parse.js";
 import { runCommand } from "./processes.js";
 import type { RunnerOutput, RunnerSpec } from "./runner-protocol.js";
@@ -34,6 +35,8 @@ export interface LoadSpec {
   warmupMs?: number;
   /** iter8 only: sample RSS this often (ms). */
   rssSampleEveryMs?: number;
+  /** iter8 only: how paced requests are timed (loadgen's default, `precise`, when unset). */
+  pacing?: Pacing;
 }
 
 /** One finished generator run. */
@@ -75,6 +78,7 @@ function commandFor(
         durationMs: spec.durationS * 1000,
         warmupMs: spec.warmupMs ?? 0,
         rssSampleEveryMs: spec.rssSampleEveryMs ?? 0,
+        ...(spec.pacing ? { pacing: spec.pacing } : {}),
       };
       return [process.execPath, paths.iter8Runner, JSON.stringify(runnerSpec)];
     }

@@ -32,6 +32,7 @@ async function runOnce(spec: RunnerSpec): Promise<RunnerOutput> {
       qps: spec.qps,
       durationMs: spec.durationMs,
       warmupMs: spec.warmupMs,
+      ...(spec.pacing ? { pacing: spec.pacing } : {}),
     };
     const result = await runLoad(options);
     samples.push({

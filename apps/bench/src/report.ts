@@ -138,7 +138,7 @@ export function buildSections(results: BenchResults): Section[] {
   if (results.proxy) {
     const p = results.proxy;
     sections.push({
-      title: `Traffic proxy vs nginx reverse proxy, same Node upstream (medians of ${p.rounds} rounds; the ratio and "added" are paired within each round; peak: wrk, ${p.connections} connections; paced: iter8 at ${num(p.pacedRate)}/s, ${p.pacedConnections} connections)`,
+      title: `Traffic proxy vs nginx reverse proxy, same Node upstream (medians of ${p.rounds} rounds; the ratio and "added" are paired within each round; peak: wrk, ${p.connections} connections; paced: iter8 at ${num(p.pacedRate)}/s, ${p.pacing} pacing, ${p.pacedConnections} connections)`,
       headers: ["path", "peak req/s", "paced p50 ms", "paced p99 ms", "added p50 ms"],
       rows: [
         [

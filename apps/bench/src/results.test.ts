@@ -30,6 +30,7 @@ function run(partial: Partial<GeneratorRun> & { rate: number }): RunOutcome {
 const config: BenchConfig = {
   runs: 3,
   proxyRounds: 5,
+  proxyPacing: "precise",
   durationS: 10,
   rssDurationS: 60,
   rssEarlyS: 10,

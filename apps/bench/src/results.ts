@@ -7,6 +7,7 @@ import {
   isWithinTolerance,
 } from "./co-analytic.js";
 import type { GeneratorName, GeneratorRun, RunOutcome } from "./generators.js";
+import type { Pacing } from "@iter8/loadgen";
 import { median, ratio } from "./stats.js";
 
 /** Bench configuration (what `--quick` and the flags change). */
@@ -30,6 +31,8 @@ export interface BenchConfig {
    * paired within the round, so a slow minute of the machine hits both sides of a comparison.
    */
   proxyRounds: number;
+  /** How the proxy scenario's paced runs are timed (`--proxy-pacing`). */
+  proxyPacing: Pacing;
   /** iter8's warm-up before paced runs (discarded; the server-side analysis skips it too). */
   warmupMs: number;
   /** Rate and connections of the coordinated-omission check. */
@@ -271,6 +274,8 @@ export interface ProxyResult {
   throughputRatio: number;
   /** Rate of the paced runs: 50% of the iter8 proxy's median peak. */
   pacedRate: number;
+  /** How the paced runs were timed (iter8's `pacing`). */
+  pacing: Pacing;
   /** Connections of the paced runs (iter8's runLoad). */
   pacedConnections: number;
   /** Paced runs straight to the upstream and through each proxy. */

@@ -1,4 +1,5 @@
 // The JSON that passes between the harness and `iter8-runner` (one argv in, one stdout line out).
+import type { Pacing } from "@iter8/loadgen";
 
 /** The options the harness hands the runner; a subset of `@iter8/loadgen`'s LoadOptions. */
 export interface RunnerSpec {
@@ -14,6 +15,8 @@ export interface RunnerSpec {
   warmupMs: number;
   /** Sample `process.memoryUsage().rss` this often (ms); 0 = never. */
   rssSampleEveryMs: number;
+  /** How paced requests are timed; loadgen's default when unset. */
+  pacing?: Pacing;
 }
 
 /** One RSS sample taken by the runner. */
