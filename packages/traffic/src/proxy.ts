@@ -395,20 +395,24 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
           controller = started;
           if (res.destroyed) started.abort(new Error("the client went away"));
         },
-        onResponseStart(_controller, statusCode, upstreamHeaders) {
+        // The client may be gone before its response's "close" event aborts the exchange:
+        // writing to a destroyed response would raise an unhandled error, so nothing is written.
+        onResponseStart(started, statusCode, upstreamHeaders) {
+          if (res.destroyed) return started.abort(new Error("the client went away"));
           if (statusCode < 200) return; // 1xx: informational, not forwarded
           status = statusCode;
           res.writeHead(statusCode, answerHeaders(upstreamHeaders, version, decision.setCookie));
         },
-        onResponseData(paused, chunk) {
+        onResponseData(streaming, chunk) {
+          if (res.destroyed) return streaming.abort(new Error("the client went away"));
           if (!res.write(chunk)) {
-            paused.pause();
-            res.once("drain", () => paused.resume());
+            streaming.pause();
+            res.once("drain", () => streaming.resume());
           }
         },
         onResponseEnd() {
           finish(status >= 500);
-          res.end();
+          if (!res.destroyed) res.end();
         },
         onResponseError(_controller, error) {
           failed(error);
