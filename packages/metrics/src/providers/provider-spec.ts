@@ -355,7 +355,10 @@ export async function resolveAuthHeaders(
           : await readSecret(auth.username, ctx, "user name");
       const password = await readSecret(auth.password, ctx, "password");
       const encoded = Buffer.from(`${username}:${password}`).toString("base64");
-      return { headers: { authorization: `Basic ${encoded}` }, secrets: [password, encoded] };
+      return {
+        headers: { authorization: `Basic ${encoded}` },
+        secrets: [`${username}:${password}`, password, encoded],
+      };
     }
     case "apiKey": {
       const key = await readSecret(auth.key, ctx, "API key");
