@@ -59,6 +59,7 @@ beforeAll(async () => {
             status: "error",
             errorType: "bad_data",
             error: `bad request\r\n${head}`,
+            warnings: [`echo\n${head}`],
           }),
         );
       }
@@ -236,6 +237,8 @@ describe("Prometheus client error texts", () => {
     expect(error).toMatch(/^bad request .*authorization: Bearer \*\*\*/);
     expect(error).not.toContain("tok-5Fz9");
     expect(error).not.toMatch(/[\r\n]/);
+    expect(response.warnings?.[0]).toMatch(/^echo .*authorization: Bearer \*\*\*/);
+    expect(JSON.stringify(response.warnings)).not.toContain("tok-5Fz9");
   });
 });
 

@@ -88,7 +88,7 @@ function garbage(
  * Checks an answer of Prometheus' query API and returns its typed envelope. An error envelope is
  * returned as data (any HTTP status); an answer that is not the envelope throws `ITER8_BACKEND`
  * with the HTTP status and a snippet of the body. Texts taken from the body (the snippet, the
- * error envelope's `errorType` and `error`) are sanitised: `secrets` and credentials redacted,
+ * error envelope's `errorType` and `error`, warnings) are sanitised: `secrets` and credentials redacted,
  * control characters removed, length bounded (see `sanitizeBackendText`).
  */
 export function parsePrometheusResponse(
@@ -105,7 +105,9 @@ export function parsePrometheusResponse(
     throw garbage(answer, "the answer is not a Prometheus API envelope", secrets);
   }
   const warnings = Array.isArray(json.warnings)
-    ? json.warnings.filter((w): w is string => typeof w === "string")
+    ? json.warnings
+        .filter((w): w is string => typeof w === "string")
+        .map((w) => sanitizeBackendText(w, secrets))
     : undefined;
   const extra = warnings && warnings.length > 0 ? { warnings } : {};
   if (json.status === "error") {

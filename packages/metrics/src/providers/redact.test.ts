@@ -123,6 +123,17 @@ metrics:
     expect(secrets).not.toContain("up");
   });
 
+  it("keeps a templated credential in the URL out of the spec's error", () => {
+    expect(() =>
+      parseProviderSpec(
+        'url: "ftp://reader:url-pass-7x@127.0.0.1/q?token=url-token-9y"\nmetrics: [{name: m, type: gauge, jqExpression: .}]',
+        "p",
+      ),
+    ).toThrow(
+      /^provider p: url: url must be an absolute http\(s\) URL, got "ftp:\/\/\*\*\*@127\.0\.0\.1\/q\?token=\*\*\*"$/,
+    );
+  });
+
   it("finds the token of a templated bearer header", () => {
     const spec = parseProviderSpec(
       "url: http://127.0.0.1:9/q\nheaders: {authorization: Bearer templated-token}\nmetrics: [{name: m, type: gauge, jqExpression: .}]",
