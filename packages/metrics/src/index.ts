@@ -12,8 +12,14 @@ export {
   callBackend,
   DEFAULT_BACKEND_RETRIES,
   DEFAULT_BACKEND_TIMEOUT_MS,
-  redactSecrets,
 } from "./providers/backend-call.js";
+export {
+  MAX_BACKEND_TEXT_CHARS,
+  providerSecrets,
+  redactCredentialPatterns,
+  redactSecrets,
+  sanitizeBackendText,
+} from "./providers/redact.js";
 export type {
   BackendAnswer,
   BackendCallOptions,

@@ -48,6 +48,21 @@ beforeAll(async () => {
         held.push(() => res.end());
         return;
       }
+      if (url.pathname === "/echo/api/v1/query") {
+        // An error envelope echoing the request head, as some proxies in front of Prometheus do.
+        const head = Object.entries(req.headers)
+          .map(([name, value]) => `${name}: ${String(value)}`)
+          .join("\r\n");
+        res.writeHead(400, { "content-type": "application/json" });
+        return res.end(
+          JSON.stringify({
+            status: "error",
+            errorType: "bad_data",
+            error: `bad request\r\n${head}`,
+            warnings: [`echo\n${head}`],
+          }),
+        );
+      }
       if (url.pathname === "/api/v1/query_range") {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(
@@ -204,6 +219,26 @@ describe("Prometheus client", () => {
     expect(seen.at(-1)?.params.get("step")).toBe("15");
     expect(seen.at(-1)?.params.get("end")).toBe("60");
     expect(measurePrometheusResult(response)).toEqual({ status: "ok", value: 3 });
+  });
+});
+
+describe("Prometheus client error texts", () => {
+  it("redacts the secrets and strips the line breaks of an error envelope echoing the request", async () => {
+    const response = await queryPrometheus(
+      { query: "up" },
+      {
+        baseUrl: `${base}/echo`,
+        headers: { authorization: "Bearer tok-5Fz9/Qa+1" },
+        redact: ["tok-5Fz9/Qa+1"],
+      },
+    );
+    expect(response.status).toBe("error");
+    const error = response.status === "error" ? response.error : "";
+    expect(error).toMatch(/^bad request .*authorization: Bearer \*\*\*/);
+    expect(error).not.toContain("tok-5Fz9");
+    expect(error).not.toMatch(/[\r\n]/);
+    expect(response.warnings?.[0]).toMatch(/^echo .*authorization: Bearer \*\*\*/);
+    expect(JSON.stringify(response.warnings)).not.toContain("tok-5Fz9");
   });
 });
 

@@ -1,4 +1,5 @@
 import { PROVIDER_ERROR_CODES, ProviderError } from "./errors.js";
+import { sanitizeBackendText } from "./redact.js";
 
 /** One HTTP request to a metrics backend. */
 export interface BackendRequest {
@@ -18,7 +19,7 @@ export interface BackendCallOptions {
   retryDelayMs?: number;
   /** Stops the call (and its retries) promptly. */
   signal?: AbortSignal;
-  /** Strings (secrets) to replace with `***` in every message. */
+  /** Strings (secrets) to replace with `***` in every message (see `sanitizeBackendText`). */
   redact?: readonly string[];
 }
 
@@ -40,18 +41,13 @@ const MAX_RETRIES = 5;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const SNIPPET_CHARS = 200;
 
-/** Replaces every secret in `text` with `***`. */
-export function redactSecrets(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join("***");
-  return out;
-}
-
-/** The start of a body on one line, for error messages: whitespace collapsed, at most 200 chars. */
-export function bodySnippet(body: string): string {
-  const line = body.replace(/\s+/g, " ").trim();
-  if (line === "") return "(empty body)";
-  return line.length > SNIPPET_CHARS ? `${line.slice(0, SNIPPET_CHARS)}...` : line;
+/**
+ * The start of a body on one line, for error messages: control characters and whitespace
+ * collapsed, `secrets` and credentials redacted, at most 200 chars (see `sanitizeBackendText`).
+ */
+export function bodySnippet(body: string, secrets: readonly string[] = []): string {
+  const line = sanitizeBackendText(body, secrets, SNIPPET_CHARS);
+  return line === "" ? "(empty body)" : line;
 }
 
 function shouldRetry(status: number): boolean {
@@ -98,7 +94,7 @@ export async function callBackend(
   const timeoutMs = options.timeoutMs ?? DEFAULT_BACKEND_TIMEOUT_MS;
   const retries = Math.min(MAX_RETRIES, Math.max(0, options.retries ?? DEFAULT_BACKEND_RETRIES));
   let delay = options.retryDelayMs ?? 200;
-  const where = redactSecrets(`${request.method} ${request.url}`, options.redact);
+  const where = sanitizeBackendText(`${request.method} ${request.url}`, options.redact);
   let lastProblem = "";
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     if (options.signal?.aborted) break;
@@ -139,7 +135,7 @@ export async function callBackend(
   const tries = retries + 1;
   throw new ProviderError(
     PROVIDER_ERROR_CODES.backend,
-    redactSecrets(
+    sanitizeBackendText(
       `${where}: ${lastProblem} (${tries} attempt${tries === 1 ? "" : "s"})`,
       options.redact,
     ),

@@ -1,5 +1,5 @@
 import type { MetricInfo, MetricSummary } from "@iter8/spec";
-import { bodySnippet, callBackend, redactSecrets } from "./backend-call.js";
+import { bodySnippet, callBackend } from "./backend-call.js";
 import type { BackendRequest } from "./backend-call.js";
 import { ProviderError } from "./errors.js";
 import { compileJq } from "./jq.js";
@@ -7,6 +7,7 @@ import { isPrometheusEnvelope, parsePrometheusValue } from "./prometheus.js";
 import type { MeasurementStatus } from "./prometheus.js";
 import { SUMMARY_PARTS, resolveAuthHeaders } from "./provider-spec.js";
 import type { ProviderQuery, ProviderSpec, ProviderSummaryMetricSpec } from "./provider-spec.js";
+import { providerSecrets, sanitizeBackendText } from "./redact.js";
 
 /** One metric of one version as read from a backend. */
 export interface ProviderMeasurement {
@@ -18,7 +19,10 @@ export interface ProviderMeasurement {
   value?: number;
   /** Sufficient statistics of a `mean` or `proportion` metric, when every part has a value. */
   summary?: MetricSummary;
-  /** Why there is no value (`no-data`, `nan`, `error`); secrets are redacted. */
+  /**
+   * Why there is no value (`no-data`, `nan`, `error`): one line of at most 500 characters, with
+   * every secret of the spec and every credential-shaped text redacted.
+   */
   reason?: string;
 }
 
@@ -42,15 +46,19 @@ export interface CollectProviderOptions {
  * order. A `mean` or `proportion` metric is queried once per part; it has a `summary` and a
  * `value` (the mean or proportion) only when every part has a usable value, else the first
  * missing part's status and reason (never 0). Never throws for a backend's behaviour: a timeout, an HTTP error, an error envelope or
- * an answer that is not JSON becomes that metric's `error` with the reason. Throws
- * `ProviderError` only when a secret cannot be read (nothing can be queried then).
+ * an answer that is not JSON becomes that metric's `error` with the reason. Every reason leaves
+ * through `sanitizeBackendText` here (the one place a backend's answer becomes text that is
+ * stored, printed or logged): the spec's secrets redacted, control characters removed, cut at
+ * 500 characters. Throws `ProviderError` only when a secret cannot be read (nothing can be
+ * queried then).
  */
 export async function collectProviderMetrics(
   provider: string,
   spec: ProviderSpec,
   options: CollectProviderOptions,
 ): Promise<ProviderMeasurement[]> {
-  const auth = await resolveAuthHeaders(spec.auth, options);
+  const resolved = await resolveAuthHeaders(spec.auth, options);
+  const auth = { headers: resolved.headers, secrets: providerSecrets(spec, resolved.secrets) };
   const measurements: ProviderMeasurement[] = [];
   for (const metric of spec.metrics) {
     const info: MetricInfo = {
@@ -59,16 +67,22 @@ export async function collectProviderMetrics(
     };
     if (metric.units !== undefined) info.units = metric.units;
     const base = { name: `${provider}/${metric.name}`, info };
+    let measured: Pick<ProviderMeasurement, "status" | "value" | "reason" | "summary">;
     try {
-      const value =
+      measured =
         metric.type === "mean" || metric.type === "proportion"
           ? await measureSummary(spec, metric, auth, options)
           : await measureQuery(spec, metric, auth, options);
-      measurements.push({ ...base, ...value });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      measurements.push({ ...base, status: "error", reason: redactSecrets(message, auth.secrets) });
+      measured = {
+        status: "error",
+        reason: error instanceof Error ? error.message : String(error),
+      };
     }
+    if (measured.reason !== undefined) {
+      measured = { ...measured, reason: sanitizeBackendText(measured.reason, auth.secrets) };
+    }
+    measurements.push({ ...base, ...measured });
   }
   return measurements;
 }
@@ -90,7 +104,7 @@ async function measureSummary(
     try {
       measured = await measureQuery(spec, query, auth, options);
     } catch (error) {
-      // Rethrown with the part named; the caller redacts secrets.
+      // Rethrown with the part named; the caller sanitises the reason.
       const message = error instanceof Error ? error.message : String(error);
       throw new Error(`${part}: ${message}`);
     }
@@ -183,12 +197,14 @@ async function measureQuery(
         ? `HTTP ${answer.status} ${answer.statusText}`.trim()
         : "the answer is not JSON";
     throw new Error(
-      `${what}${answer.status >= 400 ? "" : ` (HTTP ${answer.status})`}: ${bodySnippet(answer.body)}`,
+      `${what}${answer.status >= 400 ? "" : ` (HTTP ${answer.status})`}: ${bodySnippet(answer.body, auth.secrets)}`,
     );
   }
   if (isPrometheusEnvelope(json)) {
     const envelope = json as { status: string; errorType?: unknown; error?: unknown };
-    const text = (v: unknown, fallback: string) => (typeof v === "string" ? v : fallback);
+    // Cut here too, so that the HTTP status at the end survives the final cut.
+    const text = (v: unknown, fallback: string) =>
+      typeof v === "string" ? sanitizeBackendText(v, auth.secrets, 300) : fallback;
     if (envelope.status === "error") {
       return {
         status: "error",
@@ -197,7 +213,9 @@ async function measureQuery(
     }
   }
   if (answer.status >= 400) {
-    throw new Error(`HTTP ${answer.status} ${answer.statusText}: ${bodySnippet(answer.body)}`);
+    throw new Error(
+      `HTTP ${answer.status} ${answer.statusText}: ${bodySnippet(answer.body, auth.secrets)}`,
+    );
   }
   let outputs: unknown[];
   try {

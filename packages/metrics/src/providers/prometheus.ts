@@ -1,6 +1,7 @@
 import { bodySnippet, callBackend } from "./backend-call.js";
 import type { BackendAnswer, BackendCallOptions } from "./backend-call.js";
 import { PROVIDER_ERROR_CODES, ProviderError } from "./errors.js";
+import { sanitizeBackendText } from "./redact.js";
 
 /** A sample's labels. */
 export type PrometheusLabels = Record<string, string>;
@@ -72,45 +73,58 @@ export function isPrometheusEnvelope(value: unknown): boolean {
   return isRecord(value) && (value.status === "success" || value.status === "error");
 }
 
-function garbage(answer: Pick<BackendAnswer, "status" | "body">, why: string): ProviderError {
+function garbage(
+  answer: Pick<BackendAnswer, "status" | "body">,
+  why: string,
+  secrets: readonly string[],
+): ProviderError {
   return new ProviderError(
     PROVIDER_ERROR_CODES.backend,
-    `HTTP ${answer.status}: ${why}: ${bodySnippet(answer.body)}`,
+    `HTTP ${answer.status}: ${why}: ${bodySnippet(answer.body, secrets)}`,
   );
 }
 
 /**
  * Checks an answer of Prometheus' query API and returns its typed envelope. An error envelope is
  * returned as data (any HTTP status); an answer that is not the envelope throws `ITER8_BACKEND`
- * with the HTTP status and a snippet of the body.
+ * with the HTTP status and a snippet of the body. Texts taken from the body (the snippet, the
+ * error envelope's `errorType` and `error`, warnings) are sanitised: `secrets` and credentials redacted,
+ * control characters removed, length bounded (see `sanitizeBackendText`).
  */
 export function parsePrometheusResponse(
   answer: Pick<BackendAnswer, "status" | "body">,
+  secrets: readonly string[] = [],
 ): PrometheusResponse {
   let json: unknown;
   try {
     json = JSON.parse(answer.body);
   } catch {
-    throw garbage(answer, "the answer is not JSON");
+    throw garbage(answer, "the answer is not JSON", secrets);
   }
   if (!isRecord(json) || !isPrometheusEnvelope(json)) {
-    throw garbage(answer, "the answer is not a Prometheus API envelope");
+    throw garbage(answer, "the answer is not a Prometheus API envelope", secrets);
   }
   const warnings = Array.isArray(json.warnings)
-    ? json.warnings.filter((w): w is string => typeof w === "string")
+    ? json.warnings
+        .filter((w): w is string => typeof w === "string")
+        .map((w) => sanitizeBackendText(w, secrets))
     : undefined;
   const extra = warnings && warnings.length > 0 ? { warnings } : {};
   if (json.status === "error") {
     return {
       status: "error",
-      errorType: typeof json.errorType === "string" ? json.errorType : "unknown",
-      error: typeof json.error === "string" ? json.error : "(no message)",
+      errorType:
+        typeof json.errorType === "string"
+          ? sanitizeBackendText(json.errorType, secrets, 100)
+          : "unknown",
+      error:
+        typeof json.error === "string" ? sanitizeBackendText(json.error, secrets) : "(no message)",
       ...extra,
     };
   }
-  if (answer.status >= 400) throw garbage(answer, "HTTP error with a success envelope");
+  if (answer.status >= 400) throw garbage(answer, "HTTP error with a success envelope", secrets);
   const data = json.data;
-  if (!isRecord(data)) throw garbage(answer, "the answer has no data");
+  if (!isRecord(data)) throw garbage(answer, "the answer has no data", secrets);
   const result = data.result;
   switch (data.resultType) {
     case "vector":
@@ -137,7 +151,11 @@ export function parsePrometheusResponse(
       if (isPoint(result)) return { status: "success", data: data as PrometheusData, ...extra };
       break;
   }
-  throw garbage(answer, `unexpected data of resultType ${JSON.stringify(data.resultType)}`);
+  throw garbage(
+    answer,
+    `unexpected data of resultType ${sanitizeBackendText(JSON.stringify(data.resultType) ?? "", secrets, 60)}`,
+    secrets,
+  );
 }
 
 /**
@@ -230,7 +248,7 @@ async function queryApi(
         },
     options,
   );
-  return parsePrometheusResponse(answer);
+  return parsePrometheusResponse(answer, options.redact);
 }
 
 const seconds = (date: Date) => String(date.getTime() / 1000);

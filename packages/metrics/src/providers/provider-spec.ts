@@ -4,6 +4,7 @@ import yaml from "js-yaml";
 import { z } from "zod";
 import { parseDuration } from "@iter8/spec";
 import { PROVIDER_ERROR_CODES, ProviderError } from "./errors.js";
+import { sanitizeBackendText } from "./redact.js";
 
 /** Where a secret comes from: an environment variable or a file (never the template itself). */
 export type SecretSource = { env: string } | { file: string };
@@ -195,7 +196,11 @@ const providerSchema = z.strictObject({
         return false;
       }
     },
-    { error: (issue) => `url must be an absolute http(s) URL, got ${JSON.stringify(issue.input)}` },
+    {
+      // The rendered URL may carry a templated credential (user info, a token parameter).
+      error: (issue) =>
+        `url must be an absolute http(s) URL, got ${sanitizeBackendText(JSON.stringify(issue.input) ?? "")}`,
+    },
   ),
   provider: z.string().optional(),
   description: z.string().optional(),
@@ -355,7 +360,10 @@ export async function resolveAuthHeaders(
           : await readSecret(auth.username, ctx, "user name");
       const password = await readSecret(auth.password, ctx, "password");
       const encoded = Buffer.from(`${username}:${password}`).toString("base64");
-      return { headers: { authorization: `Basic ${encoded}` }, secrets: [password, encoded] };
+      return {
+        headers: { authorization: `Basic ${encoded}` },
+        secrets: [`${username}:${password}`, password, encoded],
+      };
     }
     case "apiKey": {
       const key = await readSecret(auth.key, ctx, "API key");

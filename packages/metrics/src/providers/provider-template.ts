@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { bodySnippet, callBackend } from "./backend-call.js";
 import { PROVIDER_ERROR_CODES, ProviderError } from "./errors.js";
+import { sanitizeBackendText } from "./redact.js";
 import { renderTemplate } from "./go-template.js";
 import type { TemplateValues } from "./go-template.js";
 import { parseProviderSpec } from "./provider-spec.js";
@@ -27,9 +28,10 @@ export async function readProviderTemplate(
       { timeoutMs: options.timeoutMs ?? 10_000, retries: 2, signal: options.signal },
     );
     if (answer.status >= 400) {
+      // The URL may carry credentials (user info, a token parameter): sanitised like the body.
       throw new ProviderError(
         PROVIDER_ERROR_CODES.template,
-        `cannot download template ${ref}: HTTP ${answer.status}: ${bodySnippet(answer.body)}`,
+        `cannot download template ${sanitizeBackendText(ref)}: HTTP ${answer.status}: ${bodySnippet(answer.body)}`,
       );
     }
     return answer.body;

@@ -121,14 +121,115 @@ describe("sequential comparisons", () => {
     expect(seq.pValue).toBeGreaterThan(welch.pValue ?? 1);
   });
 
-  it("reports as p-value the level at which the interval just touches 0", () => {
+  // GrowthBook's published values (github.com/growthbook/growthbook, packages/stats/tests):
+  // test_gbstats.py TestAnalyzeMetricDfSequential (dimension "one", tuning 600: expected
+  // -0.074074074, pValue 0.892332229, ci[0] -0.233322085, 9 decimals) and frequentist/test_tests.py
+  // TestSequentialTTest.test_sequential_test_runs (tuning 1000: expected 0.50336, ci (-0.55844,
+  // 1.56516), pValue 1) and .test_sequential_test_runs_prop (tuning 5000: expected 0.50386, ci
+  // (0.40098, 0.60675), pValue 0.0), all relative lifts at alpha 0.05. The first two tell the
+  // definitions apart: with ρ recomputed for every α, their p-values would be 1 and 0.8695.
+  it.each([
+    {
+      name: "test_analyze_metric_df_sequential",
+      compare: () =>
+        compareMeans(
+          { count: 100, sum: 270, sumSquares: 848.79 },
+          { count: 120, sum: 300, sumSquares: 869 },
+          { method: "sequential", sequentialTuning: 600 },
+        ),
+      estimate: [-0.074074074, 9],
+      pValue: [0.892332229, 9],
+      ci: [[-0.233322085, 9]],
+    },
+    {
+      name: "test_sequential_test_runs",
+      compare: () =>
+        compareMeans(
+          { count: 3000, sum: 1396.87, sumSquares: 52377.9767 },
+          { count: 3461, sum: 2422.7, sumSquares: 134698.29 },
+          { method: "sequential", sequentialTuning: 1000 },
+        ),
+      estimate: [0.50336, 5],
+      pValue: [1, 5],
+      ci: [
+        [-0.55844, 5],
+        [1.56516, 5],
+      ],
+    },
+    {
+      name: "test_sequential_test_runs_prop",
+      compare: () =>
+        compareProportions(
+          { count: 3000, successes: 1396 },
+          { count: 3461, successes: 2422 },
+          { method: "sequential" },
+        ),
+      estimate: [0.50386, 5],
+      pValue: [0, 5],
+      ci: [
+        [0.40098, 5],
+        [0.60675, 5],
+      ],
+    },
+  ] as const)("matches GrowthBook's $name", ({ compare, estimate, pValue, ci }) => {
+    const c = compare();
+    expect(c.estimate).toBeCloseTo(estimate[0], estimate[1]);
+    expect(c.pValue).toBeCloseTo(pValue[0], pValue[1]);
+    ci.forEach(([value, digits], i) => expect(c.ci[i]).toBeCloseTo(value, digits));
+  });
+
+  it("reports p = min(1, 1/E) for the e-value at the ρ of the configured alpha", () => {
+    const control = summary(3000, 10, 4);
+    const treatment = summary(3000, 10.3, 4);
+    const opts = { method: "sequential", difference: "absolute", sequentialTuning: 4000 } as const;
+    const c = compareMeans(control, treatment, opts);
+    // E = exp(ρ² S / (2 (Nρ² + 1))) / sqrt(Nρ² + 1), S = estimate² N / SE², ρ² from alpha 0.05.
+    const n = 6000;
+    const logTerm = -2 * Math.log(0.05);
+    const rho2 = (logTerm + Math.log(logTerm + 1)) / 4000;
+    const s = (0.3 * 0.3 * n) / (c.standardError * c.standardError);
+    const e = Math.exp((rho2 * s) / (2 * (n * rho2 + 1))) / Math.sqrt(n * rho2 + 1);
+    expect(c.pValue).toBeCloseTo(Math.min(1, 1 / e), 12);
+    expect(c.pValue).toBeGreaterThan(0);
+    expect(c.pValue).toBeLessThan(0.05);
+    // A stricter alpha changes ρ and widens the interval, but the p-value is read at its own ρ.
+    const strict = compareMeans(control, treatment, { ...opts, alpha: 0.01 });
+    expect(strict.ci[1] - strict.ci[0]).toBeGreaterThan(c.ci[1] - c.ci[0]);
+    expect(strict.pValue).not.toBe(c.pValue);
+  });
+
+  it.each(["two-sided", "greater", "less"] as const)(
+    "rejects at alpha exactly when the %s interval excludes 0",
+    (alternative) => {
+      for (const alpha of [0.01, 0.05, 0.1, 0.2]) {
+        for (const shift of [-0.6, -0.3, -0.2, -0.1, -0.02, 0, 0.02, 0.1, 0.2, 0.3, 0.6]) {
+          const c = compareMeans(summary(1500, 10, 4), summary(1500, 10 + shift, 4), {
+            method: "sequential",
+            difference: "absolute",
+            alternative,
+            alpha,
+          });
+          const excludes = c.ci[0] > 0 || c.ci[1] < 0;
+          expect((c.pValue ?? Number.NaN) <= alpha, `alpha ${alpha}, shift ${shift}`).toBe(
+            excludes,
+          );
+        }
+      }
+    },
+  );
+
+  it("gives a one-sided p-value of 1 when the estimate lies on the other side", () => {
     const opts = { method: "sequential", difference: "absolute" } as const;
-    const seq = compareMeans(summary(3000, 10, 4), summary(3000, 10.3, 4), opts);
-    const p = seq.pValue ?? Number.NaN;
-    expect(p).toBeGreaterThan(0);
-    expect(p).toBeLessThan(0.05);
-    const atP = compareMeans(summary(3000, 10, 4), summary(3000, 10.3, 4), { ...opts, alpha: p });
-    expect(atP.ci[0]).toBeCloseTo(0, 8);
+    const worse = compareMeans(summary(3000, 10, 4), summary(3000, 9.5, 4), {
+      ...opts,
+      alternative: "greater",
+    });
+    expect(worse.pValue).toBe(1);
+    const better = compareMeans(summary(3000, 10, 4), summary(3000, 9.5, 4), {
+      ...opts,
+      alternative: "less",
+    });
+    expect(better.pValue).toBeLessThan(1e-6);
   });
 
   it("keeps the false-positive rate of continuous peeking at alpha, unlike Welch", () => {

@@ -29,7 +29,11 @@ export type Comparison = {
   standardError: number;
   /** Confidence (frequentist) or credible (Bayesian) interval; one-sided tests have an infinite end. */
   ci: [number, number];
-  /** Frequentist p-value of the `alternative`. */
+  /**
+   * Frequentist p-value of the `alternative`; sequential: the always-valid `min(1, 1/E)` for the
+   * mixture e-value E at the ρ of the configured `alpha` (one-sided: `min(1, 1/(2E))`, or 1 when
+   * the estimate is on the other side).
+   */
   pValue?: number;
   /** Welch–Satterthwaite degrees of freedom (Welch method). */
   degreesOfFreedom?: number;
@@ -221,16 +225,32 @@ function welch(
 }
 
 /**
- * Half-width of the asymptotic confidence sequence (Waudby-Smith et al., "Time-uniform central limit
- * theory and asymptotic confidence sequences", 2023) for `n` observations (both arms), with ρ chosen
- * so the sequence is tightest at `tuning` observations, as GrowthBook does.
+ * ρ² of the mixture that makes the asymptotic confidence sequence (Waudby-Smith et al.,
+ * "Time-uniform central limit theory and asymptotic confidence sequences", 2023, eq. 161) tightest
+ * at `tuning` observations (both arms) for level `alpha`, as GrowthBook's `sequential_rho` does.
  */
-function sequentialHalfWidth(se: number, n: number, alpha: number, tuning: number): number {
+function sequentialRho2(alpha: number, tuning: number): number {
   const logTerm = -2 * Math.log(alpha);
-  const rho2 = (logTerm + Math.log(logTerm + 1)) / tuning;
+  return (logTerm + Math.log(logTerm + 1)) / tuning;
+}
+
+/** Half-width of the confidence sequence at level `alpha` for `n` observations and mixture ρ². */
+function sequentialHalfWidth(se: number, n: number, alpha: number, rho2: number): number {
   const sigma = se * Math.sqrt(n);
   const nr = n * rho2;
   return sigma * Math.sqrt(((2 * (nr + 1)) / (n * nr)) * Math.log(Math.sqrt(nr + 1) / alpha));
+}
+
+/**
+ * ln E of the normal-mixture e-value against "no effect" (eq. 155 of the paper above, as
+ * GrowthBook's `SequentialTwoSidedTTest.p_value` reparameterises it):
+ * E = exp(ρ² S / (2 (Nρ² + 1))) / sqrt(Nρ² + 1), with S = estimate² N / SE². The confidence
+ * sequence at level a with the same ρ excludes 0 exactly when E ≥ 1/a.
+ */
+function logMixtureEValue(estimate: number, se: number, n: number, rho2: number): number {
+  const s = (estimate * estimate * n) / (se * se);
+  const tr2p1 = n * rho2 + 1;
+  return (rho2 * s) / (2 * tr2p1) - 0.5 * Math.log(tr2p1);
 }
 
 function sequential(
@@ -243,39 +263,23 @@ function sequential(
 ): Comparison {
   // A one-sided bound at level α is one end of the two-sided sequence at level 2α.
   const sided = alternative === "two-sided" ? 1 : 2;
-  const width = (a: number): number => sequentialHalfWidth(se, n, a * sided, tuning);
-  const excludesZero = (a: number): boolean => {
-    const w = width(a);
-    if (alternative === "greater") return estimate - w > 0;
-    if (alternative === "less") return estimate + w < 0;
-    return Math.abs(estimate) - w > 0;
-  };
-  const half = width(alpha);
+  const level = alpha * sided;
+  // ρ is fixed by the configured α: the interval and the p-value come from the same sequence.
+  const rho2 = sequentialRho2(level, tuning);
+  const half = sequentialHalfWidth(se, n, level, rho2);
   const ci: [number, number] =
     alternative === "greater"
       ? [estimate - half, Number.POSITIVE_INFINITY]
       : alternative === "less"
         ? [Number.NEGATIVE_INFINITY, estimate + half]
         : [estimate - half, estimate + half];
-  return { estimate, standardError: se, ci, pValue: sequentialPValue(excludesZero, 1 / sided) };
-}
-
-/**
- * The always-valid p-value: the smallest α at which the sequence excludes 0, by bisection on
- * log α (the half-width shrinks as α grows). 1 when even α near `maxAlpha` does not exclude 0.
- */
-function sequentialPValue(excludesZero: (alpha: number) => boolean, maxAlpha: number): number {
-  const top = maxAlpha * (1 - 1e-9);
-  if (!excludesZero(top)) return 1;
-  let lo = Math.log(1e-300);
-  let hi = Math.log(top);
-  if (excludesZero(Math.exp(lo))) return 0;
-  for (let i = 0; i < 200 && hi - lo > 1e-12; i++) {
-    const mid = (lo + hi) / 2;
-    if (excludesZero(Math.exp(mid))) hi = mid;
-    else lo = mid;
-  }
-  return Math.exp(hi);
+  // Always-valid p = min(1, 1/E) (two-sided); one-sided, the end of the 2α sequence excludes 0
+  // when E ≥ 1/(2α), so p = min(1, 1/(2E)) when the estimate lies on the alternative's side, else 1.
+  const logE = logMixtureEValue(estimate, se, n, rho2);
+  const onSide =
+    alternative === "two-sided" || (alternative === "greater" ? estimate > 0 : estimate < 0);
+  const pValue = onSide ? Math.exp(Math.min(0, -logE - Math.log(sided))) : 1;
+  return { estimate, standardError: se, ci, pValue };
 }
 
 function bayesian(
