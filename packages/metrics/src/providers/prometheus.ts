@@ -81,7 +81,7 @@ function garbage(answer: Pick<BackendAnswer, "status" | "body">, why: string): P
 
 /**
  * Checks an answer of Prometheus' query API and returns its typed envelope. An error envelope is
- * returned as data (any HTTP status); an answer that is not the envelope throws `ITER8_BACKEND`
+ * returned as data (any HTTP status); an answer that is not the envelope throws `ITER8_PROVIDER_BACKEND`
  * with the HTTP status and a snippet of the body.
  */
 export function parsePrometheusResponse(
