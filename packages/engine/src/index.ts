@@ -1,4 +1,6 @@
-export { runExperiment, RESULT_FILE } from "./run-experiment.js";
+export { runExperiment } from "./run-experiment.js";
+// The result file's name belongs to the data model; re-exported here, where runs write it.
+export { RESULT_FILE } from "@iter8/spec";
 export type { RunExperimentOptions } from "./run-experiment.js";
 export { createTaskRegistry } from "./registry.js";
 export type { TaskContext, TaskRegistry, TaskRunner } from "./registry.js";

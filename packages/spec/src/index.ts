@@ -55,6 +55,7 @@ export {
   formatResult,
   loadResult,
   parseResult,
+  RESULT_FILE,
   resultSchema,
   saveResult,
 } from "./result.js";

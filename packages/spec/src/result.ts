@@ -186,6 +186,9 @@ export function parseResult(
   return { ok: true, value: compactDeep(parsed.data) as ExperimentResult, warnings: [] };
 }
 
+/** File name of the result, next to `experiment.yaml`. */
+export const RESULT_FILE = "result.yaml";
+
 /**
  * Reads `result.yaml`. Throws a `SpecError`: `ITER8_FILE_ACCESS` when it is missing or unreadable,
  * `ITER8_RESULT_INVALID` when its content is not a result.
