@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { applyLoadProcessFlags } from "@iter8/loadgen";
 import { main } from "./main.js";
 
 // Ctrl-C (or SIGTERM) aborts the running command, which keeps what it measured and exits 130.
@@ -17,5 +16,6 @@ process.on("SIGTERM", interrupt);
 process.exitCode = await main(process.argv.slice(2), {
   signal: controller.signal,
   isTTY: process.stderr.isTTY,
-  prepareForLoad: applyLoadProcessFlags,
+  // Loaded only by the commands that generate load, so that e.g. `validate` does not load undici.
+  prepareForLoad: async () => (await import("@iter8/loadgen")).applyLoadProcessFlags(),
 });

@@ -11,6 +11,6 @@ export interface CommandContext {
   /** True when progress goes to a terminal, so a live line can be drawn. */
   isTTY?: boolean;
   /** Called by commands that generate load before they start (see `MainOptions.prepareForLoad`). */
-  prepareForLoad?: () => void;
+  prepareForLoad?: () => void | Promise<void>;
   setExitCode: (code: ExitCode) => void;
 }

@@ -1,4 +1,5 @@
 import { formatSpecIssue, Iter8Error, SpecError } from "@iter8/spec";
+import type { ErrorKindTable } from "@iter8/spec";
 
 /** Exit codes of the `iter8` command (DESIGN §4). */
 export const EXIT_CODES = {
@@ -14,25 +15,30 @@ export const EXIT_CODES = {
 /** One of the exit codes above. */
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
+/** Stable codes of the errors the CLI itself raises. */
+export const CLI_ERROR_CODES = {
+  /** Bad usage or input: a flag, a file, a value. */
+  usage: "ITER8_CLI_USAGE",
+} as const;
+
+/** One of {@link CLI_ERROR_CODES}. */
+export type CliErrorCode = (typeof CLI_ERROR_CODES)[keyof typeof CLI_ERROR_CODES];
+
+/** The kind of every {@link CliErrorCode}. */
+export const CLI_ERROR_KINDS: ErrorKindTable<CliErrorCode> = {
+  ITER8_CLI_USAGE: "invalid-input",
+};
+
 /** An error the CLI itself raises for bad usage or input, with an optional hint line. */
-export class UsageError extends Iter8Error<"ITER8_USAGE"> {
+export class UsageError extends Iter8Error<CliErrorCode> {
   override readonly name = "UsageError";
   constructor(message: string, hint?: string) {
-    super("ITER8_USAGE", message, hint);
+    super(CLI_ERROR_CODES.usage, message, hint);
+  }
+  protected override get kinds(): ErrorKindTable<CliErrorCode> {
+    return CLI_ERROR_KINDS;
   }
 }
-
-/** Error codes that mean "the input was invalid" (exit 2); every other coded error means failure. */
-const INVALID_INPUT_CODES = new Set([
-  "ITER8_USAGE",
-  "ITER8_SPEC_INVALID",
-  "ITER8_RESULT_INVALID",
-  "ITER8_FILE",
-  "ITER8_ASSERT_INVALID",
-  "ITER8_REPORT_FORMAT",
-  "ITER8_PAYLOAD",
-  "ITER8_LOAD_OPTIONS",
-]);
 
 // `instanceof` on the generic class narrows to Iter8Error<any>; this keeps the code a string.
 function isIter8Error(error: unknown): error is Iter8Error {
@@ -41,7 +47,8 @@ function isIter8Error(error: unknown): error is Iter8Error {
 
 /**
  * The one place that turns an error into a message and an exit code. Known iter8 errors become one
- * line (plus a hint); anything else is a bug, shown with its stack only in debug mode.
+ * line (plus a hint) and exit 2 when their `kind` is invalid input, else 1; anything else is a bug,
+ * shown with its stack only in debug mode.
  */
 export function describeError(
   error: unknown,
@@ -58,7 +65,7 @@ export function describeError(
         : [`Error: ${error.message}`];
     if (error.hint) lines.push(`Hint: ${error.hint}`);
     if (debug && error.stack) lines.push(error.stack);
-    const exitCode = INVALID_INPUT_CODES.has(error.code) ? EXIT_CODES.invalid : EXIT_CODES.failed;
+    const exitCode = error.kind === "invalid-input" ? EXIT_CODES.invalid : EXIT_CODES.failed;
     return { lines, exitCode };
   }
   const message = error instanceof Error ? error.message : String(error);

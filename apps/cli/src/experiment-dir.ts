@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Experiment, ExperimentResult } from "@iter8/spec";
-import { loadExperiment, loadResult } from "@iter8/spec";
-import { RESULT_FILE } from "@iter8/engine";
+import { loadExperiment, loadResult, RESULT_FILE } from "@iter8/spec";
 import type { CommandContext } from "./context.js";
 
 /** File name of the experiment in an experiment directory. */

@@ -26,11 +26,12 @@ export interface MainOptions {
   /** True when progress goes to a terminal (a live progress line is drawn). */
   isTTY?: boolean;
   /**
-   * Called by commands that generate load (`run`) before they start. The executable passes
-   * `applyLoadProcessFlags` (process-wide V8 flags that keep a load generator's memory flat);
-   * in-process callers such as tests leave it out.
+   * Called (and awaited) by commands that generate load (`run`) before they start. The executable
+   * passes a function that imports `@iter8/loadgen` and calls its `applyLoadProcessFlags`
+   * (process-wide V8 flags that keep a load generator's memory flat); in-process callers such as
+   * tests leave it out.
    */
-  prepareForLoad?: () => void;
+  prepareForLoad?: () => void | Promise<void>;
 }
 
 /**

@@ -20,14 +20,20 @@ describe("prepareForLoad", () => {
 
   it("is called once by iter8 run, before the experiment runs", async () => {
     let calls = 0;
-    const code = await main(["run"], { io, cwd: dir, prepareForLoad: () => calls++ });
+    const prepareForLoad = () => {
+      calls++;
+    };
+    const code = await main(["run"], { io, cwd: dir, prepareForLoad });
     expect(code).toBe(0);
     expect(calls).toBe(1);
   });
 
   it("is not called by commands that generate no load", async () => {
     let calls = 0;
-    const code = await main(["validate"], { io, cwd: dir, prepareForLoad: () => calls++ });
+    const prepareForLoad = () => {
+      calls++;
+    };
+    const code = await main(["validate"], { io, cwd: dir, prepareForLoad });
     expect(code).toBe(0);
     expect(calls).toBe(0);
   });

@@ -1,7 +1,10 @@
-export { runExperiment, RESULT_FILE } from "./run-experiment.js";
+export { runExperiment } from "./run-experiment.js";
+// The result file's name belongs to the data model; re-exported here, where runs write it.
+export { RESULT_FILE } from "@iter8/spec";
 export type { RunExperimentOptions } from "./run-experiment.js";
 export { createTaskRegistry } from "./registry.js";
 export type { TaskContext, TaskRegistry, TaskRunner } from "./registry.js";
 export type { EngineEvent } from "./events.js";
-export { EngineError, ENGINE_ERROR_CODES } from "./errors.js";
+export { EngineError, ENGINE_ERROR_CODES, ENGINE_ERROR_KINDS } from "./errors.js";
+export type { EngineErrorCode } from "./errors.js";
 export { RUN_OUTPUT_LIMIT } from "./tasks/run-script.js";

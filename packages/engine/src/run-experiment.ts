@@ -1,14 +1,11 @@
 import { join } from "node:path";
 import type { Experiment, ExperimentResult } from "@iter8/spec";
-import { saveResult } from "@iter8/spec";
+import { RESULT_FILE, saveResult } from "@iter8/spec";
 import { evaluateCondition } from "@iter8/slo";
 import { EngineError, ENGINE_ERROR_CODES } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { createTaskRegistry } from "./registry.js";
 import type { TaskRegistry } from "./registry.js";
-
-/** File name of the result, next to `experiment.yaml`. */
-export const RESULT_FILE = "result.yaml";
 
 /** Options of `runExperiment`. */
 export interface RunExperimentOptions {

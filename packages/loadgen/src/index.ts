@@ -4,7 +4,7 @@ export type { RunVersionsControl } from "./run-versions.js";
 export { summariseLoad } from "./summarise.js";
 export { resolvePayload, MAX_PAYLOAD_BYTES } from "./payload.js";
 export type { PayloadOptions, PayloadSource } from "./payload.js";
-export { LoadgenError, LOADGEN_ERROR_CODES } from "./errors.js";
+export { LoadgenError, LOADGEN_ERROR_CODES, LOADGEN_ERROR_KINDS } from "./errors.js";
 export type { LoadgenErrorCode } from "./errors.js";
 export { LOAD_DEFAULTS } from "./options.js";
 export { Pacer } from "./pacer.js";

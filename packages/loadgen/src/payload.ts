@@ -25,7 +25,11 @@ export interface PayloadOptions {
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
 function payloadError(message: string, cause?: unknown): LoadgenError {
-  return new LoadgenError("ITER8_PAYLOAD", message, cause === undefined ? undefined : { cause });
+  return new LoadgenError(
+    "ITER8_LOAD_PAYLOAD",
+    message,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function describeCause(error: unknown): string {
@@ -41,7 +45,7 @@ function describeCause(error: unknown): string {
  * Reads the request body once, before any load: `payloadStr` as UTF-8, `payloadFile` from disk
  * (relative to `baseDir`), or `payloadURL` fetched over HTTP(S) (following redirects). At most one
  * source may be given. Resolves `undefined` without a source. Throws `LoadgenError`
- * (`ITER8_PAYLOAD`) naming the source when it cannot be read, fails, or exceeds `maxBytes`.
+ * (`ITER8_LOAD_PAYLOAD`) naming the source when it cannot be read, fails, or exceeds `maxBytes`.
  */
 export async function resolvePayload(
   source: PayloadSource,

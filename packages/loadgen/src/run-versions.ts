@@ -44,7 +44,7 @@ export function loadOptionsForVersion(
 
 /**
  * Loads every version of a `gen-load-and-collect-metrics` task, one after another (or all at once
- * with `parallel`): reads the payload once (`LoadgenError` `ITER8_PAYLOAD` when it fails), then
+ * with `parallel`): reads the payload once (`LoadgenError` `ITER8_LOAD_PAYLOAD` when it fails), then
  * runs each non-null version.
  * Resolves one entry per `versionInfo` entry: a result, or `null` for a skipped version and for
  * versions not reached because the run was aborted.

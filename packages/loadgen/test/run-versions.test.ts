@@ -31,7 +31,7 @@ async function server(respond?: Parameters<typeof startServer>[0]): Promise<Test
 
 function expectPayloadError(error: unknown, message: string | RegExp): void {
   expect(error).toBeInstanceOf(LoadgenError);
-  expect((error as LoadgenError).code).toBe("ITER8_PAYLOAD");
+  expect((error as LoadgenError).code).toBe("ITER8_LOAD_PAYLOAD");
   expect((error as LoadgenError).message).toMatch(message);
 }
 
@@ -133,7 +133,7 @@ describe("runVersions", () => {
     },
   );
 
-  it("fails with ITER8_PAYLOAD before sending anything when the payload cannot be read", async () => {
+  it("fails with ITER8_LOAD_PAYLOAD before sending anything when the payload cannot be read", async () => {
     const target = await server();
     const error = await runVersions(
       inputs({ payloadFile: "missing.json", versionInfo: [{ url: target.url }] }),
@@ -176,7 +176,7 @@ describe("resolvePayload", () => {
     await expect(
       resolvePayload({ payloadStr: "a", payloadURL: "http://x/" }),
     ).rejects.toMatchObject({
-      code: "ITER8_PAYLOAD",
+      code: "ITER8_LOAD_PAYLOAD",
     });
   });
 

@@ -1,7 +1,7 @@
 export { LatencyHistogram } from "./latency-histogram.js";
 export { deriveBuiltInMetrics } from "./built-in-metrics.js";
 export type { BuiltInMetrics, LoadSummary } from "./built-in-metrics.js";
-export { PROVIDER_ERROR_CODES, ProviderError } from "./providers/errors.js";
+export { PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, ProviderError } from "./providers/errors.js";
 export type { ProviderErrorCode } from "./providers/errors.js";
 export { renderTemplate } from "./providers/go-template.js";
 export type { TemplateValues } from "./providers/go-template.js";

@@ -29,7 +29,7 @@ export { CURVE_PERCENTILES, percentileCurve } from "./percentile-curve.js";
 export type { PercentilePoint } from "./percentile-curve.js";
 export { escapeXml } from "./svg-charts.js";
 export { formatMetricValue, UNAVAILABLE } from "./format-value.js";
-export { REPORT_ERROR_CODES, ReportError } from "./errors.js";
+export { REPORT_ERROR_CODES, REPORT_ERROR_KINDS, ReportError } from "./errors.js";
 export type { ReportErrorCode } from "./errors.js";
 export { comparisonTableRows, renderComparisonText } from "./comparison-table.js";
 export type { ComparisonTableRow } from "./comparison-table.js";

@@ -1,4 +1,5 @@
 import { Iter8Error } from "@iter8/spec";
+import type { ErrorKindTable } from "@iter8/spec";
 
 /** Stable codes of the errors `@iter8/slo` throws. */
 export const SLO_ERROR_CODES = {
@@ -11,7 +12,16 @@ export const SLO_ERROR_CODES = {
 /** One of {@link SLO_ERROR_CODES}. */
 export type SloErrorCode = (typeof SLO_ERROR_CODES)[keyof typeof SLO_ERROR_CODES];
 
+/** The kind of every {@link SloErrorCode}: both are input the caller can fix. */
+export const SLO_ERROR_KINDS: ErrorKindTable<SloErrorCode> = {
+  ITER8_ASSERT_INVALID: "invalid-input",
+  ITER8_STATS_INVALID: "invalid-input",
+};
+
 /** Invalid input to an SLO or assert function; `code` is stable, `message` is one line for people. */
 export class SloError extends Iter8Error<SloErrorCode> {
   override readonly name = "SloError";
+  protected override get kinds(): ErrorKindTable<SloErrorCode> {
+    return SLO_ERROR_KINDS;
+  }
 }

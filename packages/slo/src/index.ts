@@ -4,7 +4,7 @@ export { assessAppVersions } from "./assess.js";
 export { evaluateCondition } from "./evaluate-condition.js";
 export { ASSERT_CONDITIONS, checkAssertConditions, parseAssertCondition } from "./assert.js";
 export type { AssertCondition, AssertOutcome } from "./assert.js";
-export { SLO_ERROR_CODES, SloError } from "./errors.js";
+export { SLO_ERROR_CODES, SLO_ERROR_KINDS, SloError } from "./errors.js";
 export type { SloErrorCode } from "./errors.js";
 export { COMPARE_DEFAULTS, compareMeans, compareProportions } from "./stats/compare.js";
 export type {

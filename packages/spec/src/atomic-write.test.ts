@@ -35,16 +35,16 @@ describe("writeFileAtomic", () => {
       },
     });
     await expect(write).rejects.toThrow(SpecError);
-    await expect(write).rejects.toMatchObject({ code: "ITER8_FILE" });
+    await expect(write).rejects.toMatchObject({ code: "ITER8_FILE_ACCESS" });
     expect(tempSeen.length).toBe("new: true\n".length * 10_000);
     expect(await readFile(file, "utf8")).toBe("old: true\n");
     expect(await readdir(dir)).toEqual(["result.yaml"]);
   });
 
-  it("reports a directory that does not exist as ITER8_FILE", async () => {
+  it("reports a directory that does not exist as ITER8_FILE_ACCESS", async () => {
     const file = join(dir, "missing", "result.yaml");
     await expect(writeFileAtomic(file, "x")).rejects.toMatchObject({
-      code: "ITER8_FILE",
+      code: "ITER8_FILE_ACCESS",
       message: expect.stringContaining(`cannot write ${file}`) as unknown,
     });
   });

@@ -11,7 +11,7 @@ export interface AtomicWriteHooks {
 /**
  * Replaces `file` with `text` atomically: writes a temporary file in the same directory, fsyncs
  * it, then renames it over `file`. Readers see the old content or the new, never a part; on any
- * failure the temporary file is removed and the old content stays. Throws `ITER8_FILE`.
+ * failure the temporary file is removed and the old content stays. Throws `ITER8_FILE_ACCESS`.
  */
 export async function writeFileAtomic(
   file: string,
@@ -37,7 +37,7 @@ export async function writeFileAtomic(
   } catch (error) {
     if (created) await rm(temp, { force: true });
     const reason = error instanceof Error ? error.message : String(error);
-    throw new SpecError("ITER8_FILE", `cannot write ${file}: ${reason}`, [], undefined, {
+    throw new SpecError("ITER8_FILE_ACCESS", `cannot write ${file}: ${reason}`, [], undefined, {
       cause: error,
     });
   }

@@ -31,8 +31,21 @@ export type {
   VersionLoadDetails,
   WinnerAssessment,
 } from "./model.js";
-export { formatSpecIssue, Iter8Error, SPEC_ERROR_CODES, SpecError } from "./errors.js";
-export type { ParseResult, SpecErrorCode, SpecIssue } from "./errors.js";
+export {
+  ERROR_KINDS,
+  formatSpecIssue,
+  Iter8Error,
+  SPEC_ERROR_CODES,
+  SPEC_ERROR_KINDS,
+  SpecError,
+} from "./errors.js";
+export type {
+  ErrorKindTable,
+  Iter8ErrorKind,
+  ParseResult,
+  SpecErrorCode,
+  SpecIssue,
+} from "./errors.js";
 export { loadExperiment, parseExperiment, validateExperimentFile } from "./parse-experiment.js";
 export type { ParseOptions } from "./parse-experiment.js";
 export { formatCondition, parseCondition } from "./condition.js";
@@ -42,6 +55,7 @@ export {
   formatResult,
   loadResult,
   parseResult,
+  RESULT_FILE,
   resultSchema,
   saveResult,
 } from "./result.js";

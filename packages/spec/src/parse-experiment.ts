@@ -428,7 +428,7 @@ export async function readSpecFile(
   try {
     const info = await stat(file);
     if (info.isDirectory()) {
-      throw new SpecError("ITER8_FILE", `cannot read ${what} ${shown}: it is a directory`);
+      throw new SpecError("ITER8_FILE_ACCESS", `cannot read ${what} ${shown}: it is a directory`);
     }
     size = info.size;
   } catch (error) {
@@ -454,14 +454,20 @@ function fileError(file: string, what: string, error: unknown): SpecError {
         : error instanceof Error
           ? error.message
           : String(error);
-  return new SpecError("ITER8_FILE", `cannot read ${what} ${file}: ${reason}`, [], undefined, {
-    cause: error,
-  });
+  return new SpecError(
+    "ITER8_FILE_ACCESS",
+    `cannot read ${what} ${file}: ${reason}`,
+    [],
+    undefined,
+    {
+      cause: error,
+    },
+  );
 }
 
 /**
  * Reads and validates an experiment file, returning the result as data (issues name the file as
- * `options.filename`, default `file`). Throws a `SpecError` (`ITER8_FILE`) only when it cannot be read.
+ * `options.filename`, default `file`). Throws a `SpecError` (`ITER8_FILE_ACCESS`) only when it cannot be read.
  */
 export async function validateExperimentFile(
   file: string,
@@ -475,7 +481,7 @@ export async function validateExperimentFile(
 
 /**
  * Reads, validates and normalises an experiment file. Throws a `SpecError`: `ITER8_SPEC_INVALID`
- * (message names file, line and path of the first issue; `issues` has them all) or `ITER8_FILE`.
+ * (message names file, line and path of the first issue; `issues` has them all) or `ITER8_FILE_ACCESS`.
  */
 export async function loadExperiment(file: string): Promise<Experiment> {
   const result = await validateExperimentFile(file);

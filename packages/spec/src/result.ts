@@ -186,8 +186,11 @@ export function parseResult(
   return { ok: true, value: compactDeep(parsed.data) as ExperimentResult, warnings: [] };
 }
 
+/** File name of the result, next to `experiment.yaml`. */
+export const RESULT_FILE = "result.yaml";
+
 /**
- * Reads `result.yaml`. Throws a `SpecError`: `ITER8_FILE` when it is missing or unreadable,
+ * Reads `result.yaml`. Throws a `SpecError`: `ITER8_FILE_ACCESS` when it is missing or unreadable,
  * `ITER8_RESULT_INVALID` when its content is not a result.
  */
 export async function loadResult(file: string): Promise<ExperimentResult> {
@@ -200,7 +203,7 @@ export async function loadResult(file: string): Promise<ExperimentResult> {
       (error.cause as { code?: unknown } | undefined)?.code === "ENOENT"
     ) {
       throw new SpecError(
-        "ITER8_FILE",
+        "ITER8_FILE_ACCESS",
         `no result: ${file} does not exist`,
         [],
         "run iter8 run first",
@@ -219,7 +222,7 @@ export async function loadResult(file: string): Promise<ExperimentResult> {
 
 /**
  * Writes `result.yaml` atomically (temporary file in the same directory, fsync, rename) with a
- * stable key order. Throws a `SpecError` with code `ITER8_FILE` when it cannot be written.
+ * stable key order. Throws a `SpecError` with code `ITER8_FILE_ACCESS` when it cannot be written.
  */
 export async function saveResult(file: string, result: ExperimentResult): Promise<void> {
   await writeFileAtomic(file, formatResult(result));

@@ -244,7 +244,7 @@ function locateAll(issues: RawIssue[], source: YamlSource, file: string | undefi
   });
 }
 
-/** Reads and validates a rollout file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE`. */
+/** Reads and validates a rollout file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE_ACCESS`. */
 export async function loadRollout(file: string): Promise<RolloutSpec> {
   const read = await readRoutingText(file, "rollout");
   const result = read.ok

@@ -455,7 +455,7 @@ function locateIssues(
     .map((entry) => entry.located);
 }
 
-/** Reads a spec file of at most 10 MiB for `what` (routing, rollout), as data or an `ITER8_FILE` error. */
+/** Reads a spec file of at most 10 MiB for `what` (routing, rollout), as data or an `ITER8_FILE_ACCESS` error. */
 export async function readRoutingText(
   file: string,
   what: string,
@@ -463,7 +463,7 @@ export async function readRoutingText(
   try {
     const info = await stat(file);
     if (info.isDirectory()) {
-      throw new SpecError("ITER8_FILE", `cannot read ${what} ${file}: it is a directory`);
+      throw new SpecError("ITER8_FILE_ACCESS", `cannot read ${what} ${file}: it is a directory`);
     }
     const tooLarge = explainTooLarge(info.size);
     if (tooLarge) return { ok: false, issue: { path: "", message: tooLarge, file } };
@@ -473,20 +473,26 @@ export async function readRoutingText(
     const code = (error as { code?: unknown }).code;
     const reason =
       code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(error);
-    throw new SpecError("ITER8_FILE", `cannot read ${what} ${file}: ${reason}`, [], undefined, {
-      cause: error,
-    });
+    throw new SpecError(
+      "ITER8_FILE_ACCESS",
+      `cannot read ${what} ${file}: ${reason}`,
+      [],
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
-/** Reads and validates a routing file, returning issues as data; throws only `ITER8_FILE`. */
+/** Reads and validates a routing file, returning issues as data; throws only `ITER8_FILE_ACCESS`. */
 export async function validateRoutingFile(file: string): Promise<ParseResult<Routing>> {
   const read = await readRoutingText(file, "routing");
   if (!read.ok) return { ok: false, issues: [read.issue], warnings: [] };
   return parseRouting(read.text, { filename: file });
 }
 
-/** Reads and validates a routing file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE`. */
+/** Reads and validates a routing file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE_ACCESS`. */
 export async function loadRouting(file: string): Promise<Routing> {
   const result = await validateRoutingFile(file);
   if (!result.ok) {

@@ -41,16 +41,16 @@ describe("loadExperiment", () => {
     ]);
   });
 
-  it("throws ITER8_FILE for a missing file or a directory", async () => {
+  it("throws ITER8_FILE_ACCESS for a missing file or a directory", async () => {
     const missing = join(dir, "missing.yaml");
     await expect(loadExperiment(missing)).rejects.toMatchObject({
-      code: "ITER8_FILE",
+      code: "ITER8_FILE_ACCESS",
       message: `cannot read experiment ${missing}: no such file`,
     });
     const folder = join(dir, "folder");
     await mkdir(folder);
     await expect(loadExperiment(folder)).rejects.toMatchObject({
-      code: "ITER8_FILE",
+      code: "ITER8_FILE_ACCESS",
       message: `cannot read experiment ${folder}: it is a directory`,
     });
   });

@@ -174,7 +174,7 @@ describe("result.yaml", () => {
     });
   });
 
-  it("throws ITER8_RESULT_INVALID for bad content and ITER8_FILE for a missing file", async () => {
+  it("throws ITER8_RESULT_INVALID for bad content and ITER8_FILE_ACCESS for a missing file", async () => {
     const bad = join(dir, "result.yaml");
     await writeFile(bad, "- not a result\n");
     await expect(loadResult(bad)).rejects.toMatchObject({
@@ -185,7 +185,7 @@ describe("result.yaml", () => {
     const error = await loadResult(missing).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SpecError);
     expect(error).toMatchObject({
-      code: "ITER8_FILE",
+      code: "ITER8_FILE_ACCESS",
       message: `no result: ${missing} does not exist`,
     });
   });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Iter8Error } from "@iter8/spec";
+import type { ErrorKindTable } from "@iter8/spec";
 
 /** Stable codes of the errors the assignment functions throw. */
 export const ASSIGNMENT_ERROR_CODES = {
@@ -11,9 +12,17 @@ export const ASSIGNMENT_ERROR_CODES = {
 export type AssignmentErrorCode =
   (typeof ASSIGNMENT_ERROR_CODES)[keyof typeof ASSIGNMENT_ERROR_CODES];
 
+/** The kind of every {@link AssignmentErrorCode}. */
+export const ASSIGNMENT_ERROR_KINDS: ErrorKindTable<AssignmentErrorCode> = {
+  ITER8_ASSIGNMENT_WEIGHTS_INVALID: "invalid-input",
+};
+
 /** Invalid input to {@link assignVersion}; `code` is stable, `message` is one line for people. */
 export class AssignmentError extends Iter8Error<AssignmentErrorCode> {
   override readonly name = "AssignmentError";
+  protected override get kinds(): ErrorKindTable<AssignmentErrorCode> {
+    return ASSIGNMENT_ERROR_KINDS;
+  }
 }
 
 // 2^48: the hash keeps 48 bits, which a double holds exactly.

@@ -1,6 +1,7 @@
 // Public API of this package (see README.md for its purpose).
 export {
   ASSIGNMENT_ERROR_CODES,
+  ASSIGNMENT_ERROR_KINDS,
   AssignmentError,
   assignVersion,
   hashToUnitInterval,
@@ -25,7 +26,7 @@ export {
 export type { RequestFacts, RouteDecision, RouteTable } from "./route-table.js";
 export { choosePinnedVersion, formatPin, parsePin } from "./cookie-pin.js";
 export type { Pin } from "./cookie-pin.js";
-export { TRAFFIC_ERROR_CODES, TrafficError } from "./errors.js";
+export { TRAFFIC_ERROR_CODES, TRAFFIC_ERROR_KINDS, TrafficError } from "./errors.js";
 export type { TrafficErrorCode } from "./errors.js";
 export {
   createProxyAdminClient,
@@ -40,7 +41,7 @@ export type {
   RolloutResult,
   RolloutTemplateBuiltIns,
 } from "./rollout.js";
-export { ABN_ERROR_CODES, AbnError } from "./abn/errors.js";
+export { ABN_ERROR_CODES, ABN_ERROR_KINDS, AbnError } from "./abn/errors.js";
 export type { AbnErrorCode } from "./abn/errors.js";
 export { AbnStore } from "./abn/store.js";
 export type { AbnMetricSummary, AbnVersionSummary } from "./abn/store.js";

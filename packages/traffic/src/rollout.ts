@@ -3,10 +3,10 @@ import { dump } from "js-yaml";
 import { collectProviderMetrics, readProviderTemplate, renderProviderSpec } from "@iter8/metrics";
 import type { ProviderMeasurement } from "@iter8/metrics";
 import { evaluateSlos } from "@iter8/slo";
-import { parseRouting, percentileOfMetric, routingToDocument } from "@iter8/spec";
+import { Iter8Error, parseRouting, percentileOfMetric, routingToDocument } from "@iter8/spec";
 import type { Insights, RolloutCustomMetrics, RolloutSpec, Routing } from "@iter8/spec";
 import { request } from "undici";
-import { TrafficError } from "./errors.js";
+import { TRAFFIC_ERROR_CODES, TrafficError } from "./errors.js";
 import { insightsFromProxyStats } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
 
@@ -119,8 +119,10 @@ async function prepareProviders(
       templates.push([provider, text]);
     }
   } catch (error) {
+    // A template or value the rollout file names is invalid input; a download that failed is not.
+    const invalid = error instanceof Iter8Error && error.kind === "invalid-input";
     throw new TrafficError(
-      "ITER8_TRAFFIC_ROLLOUT",
+      invalid ? TRAFFIC_ERROR_CODES.rolloutInvalid : TRAFFIC_ERROR_CODES.rollout,
       `custommetrics: ${error instanceof Error ? error.message : String(error)}`,
       "fix the provider template or its values in the rollout file",
       { cause: error },

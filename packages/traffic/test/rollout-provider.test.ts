@@ -186,7 +186,8 @@ describe("runRollout with provider metrics (custommetrics)", () => {
     const error = await rollout("", (d) => decisions.push(d), "{}").catch((e: unknown) => e);
     expect(decisions).toEqual([]);
     expect(error).toBeInstanceOf(TrafficError);
-    expect((error as TrafficError).code).toBe("ITER8_TRAFFIC_ROLLOUT");
+    expect((error as TrafficError).code).toBe("ITER8_TRAFFIC_ROLLOUT_INVALID");
+    expect((error as TrafficError).kind).toBe("invalid-input");
     expect((error as TrafficError).message).toContain("custommetrics:");
     expect((error as TrafficError).message).toContain("template variable .url is not set");
   });

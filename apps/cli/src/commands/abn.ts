@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { startAbnServer } from "@iter8/traffic";
 import type { AbnAppConfig } from "@iter8/traffic";
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../context.js";
@@ -48,6 +47,7 @@ export function abnCommand(ctx: CommandContext): CommandModule {
           "two apps; the second with three equally weighted versions",
         ),
     handler: async (argv) => {
+      const { startAbnServer } = await import("@iter8/traffic");
       const flags = argv as unknown as AbnFlags;
       const apps = parseAppFlags(flags.app);
       const port = Number(flags.port);

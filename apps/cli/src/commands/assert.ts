@@ -2,11 +2,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CommandModule } from "yargs";
-import { parseDuration } from "@iter8/spec";
+import { parseDuration, RESULT_FILE } from "@iter8/spec";
 import type { ExperimentResult } from "@iter8/spec";
-import { checkAssertConditions, parseAssertCondition } from "@iter8/slo";
 import type { AssertOutcome } from "@iter8/slo";
-import { RESULT_FILE } from "@iter8/engine";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
 import { experimentDir, loadExperimentIfPresent, loadResultIn } from "../experiment-dir.js";
@@ -49,6 +47,7 @@ export function assertCommand(ctx: CommandContext): CommandModule<object, Assert
         .example("$0 assert -c completed -c slosby=1 -t 60s", "wait up to a minute for version 1")
         .epilogue("Exit codes: 0 all conditions hold, 1 a condition does not, 2 invalid input."),
     handler: async (argv) => {
+      const { checkAssertConditions, parseAssertCondition } = await import("@iter8/slo");
       const dir = experimentDir(ctx, argv.dir);
       const conditions = argv.condition.map((text) => parseAssertCondition(text));
       const timeoutMs = argv.timeout !== undefined ? parseTimeout(argv.timeout) : 0;

@@ -1,5 +1,4 @@
 import type { CommandModule } from "yargs";
-import { renderReport } from "@iter8/report";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
 import { experimentDir, loadExperimentIfPresent, loadResultIn } from "../experiment-dir.js";
@@ -14,6 +13,7 @@ export function genCommand(ctx: CommandContext): CommandModule<object, GenArgs> 
     command: "gen",
     describe: "Print a text report of the experiment (same as iter8 report -o text)",
     handler: async (argv) => {
+      const { renderReport } = await import("@iter8/report");
       const dir = experimentDir(ctx, argv.dir);
       const result = await loadResultIn(dir);
       const experiment = await loadExperimentIfPresent(dir);

@@ -1,11 +1,21 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CommandModule } from "yargs";
-import { AVAILABLE_REPORT_FORMATS, renderReport } from "@iter8/report";
 import type { ReportFormat } from "@iter8/report";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
 import { experimentDir, loadExperimentIfPresent, loadResultIn } from "../experiment-dir.js";
+
+/**
+ * The formats `--output-format` offers: `AVAILABLE_REPORT_FORMATS` of `@iter8/report`, named here so
+ * that parsing and `--help` do not load the renderer (test/lazy-commands.test.ts keeps them equal).
+ */
+export const REPORT_FORMAT_CHOICES = [
+  "text",
+  "markdown",
+  "json",
+  "html",
+] as const satisfies readonly ReportFormat[];
 
 interface ReportArgs {
   dir?: string;
@@ -26,7 +36,7 @@ export function reportCommand(ctx: CommandContext): CommandModule<object, Report
       y
         .option("output-format", {
           alias: "o",
-          choices: AVAILABLE_REPORT_FORMATS,
+          choices: REPORT_FORMAT_CHOICES,
           default: "text" as const,
           describe: "Report format",
         })
@@ -42,6 +52,7 @@ export function reportCommand(ctx: CommandContext): CommandModule<object, Report
         .example("$0 report -o markdown >> $GITHUB_STEP_SUMMARY", "Markdown for a CI job summary")
         .example("$0 report -o html --output report.html", "A self-contained HTML page"),
     handler: async (argv) => {
+      const { renderReport } = await import("@iter8/report");
       const dir = experimentDir(ctx, argv.dir);
       const result = await loadResultIn(dir);
       const experiment = await loadExperimentIfPresent(dir);

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { loadExperiment } from "@iter8/spec";
-import { runExperiment } from "@iter8/engine";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
 import { EXPERIMENT_FILE, experimentDir } from "../experiment-dir.js";
@@ -25,7 +24,8 @@ export function runCommand(ctx: CommandContext): CommandModule<object, RunArgs> 
     handler: async (argv) => {
       const dir = experimentDir(ctx, argv.dir);
       const experiment = await loadExperiment(join(dir, EXPERIMENT_FILE));
-      ctx.prepareForLoad?.();
+      await ctx.prepareForLoad?.();
+      const { runExperiment } = await import("@iter8/engine");
       const live = ctx.isTTY === true && !ctx.env.NO_COLOR;
       const view = createProgressView({
         live,

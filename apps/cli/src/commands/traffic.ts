@@ -8,7 +8,6 @@ import {
   routingJsonSchema,
   validateRoutingFile,
 } from "@iter8/spec";
-import { formatManifests, renderRouting, runRollout, startTrafficProxy } from "@iter8/traffic";
 import type { ProxyEvent, RolloutDecision } from "@iter8/traffic";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
@@ -96,6 +95,7 @@ function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
         })
         .example("$0 traffic proxy -f routing.yaml --port 8080", "route :8080 by routing.yaml"),
     handler: async (argv) => {
+      const { startTrafficProxy } = await import("@iter8/traffic");
       const { path, shown } = resolveFile(ctx, argv);
       const routing = await loadRouting(path);
       const proxy = await startTrafficProxy({
@@ -139,6 +139,7 @@ function renderCommand(ctx: CommandContext): CommandModule<object, RenderArgs> {
         })
         .example("$0 traffic render --target gateway-api -f routing.yaml | kubectl apply -f -", ""),
     handler: async (argv) => {
+      const { formatManifests, renderRouting } = await import("@iter8/traffic");
       if (argv.target !== "istio" && argv.target !== "gateway-api") {
         throw new UsageError(
           `invalid --target value "${argv.target}": expected istio or gateway-api`,
@@ -176,6 +177,7 @@ function rolloutCommand(ctx: CommandContext): CommandModule<object, FileArgs> {
           "Exit codes: 0 the candidate reached its last step, 1 it was rolled back, 2 invalid input, 130 interrupted.",
         ),
     handler: async (argv) => {
+      const { formatManifests, renderRouting, runRollout } = await import("@iter8/traffic");
       const { path } = resolveFile(ctx, argv);
       const spec = await loadRollout(path);
       const base = dirname(path);

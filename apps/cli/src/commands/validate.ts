@@ -30,7 +30,7 @@ export function validateCommand(ctx: CommandContext): CommandModule<object, Vali
       try {
         result = await validateExperimentFile(path, { filename: shown });
       } catch (error) {
-        if (error instanceof SpecError && error.code === "ITER8_FILE") {
+        if (error instanceof SpecError && error.code === "ITER8_FILE_ACCESS") {
           throw new UsageError(
             error.message,
             "iter8 hub -e load-test fetches an example experiment",

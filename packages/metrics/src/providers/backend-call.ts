@@ -84,7 +84,7 @@ async function readBody(response: Response): Promise<string> {
 /**
  * Sends `request` with a per-attempt timeout and bounded retries (timeouts, connection errors,
  * 429 and 5xx answers, with doubling back-off). Resolves with the last answer whatever its status;
- * rejects with `ProviderError` (`ITER8_BACKEND`) when no answer arrived. Secrets listed in
+ * rejects with `ProviderError` (`ITER8_PROVIDER_BACKEND`) when no answer arrived. Secrets listed in
  * `redact` never appear in messages.
  */
 export async function callBackend(

@@ -73,13 +73,13 @@ describe("renderTemplate", () => {
     ["a missing end", "{{ if .x }}a"],
     ["an unknown function", "{{ frobnicate .x }}"],
     ["an unknown template", '{{ template "nope" . }}'],
-  ])("rejects %s with ITER8_TEMPLATE", (_name, source) => {
+  ])("rejects %s with ITER8_PROVIDER_TEMPLATE", (_name, source) => {
     try {
       renderTemplate(source, { x: 1 });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ProviderError);
-      expect((error as ProviderError).code).toBe("ITER8_TEMPLATE");
+      expect((error as ProviderError).code).toBe("ITER8_PROVIDER_TEMPLATE");
     }
   });
 });

@@ -713,7 +713,7 @@ function templateError(message: string): ProviderError {
 
 /**
  * Renders a Go-style template (the subset described at the top of this file) with `values` as
- * its dot. Throws `ProviderError` (`ITER8_TEMPLATE`) for bad syntax and for a variable that is not
+ * its dot. Throws `ProviderError` (`ITER8_PROVIDER_TEMPLATE`) for bad syntax and for a variable that is not
  * set, naming it.
  */
 export function renderTemplate(source: string, values: TemplateValues): string {

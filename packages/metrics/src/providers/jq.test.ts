@@ -40,6 +40,8 @@ describe("compileJq", () => {
   });
 
   it.each([".data[", "frob", ".a |", "map"])("rejects the expression %s", (expression) => {
-    expect(() => compileJq(expression)).toThrow(/ITER8_JQ|jq expression|not defined|unsupported/);
+    expect(() => compileJq(expression)).toThrow(
+      /ITER8_PROVIDER_JQ|jq expression|not defined|unsupported/,
+    );
   });
 });

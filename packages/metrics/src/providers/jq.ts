@@ -382,11 +382,11 @@ function jqError(message: string): ProviderError {
 export interface JqProgram {
   /** The expression as written. */
   readonly expression: string;
-  /** Evaluates the expression against `input`; throws `ProviderError` (`ITER8_JQ`) on a type error. */
+  /** Evaluates the expression against `input`; throws `ProviderError` (`ITER8_PROVIDER_JQ`) on a type error. */
   run(input: unknown): unknown[];
 }
 
-/** Parses a `jqExpression` (the subset described at the top of this file); throws `ITER8_JQ`. */
+/** Parses a `jqExpression` (the subset described at the top of this file); throws `ITER8_PROVIDER_JQ`. */
 export function compileJq(expression: string): JqProgram {
   const ast = parse(expression.trim());
   return { expression, run: (input) => evaluate(ast, input) };

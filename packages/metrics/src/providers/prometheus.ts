@@ -86,7 +86,7 @@ function garbage(
 
 /**
  * Checks an answer of Prometheus' query API and returns its typed envelope. An error envelope is
- * returned as data (any HTTP status); an answer that is not the envelope throws `ITER8_BACKEND`
+ * returned as data (any HTTP status); an answer that is not the envelope throws `ITER8_PROVIDER_BACKEND`
  * with the HTTP status and a snippet of the body. Texts taken from the body (the snippet, the
  * error envelope's `errorType` and `error`, warnings) are sanitised: `secrets` and credentials redacted,
  * control characters removed, length bounded (see `sanitizeBackendText`).

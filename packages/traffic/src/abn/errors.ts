@@ -1,4 +1,5 @@
 import { Iter8Error } from "@iter8/spec";
+import type { ErrorKindTable } from "@iter8/spec";
 
 /** Stable codes of the errors the `iter8 abn` service and client throw. */
 export const ABN_ERROR_CODES = {
@@ -13,9 +14,19 @@ export const ABN_ERROR_CODES = {
 /** One of {@link ABN_ERROR_CODES}. */
 export type AbnErrorCode = (typeof ABN_ERROR_CODES)[keyof typeof ABN_ERROR_CODES];
 
+/** The kind of every {@link AbnErrorCode}: a malformed request or configuration is invalid input. */
+export const ABN_ERROR_KINDS: ErrorKindTable<AbnErrorCode> = {
+  ITER8_ABN_INVALID: "invalid-input",
+  ITER8_ABN_STORAGE: "failure",
+  ITER8_ABN_REQUEST: "failure",
+};
+
 /** An error of the A/B/n service or its client; `code` is stable, `message` one line for people. */
 export class AbnError extends Iter8Error<AbnErrorCode> {
   override readonly name = "AbnError";
+  protected override get kinds(): ErrorKindTable<AbnErrorCode> {
+    return ABN_ERROR_KINDS;
+  }
 
   constructor(code: AbnErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, undefined, options);
