@@ -219,11 +219,21 @@ describe("iter8 abn service", () => {
     await client.recordMetric("shop", "bob", "big", 1e154);
     const step = await post(server, { app: "shop", user: "carol", metric: "big", value: 1e154 });
     expect(step.status).toBe(400);
-    await client.recordMetric("shop", "alice", "revenue", 20);
+    // Posted together (one transaction), the refused post is rolled back alone.
+    const together = await Promise.all([
+      post(server, { app: "shop", user: "alice", metric: "revenue", value: 20 }),
+      post(server, { app: "shop", user: "dave", metric: "revenue", value: -1.7e308 }),
+      post(server, { app: "shop", user: "erin", metric: "revenue", value: 30 }),
+    ]);
+    expect(together.map((a) => a.status)).toEqual([200, 400, 200]);
     const summary = await client.summaries("shop");
-    expect(summary.versions[0]?.metrics.revenue).toEqual({ count: 2, sum: 30, sumSquares: 500 });
+    expect(summary.versions[0]?.metrics.revenue).toEqual({
+      count: 3,
+      sum: 60,
+      sumSquares: 1400,
+    });
     expect(summary.versions[0]?.metrics.big).toEqual({ count: 1, sum: 1e154, sumSquares: 1e308 });
-    expect(summary.versions[0]?.users).toBe(2);
+    expect(summary.versions[0]?.users).toBe(3);
   });
 
   it("answers 507 when the store is full and keeps nothing of the refused posts", async () => {
@@ -232,19 +242,25 @@ describe("iter8 abn service", () => {
     const client = createAbnClient(server.url);
     const accepted: Array<{ user: string; version: number }> = [];
     let refused = 0;
-    // Bounded: at most 2000 posts; long user names fill 64 KiB in a few hundred.
-    for (let i = 0; i < 2000 && refused < 20; i++) {
-      const user = `user-${i}-${"x".repeat(200)}`;
-      const answer = await post(server, { app: "shop", user, metric: "conversion", value: 1 });
-      if (answer.status === 200) {
-        accepted.push({ user, version: assignVersion(user, [1, 1], "shop") });
-      } else {
-        expect(answer.status).toBe(507);
-        expect(answer.error).toMatch(/the store is full.*nothing of this write was kept/);
-        refused++;
-      }
+    // Bounded: at most 200 rounds of 10 concurrent posts (which share a transaction); long user
+    // names fill 64 KiB in a few hundred posts. A batch that fails fails whole.
+    for (let round = 0; round < 200 && refused < 20; round++) {
+      const users = Array.from({ length: 10 }, (_, i) => `user-${round}-${i}-${"x".repeat(200)}`);
+      const answers = await Promise.all(
+        users.map((user) => post(server, { app: "shop", user, metric: "conversion", value: 1 })),
+      );
+      answers.forEach((answer, i) => {
+        const user = users[i] ?? "";
+        if (answer.status === 200) {
+          accepted.push({ user, version: assignVersion(user, [1, 1], "shop") });
+        } else {
+          expect(answer.status).toBe(507);
+          expect(answer.error).toMatch(/the store is full.*nothing of this write was kept/);
+          refused++;
+        }
+      });
     }
-    expect(refused).toBe(20);
+    expect(refused).toBeGreaterThanOrEqual(20);
     expect(accepted.length).toBeGreaterThan(10);
     const check = async (url: string): Promise<void> => {
       const summary = await createAbnClient(url).summaries("shop");
@@ -269,6 +285,46 @@ describe("iter8 abn service", () => {
       sum: n,
       sumSquares: n,
     });
+  });
+
+  it("fails a batch of posts sharing a transaction whole when the store fills during it", async () => {
+    const store = await openAbnStore(dataFile, { maxBytes: 64 * 1024 });
+    try {
+      const big = (name: string): string => `${name}-${"y".repeat(2000)}`;
+      await store.recordMetric("shop", "alice", 0, "m", 1);
+      // Fill: one post at a time, until the store refuses one (bounded: 500 posts).
+      let full = false;
+      for (let i = 0; i < 500 && !full; i++) {
+        full = await store.recordMetric("shop", big(`fill-${i}`), 0, "m", 1).then(
+          () => false,
+          (error: unknown) => (error as { code?: string }).code === ABN_ERROR_CODES.storageFull,
+        );
+      }
+      expect(full).toBe(true);
+      const before = await store.summarise("shop", 2);
+      // Ten posts in the same turn share one transaction: an in-place update that fits, then
+      // new users that do not. All fail, and nothing of the batch is kept.
+      const batch = [
+        store.recordMetric("shop", "alice", 0, "m", 5),
+        ...Array.from({ length: 9 }, (_, i) =>
+          store.recordMetric("shop", big(`new-${i}`), 1, "m", 1),
+        ),
+      ];
+      const outcomes = await Promise.allSettled(batch);
+      for (const outcome of outcomes) {
+        expect(outcome.status).toBe("rejected");
+        if (outcome.status === "rejected") {
+          expect(outcome.reason).toMatchObject({ code: ABN_ERROR_CODES.storageFull });
+        }
+      }
+      expect(await store.summarise("shop", 2)).toEqual(before);
+      // The same update alone fits: it was refused only because its batch failed.
+      await store.recordMetric("shop", "alice", 0, "m", 5);
+      const after = await store.summarise("shop", 2);
+      expect(after[0]?.metrics.m?.sum).toBe((before[0]?.metrics.m?.sum ?? 0) + 5);
+    } finally {
+      await store.close();
+    }
   });
 
   it("keeps the file size bounded by users × metrics, not by posts", async () => {

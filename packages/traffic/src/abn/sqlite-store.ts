@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS version_metrics (
   PRIMARY KEY (app, version, metric)) WITHOUT ROWID;
 `;
 
+/** The arguments of one post: app, user, version, metric, value. */
+type Post = [app: string, user: string, version: number, metric: string, value: number];
+
 interface SummaryRow {
   count: number;
   sum: number;
@@ -41,7 +44,8 @@ interface SummaryRow {
 
 /**
  * Opens (creating if needed) the SQLite store at `file`: WAL journal with `synchronous = FULL`, so
- * each `recordMetric` is one transaction whose commit is fsync'ed before it resolves. Rows per
+ * each `recordMetric` resolves only once the transaction holding it is committed and fsync'ed
+ * (posts arriving together share a transaction, each in a savepoint of its own). Rows per
  * user and metric, and per version and metric, are updated in place: the file grows with users ×
  * metrics, not with posts. A JSON Lines file of an earlier `iter8 abn` at `file` (or at
  * `options.migrateFrom`) is imported once, in one transaction, and renamed to `<file>.migrated`.
@@ -94,6 +98,9 @@ class SqliteStore implements AbnStore {
     value: number,
   ) => void;
   readonly #addUser: (app: string, user: string, version: number) => void;
+  /** One post in a savepoint of its own (a nested better-sqlite3 transaction). */
+  readonly #recordOne: (...post: Post) => void;
+  #pending: Array<{ post: Post; resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(file: string, db: Database.Database) {
     this.#file = file;
@@ -141,6 +148,7 @@ class SqliteStore implements AbnStore {
       putUserMetric.run(app, version, user, metric, own.count, own.sum, own.sumSquares);
       putVersionMetric.run(app, version, metric, all.count, all.sum, all.sumSquares);
     };
+    this.#recordOne = db.transaction((...post: Post) => this.#record(...post));
   }
 
   recordMetric(
@@ -150,15 +158,49 @@ class SqliteStore implements AbnStore {
     metric: string,
     value: number,
   ): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!this.#db.open) {
+        reject(new AbnError(ABN_ERROR_CODES.storage, `${this.#file} is closed`));
+        return;
+      }
+      this.#pending.push({ post: [app, user, version, metric, value], resolve, reject });
+      // Group commit: the posts that arrive in the same turn of the event loop share a commit.
+      if (this.#pending.length === 1) setImmediate(() => this.#flush());
+    });
+  }
+
+  /**
+   * Commits the pending posts in one IMMEDIATE transaction (fsync'ed by synchronous = FULL), each
+   * post in a savepoint of its own: a post refused as invalid is rolled back alone; any other error
+   * (disk full, I/O) rolls back the whole transaction and every post of it fails, so nothing of a
+   * failed batch is kept and every acknowledged post is committed.
+   */
+  #flush(): void {
+    const batch = this.#pending.splice(0);
+    const refused = new Map<number, AbnError>();
     try {
-      // One IMMEDIATE transaction per post: all of it is committed (and, with synchronous = FULL,
-      // fsync'ed) before this resolves, or none of it is.
-      this.#db.transaction(() => this.#record(app, user, version, metric, value)).immediate();
+      this.#db
+        .transaction(() => {
+          batch.forEach(({ post }, i) => {
+            try {
+              this.#recordOne(...post);
+            } catch (error) {
+              if (!(error instanceof AbnError)) throw error;
+              refused.set(i, error);
+            }
+          });
+        })
+        .immediate();
     } catch (error) {
-      if (error instanceof AbnError) return Promise.reject(error);
-      return Promise.reject(storageError(this.#file, "write", error));
+      const failure = error instanceof AbnError ? error : storageError(this.#file, "write", error);
+      for (const entry of batch) entry.reject(failure);
+      return;
     }
-    return Promise.resolve();
+    batch.forEach((entry, i) => {
+      const error = refused.get(i);
+      if (error) entry.reject(error);
+      else entry.resolve();
+    });
   }
 
   summarise(app: string, numVersions: number): Promise<AbnVersionSummary[]> {
@@ -189,6 +231,7 @@ class SqliteStore implements AbnStore {
   }
 
   close(): Promise<void> {
+    if (this.#pending.length > 0) this.#flush();
     if (this.#db.open) this.#db.close();
     return Promise.resolve();
   }
