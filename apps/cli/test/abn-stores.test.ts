@@ -50,7 +50,7 @@ const backends: Backend[] = [
   {
     name: redisInstalled
       ? "redis"
-      : "redis (SKIPPED: redis-server is not installed; apt-get install redis-server)",
+      : "redis (SKIPPED: no redis-server; apt-get install redis-server)",
     skip: !redisInstalled,
     // A database of its own per test (redis-server has 16).
     location: () => `${redis?.url ?? "redis://127.0.0.1:1"}/${nextDb++ % 16}`,
@@ -221,4 +221,39 @@ describe.each(backends)("iter8 abn store: $name", (backend) => {
       }
     },
   );
+});
+
+describe.skipIf(!redisInstalled)("iter8 abn store: redis at its maxmemory", () => {
+  it("answers 507 when Redis is full (noeviction) and keeps each refused post out whole", async () => {
+    const full = await startRedis(["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"]);
+    cleanups.push(() => full.stop());
+    const server = await startServer(`${full.url}/0`);
+    let accepted = 0;
+    let refused = 0;
+    let message = "";
+    // Bounded: at most 5000 posts of 1 KB user names; 2 MB hold a few hundred.
+    for (let i = 0; i < 5000 && refused < 20; i++) {
+      const user = `user-${i}-${"z".repeat(1000)}`;
+      const res = await fetch(`${server.url}/metrics`, {
+        method: "POST",
+        body: JSON.stringify({ app: "shop", user, metric: "conversion", value: 1 }),
+      });
+      const answer = (await res.json()) as { error?: string };
+      if (res.status === 200) accepted++;
+      else {
+        expect(res.status).toBe(507);
+        message = answer.error ?? "";
+        refused++;
+      }
+    }
+    expect(refused).toBe(20);
+    expect(accepted).toBeGreaterThan(10);
+    expect(message).toMatch(/OOM/);
+    const { users, count } = totals(
+      await createAbnClient(server.url).summaries("shop"),
+      "conversion",
+    );
+    expect(users).toBe(accepted);
+    expect(count).toBe(accepted);
+  });
 });

@@ -29,8 +29,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts redis-server with an fsync'ed append-only file; tries three ports before giving up. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server with an fsync'ed append-only file, and `extraArgs` (e.g. `--maxmemory 2mb`);
+ * tries three ports before giving up.
+ */
+export async function startRedis(extraArgs: readonly string[] = []): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), "iter8-redis-"));
   let lastOutput = "";
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -50,6 +53,7 @@ export async function startRedis(): Promise<TestRedis> {
         "yes",
         "--appendfsync",
         "always",
+        ...extraArgs,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
