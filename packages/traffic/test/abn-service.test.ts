@@ -180,6 +180,16 @@ describe("iter8 abn service", () => {
     });
   });
 
+  it("refuses to open a file that is neither SQLite nor JSON Lines, and leaves it alone", async () => {
+    await writeFile(dataFile, "apps:\n  shop: [1, 1]\n");
+    await expect(start()).rejects.toMatchObject({
+      code: ABN_ERROR_CODES.storage,
+      message: `${dataFile} is neither a SQLite database nor a JSON Lines data file of iter8 abn`,
+    });
+    expect(await exists(dataFile)).toBe(true);
+    expect(await exists(`${dataFile}.migrating`)).toBe(false);
+  });
+
   it.each(["constructor", "__proto__", "toString", "hasOwnProperty"])(
     "keeps a metric named %s as data, in the version that posted it only",
     async (metric) => {

@@ -55,7 +55,15 @@ export async function openSqliteAbnStore(
   options: AbnStoreOptions = {},
 ): Promise<AbnStore> {
   const pending = `${file}.migrating`;
-  if (await isJsonLines(file)) await renameOrThrow(file, pending);
+  if (await isJsonLines(file)) {
+    if (await exists(pending)) {
+      throw new AbnError(
+        ABN_ERROR_CODES.storage,
+        `${file} is a JSON Lines data file and ${pending} (one being migrated) exists too; move one aside`,
+      );
+    }
+    await renameOrThrow(file, pending);
+  }
   let db: Database.Database;
   try {
     db = new Database(file);
@@ -330,7 +338,10 @@ function fromRow(row: SummaryRow | undefined): AbnMetricSummary | undefined {
   return row && { count: row.count, sum: row.sum, sumSquares: row.sum_squares };
 }
 
-/** True when `file` exists, is not empty and does not start with SQLite's header. */
+/**
+ * True when `file` is a JSON Lines data file (starts with `{`); false when it is missing, empty or
+ * a SQLite database; throws for anything else, which is never renamed or overwritten.
+ */
 async function isJsonLines(file: string): Promise<boolean> {
   let handle;
   try {
@@ -342,7 +353,13 @@ async function isJsonLines(file: string): Promise<boolean> {
   try {
     const buffer = Buffer.alloc(SQLITE_HEADER.length);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return bytesRead > 0 && buffer.toString("latin1", 0, bytesRead) !== SQLITE_HEADER;
+    const head = buffer.toString("latin1", 0, bytesRead);
+    if (bytesRead === 0 || head === SQLITE_HEADER) return false;
+    if (head.trimStart().startsWith("{")) return true;
+    throw new AbnError(
+      ABN_ERROR_CODES.storage,
+      `${file} is neither a SQLite database nor a JSON Lines data file of iter8 abn`,
+    );
   } finally {
     await handle.close();
   }
