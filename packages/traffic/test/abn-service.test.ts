@@ -100,7 +100,7 @@ describe("iter8 abn service", () => {
     });
   });
 
-  it("loses nothing across a restart (the data file is replayed)", async () => {
+  it("loses nothing across a restart (the store is reopened)", async () => {
     const first = await start();
     const client = createAbnClient(first.url);
     await Promise.all(
