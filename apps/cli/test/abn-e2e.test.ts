@@ -1,10 +1,11 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import yargs from "yargs";
 import { loadResult } from "@iter8/spec";
-import { createAbnClient } from "@iter8/traffic";
+import { assignVersion, createAbnClient } from "@iter8/traffic";
 import { abnCommand, parseAppFlags } from "../src/commands/abn.js";
 import type { CommandContext } from "../src/context.js";
 import { createRandomSource, startDemoApp } from "../src/demo-app/index.js";
@@ -26,6 +27,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** What the last `iter8 abn` started by {@link startAbnCommand} printed. */
+let abnLines: string[] = [];
+
 /** Starts `iter8 abn` through its command module; resolves with the service's URL. */
 async function startAbnCommand(args: string[]): Promise<string> {
   const lines: string[] = [];
@@ -45,8 +49,13 @@ async function startAbnCommand(args: string[]): Promise<string> {
     .strict()
     .exitProcess(false)
     .parseAsync(["abn", "--port", "0", ...args]);
-  for (let i = 0; i < 300 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-  const url = /listening on (http:\S+)/.exec(lines[0] ?? "")?.[1];
+  abnLines = lines;
+  const listening = (): string | undefined =>
+    lines.map((line) => /listening on (http:\S+)/.exec(line)?.[1]).find((u) => u !== undefined);
+  for (let i = 0; i < 3000 && !listening() && exitCode === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const url = listening();
   if (!url) throw new Error(`abn did not start: ${lines.join("\n")}`);
   stops.push(async () => {
     controller.abort();
@@ -131,7 +140,7 @@ describe("A/B test end to end: demo app, iter8 abn, abnmetrics, assess", () => {
       versions: [{ name: "v1", errorRate: 0.5 }, { name: "v2" }],
     });
     stops.push(() => demo.close());
-    const abnUrl = await startAbnCommand(["--app", "shop=50,50", "--data", "abn.jsonl"]);
+    const abnUrl = await startAbnCommand(["--app", "shop=50,50", "--store", "abn.db"]);
     await simulateUsers(abnUrl, demo, 0.3, 5);
 
     const run = await runExperiment(abnUrl);
@@ -160,7 +169,7 @@ describe("A/B test end to end: demo app, iter8 abn, abnmetrics, assess", () => {
   it("declares no winner when both versions convert alike", async () => {
     const demo = await startDemoApp({ port: 0, versions: ["v1", "v2"] });
     stops.push(() => demo.close());
-    const abnUrl = await startAbnCommand(["--app", "shop=50,50", "--data", "abn.jsonl"]);
+    const abnUrl = await startAbnCommand(["--app", "shop=50,50", "--store", "abn.db"]);
     await simulateUsers(abnUrl, demo, 0.25, 5);
 
     const run = await runExperiment(abnUrl);
@@ -170,6 +179,39 @@ describe("A/B test end to end: demo app, iter8 abn, abnmetrics, assess", () => {
     expect(result.insights?.winner?.reason).toMatch(/^no winner yet/);
     expect(await assertWinner("winner")).toBe(1);
     expect(await report()).toContain("Winner: none. no winner yet");
+  });
+});
+
+describe("iter8 abn store", () => {
+  it("migrates the data file of the earlier default (abn-data.jsonl) into the default store", async () => {
+    const v = assignVersion("alice", [50, 50], "shop");
+    const record = {
+      kind: "metric",
+      app: "shop",
+      user: "alice",
+      version: v,
+      metric: "m",
+      value: 2,
+    };
+    await writeFile(join(dir, "abn-data.jsonl"), `${JSON.stringify(record)}\n`);
+    const url = await startAbnCommand(["--app", "shop=50,50"]);
+    expect(abnLines[0]).toBe(
+      `abn migrated 1 records (0 skipped) into ${join(dir, "abn-data.db")}; ` +
+        `the old file is now ${join(dir, "abn-data.jsonl.migrated")}`,
+    );
+    expect(abnLines[1]).toContain(`store: sqlite ${join(dir, "abn-data.db")}`);
+    const summary = await createAbnClient(url).summaries("shop");
+    expect(summary.versions[v]?.metrics.m).toEqual({ count: 1, sum: 2, sumSquares: 4 });
+    expect(existsSync(join(dir, "abn-data.jsonl"))).toBe(false);
+  });
+
+  it("refuses --store-max-mb with a Redis store", async () => {
+    const io = { out: () => undefined, err: () => undefined, progress: () => undefined };
+    const code = await main(
+      ["abn", "--app", "shop=1,1", "--store", "redis://127.0.0.1:1/0", "--store-max-mb", "5"],
+      { io, cwd: dir },
+    );
+    expect(code).toBe(2);
   });
 });
 

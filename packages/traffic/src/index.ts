@@ -43,8 +43,14 @@ export type {
 } from "./rollout.js";
 export { ABN_ERROR_CODES, ABN_ERROR_KINDS, AbnError } from "./abn/errors.js";
 export type { AbnErrorCode } from "./abn/errors.js";
-export { AbnStore } from "./abn/store.js";
-export type { AbnMetricSummary, AbnVersionSummary } from "./abn/store.js";
+export { openAbnStore } from "./abn/store.js";
+export type {
+  AbnMetricSummary,
+  AbnMigration,
+  AbnStore,
+  AbnStoreOptions,
+  AbnVersionSummary,
+} from "./abn/store.js";
 export { startAbnServer } from "./abn/server.js";
 export type {
   AbnAppConfig,

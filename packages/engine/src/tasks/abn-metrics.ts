@@ -58,7 +58,13 @@ function mergeAbnSummaries(existing: Insights | undefined, answer: AbnSummaryAns
     const own = summaries[v] ?? {};
     const values = insights.metricValues[v] ?? {};
     for (const name of names) {
-      const s = version.metrics[name] ?? { count: 0, sum: 0, sumSquares: 0 };
+      // Own properties only: a metric named "constructor" that one version lacks must read as
+      // empty there, not as Object.prototype.constructor.
+      const s = (Object.hasOwn(version.metrics, name) ? version.metrics[name] : undefined) ?? {
+        count: 0,
+        sum: 0,
+        sumSquares: 0,
+      };
       const metric = `${ABN_METRIC_PREFIX}${name}`;
       own[metric] = { type: "mean", count: s.count, sum: s.sum, sumSquares: s.sumSquares };
       if (s.count > 0) values[metric] = [...(values[metric] ?? []), s.sum / s.count];

@@ -1,5 +1,6 @@
 import { ABN_ERROR_CODES, AbnError } from "./errors.js";
 import type { AbnAppSummary, AbnLookup } from "./server.js";
+import type { AbnMetricSummary, AbnVersionSummary } from "./store.js";
 
 /** A small client of the `iter8 abn` service for Node services. */
 export interface AbnClient {
@@ -54,7 +55,47 @@ export function createAbnClient(baseUrl: string, options: AbnClientOptions = {})
         body: JSON.stringify({ app, user, metric, value }),
       });
     },
-    summaries: (app) =>
-      call<AbnAppSummary>(`/summaries?${new URLSearchParams({ app }).toString()}`),
+    summaries: async (app) =>
+      parseSummary(await call<unknown>(`/summaries?${new URLSearchParams({ app }).toString()}`)),
   };
+}
+
+/**
+ * Checks the shape of a `/summaries` answer and copies its metrics into prototype-free maps, so a
+ * metric named `constructor` or `toString` is looked up as data, never as Object.prototype's.
+ */
+function parseSummary(answer: unknown): AbnAppSummary {
+  const bad = (what: string): AbnError =>
+    new AbnError(ABN_ERROR_CODES.request, `/summaries: malformed answer: ${what}`);
+  const a = answer as Partial<Record<"app" | "weights" | "versions", unknown>> | null;
+  if (typeof a !== "object" || a === null || typeof a.app !== "string") throw bad("no app");
+  if (!Array.isArray(a.weights) || !a.weights.every((w) => typeof w === "number")) {
+    throw bad("weights is not a list of numbers");
+  }
+  if (!Array.isArray(a.versions)) throw bad("versions is not a list");
+  const versions = a.versions.map((version: unknown, v): AbnVersionSummary => {
+    const ver = version as Partial<Record<"users" | "metrics", unknown>> | null;
+    if (typeof ver !== "object" || ver === null || typeof ver.users !== "number") {
+      throw bad(`versions[${v}].users is not a number`);
+    }
+    if (typeof ver.metrics !== "object" || ver.metrics === null) {
+      throw bad(`versions[${v}].metrics is not an object`);
+    }
+    const metrics = Object.create(null) as Record<string, AbnMetricSummary>;
+    for (const [name, s] of Object.entries(ver.metrics as Record<string, unknown>)) {
+      const m = s as Partial<Record<keyof AbnMetricSummary, unknown>> | null;
+      if (
+        typeof m !== "object" ||
+        m === null ||
+        typeof m.count !== "number" ||
+        typeof m.sum !== "number" ||
+        typeof m.sumSquares !== "number"
+      ) {
+        throw bad(`versions[${v}].metrics.${name} is not {count, sum, sumSquares}`);
+      }
+      metrics[name] = { count: m.count, sum: m.sum, sumSquares: m.sumSquares };
+    }
+    return { users: ver.users, metrics };
+  });
+  return { app: a.app, weights: a.weights, versions };
 }

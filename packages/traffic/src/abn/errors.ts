@@ -5,8 +5,10 @@ import type { ErrorKindTable } from "@iter8/spec";
 export const ABN_ERROR_CODES = {
   /** A request or configuration is malformed (unknown app, missing user, bad value). */
   invalid: "ITER8_ABN_INVALID",
-  /** The data file cannot be read or written. */
+  /** The store cannot be opened, read or written. */
   storage: "ITER8_ABN_STORAGE",
+  /** The store is full (disk full, or its size limit reached): nothing of the write was kept. */
+  storageFull: "ITER8_ABN_STORAGE_FULL",
   /** The service answered with an error or could not be reached. */
   request: "ITER8_ABN_REQUEST",
 } as const;
@@ -18,6 +20,7 @@ export type AbnErrorCode = (typeof ABN_ERROR_CODES)[keyof typeof ABN_ERROR_CODES
 export const ABN_ERROR_KINDS: ErrorKindTable<AbnErrorCode> = {
   ITER8_ABN_INVALID: "invalid-input",
   ITER8_ABN_STORAGE: "failure",
+  ITER8_ABN_STORAGE_FULL: "failure",
   ITER8_ABN_REQUEST: "failure",
 };
 

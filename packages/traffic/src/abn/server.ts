@@ -3,8 +3,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { assignVersion } from "../assignment.js";
 import { ABN_ERROR_CODES, AbnError } from "./errors.js";
-import { AbnStore } from "./store.js";
-import type { AbnVersionSummary } from "./store.js";
+import { openAbnStore } from "./store.js";
+import type { AbnStore, AbnStoreOptions, AbnVersionSummary } from "./store.js";
 
 /** One application under an A/B/n test: its versions' relative traffic weights. */
 export interface AbnAppConfig {
@@ -16,8 +16,14 @@ export interface AbnAppConfig {
 export interface AbnServerOptions {
   /** Applications by name. */
   apps: Record<string, AbnAppConfig>;
-  /** The append-only data file (JSON Lines); replayed on start. */
-  dataFile: string;
+  /**
+   * Where the data lives: a SQLite file path (created if needed; a JSON Lines data file of an
+   * earlier `iter8 abn` found there is migrated) or a `redis://host:port/db` URL, which several
+   * replicas can share.
+   */
+  store: string;
+  /** Options of the store (a JSON Lines file to migrate, a size limit, a Redis key prefix). */
+  storeOptions?: AbnStoreOptions;
   /** Address to bind; default 127.0.0.1. */
   host?: string;
   /** Port; default 0 (ephemeral). */
@@ -42,7 +48,9 @@ export interface AbnAppSummary {
 export interface AbnServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   url: string;
-  /** Stops accepting requests, waits for pending writes and closes the data file. */
+  /** The store, as opened (e.g. `sqlite /var/lib/iter8/abn.db`). */
+  store: AbnStore;
+  /** Stops accepting requests, waits for pending writes and closes the store. */
   close(): Promise<void>;
 }
 
@@ -52,33 +60,40 @@ const MAX_BODY_BYTES = 64 * 1024;
  * Starts the A/B/n service: `GET /lookup?app=&user=` → the user's version (sticky: hashing the user
  * id with the app name as salt into the weights' cumulative ranges, the same in every replica and
  * after restarts); `POST /metrics {app, user, metric, value}` → adds `value` to the summary of that
- * version (durable before the response); `GET /summaries?app=` → per-version users (those who
+ * version (one atomic, durable update before the response; 400 when a sum would become
+ * non-finite, 507 when the store is full, 500 when it cannot write: nothing of the post is kept);
+ * `GET /summaries?app=` → per-version users (those who
  * posted metrics) and metric summaries; `GET /healthz`.
  */
 export async function startAbnServer(options: AbnServerOptions): Promise<AbnServer> {
-  for (const [app, config] of Object.entries(options.apps)) {
+  const apps = new Map(Object.entries(options.apps));
+  for (const [app, config] of apps) {
     try {
       assignVersion("", config.weights, app);
     } catch (error) {
       throw new AbnError(ABN_ERROR_CODES.invalid, `app ${app}: ${(error as Error).message}`);
     }
   }
-  const store = await AbnStore.open(options.dataFile);
+  const store = await openAbnStore(options.store, options.storeOptions);
   const server = createServer((req, res) => {
-    handle(req, res, options.apps, store).catch((error: unknown) => {
-      const status =
-        error instanceof AbnError && error.code === ABN_ERROR_CODES.invalid ? 400 : 500;
-      send(res, status, { error: error instanceof Error ? error.message : String(error) });
+    handle(req, res, apps, store).catch((error: unknown) => {
+      send(res, statusOf(error), { error: error instanceof Error ? error.message : String(error) });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
+    store,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -92,7 +107,7 @@ export async function startAbnServer(options: AbnServerOptions): Promise<AbnServ
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  apps: Record<string, AbnAppConfig>,
+  apps: ReadonlyMap<string, AbnAppConfig>,
   store: AbnStore,
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://abn");
@@ -122,7 +137,7 @@ async function handle(
       const summary: AbnAppSummary = {
         app,
         weights: config.weights,
-        versions: store.summarise(app, config.weights.length),
+        versions: await store.summarise(app, config.weights.length),
       };
       return send(res, 200, summary);
     }
@@ -133,12 +148,20 @@ async function handle(
   }
 }
 
-function appConfig(apps: Record<string, AbnAppConfig>, app: string): AbnAppConfig {
-  const config = Object.hasOwn(apps, app) ? apps[app] : undefined;
+function appConfig(apps: ReadonlyMap<string, AbnAppConfig>, app: string): AbnAppConfig {
+  const config = apps.get(app);
   if (!config) {
-    throw invalid(`unknown app "${app}"; known apps: ${Object.keys(apps).join(", ") || "none"}`);
+    throw invalid(`unknown app "${app}"; known apps: ${[...apps.keys()].join(", ") || "none"}`);
   }
   return config;
+}
+
+/** 400 for a bad request, 507 when the store is full, else 500. */
+function statusOf(error: unknown): number {
+  if (!(error instanceof AbnError)) return 500;
+  if (error.code === ABN_ERROR_CODES.invalid) return 400;
+  if (error.code === ABN_ERROR_CODES.storageFull) return 507;
+  return 500;
 }
 
 function parseMetric(text: string): { app: string; user: string; metric: string; value: number } {
@@ -148,20 +171,24 @@ function parseMetric(text: string): { app: string; user: string; metric: string;
   } catch {
     throw invalid("the body must be JSON: {app, user, metric, value}");
   }
-  const b = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  // Own properties only: a body without "metric" must not find Object.prototype's members.
+  const field = (key: string): unknown =>
+    typeof body === "object" && body !== null && !Array.isArray(body) && Object.hasOwn(body, key)
+      ? (body as Record<string, unknown>)[key]
+      : undefined;
+  const strings: Record<"app" | "user" | "metric", string> = { app: "", user: "", metric: "" };
   for (const key of ["app", "user", "metric"] as const) {
-    if (typeof b[key] !== "string" || b[key] === "")
+    const value = field(key);
+    if (typeof value !== "string" || value === "") {
       throw invalid(`${key} must be a non-empty string`);
+    }
+    strings[key] = value;
   }
-  if (typeof b.value !== "number" || !Number.isFinite(b.value)) {
+  const value = field("value");
+  if (typeof value !== "number" || !Number.isFinite(value)) {
     throw invalid("value must be a finite number");
   }
-  return {
-    app: b.app as string,
-    user: b.user as string,
-    metric: b.metric as string,
-    value: b.value,
-  };
+  return { ...strings, value };
 }
 
 function invalid(message: string): AbnError {

@@ -1,5 +1,3 @@
-import { open, readFile } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
 import { ABN_ERROR_CODES, AbnError } from "./errors.js";
 
 /** Sufficient statistics of one metric for one version: count, sum and sum of squares of values. */
@@ -11,168 +9,106 @@ export interface AbnMetricSummary {
 
 /** What the service knows about one version of an app. */
 export interface AbnVersionSummary {
-  /** Distinct users of the version who posted metrics (or were recorded with `recordUser`). */
+  /** Distinct users of the version who posted metrics. */
   users: number;
-  /** Metric name → summary of the values posted for the version's users. */
+  /** Metric name → summary of the values posted for the version's users (no prototype). */
   metrics: Record<string, AbnMetricSummary>;
 }
 
-/** One line of the data file (JSON Lines): a user first seen, or a metric value. */
-type AbnRecord =
-  | { kind: "user"; app: string; user: string; version: number }
-  | { kind: "metric"; app: string; user: string; version: number; metric: string; value: number };
-
-interface AppState {
-  users: Array<Set<string>>;
-  metrics: Array<Map<string, AbnMetricSummary>>;
+/** What migrating a JSON Lines data file of an earlier `iter8 abn` imported. */
+export interface AbnMigration {
+  /** The file imported, as renamed after the import (`<file>.migrated`). */
+  file: string;
+  /** Records imported. */
+  records: number;
+  /** Records skipped: torn or malformed lines, and values that would make a sum non-finite. */
+  skipped: number;
 }
 
 /**
- * The A/B/n service's memory: per app and version, the users seen and the metric summaries. Every
- * change is appended to a JSON Lines file and fsync'ed before the call resolves, so a restart (which
- * replays the file) loses nothing that was acknowledged. A torn last line, from a crash mid-write,
- * is ignored on replay.
+ * The A/B/n service's memory: per app and version, the users seen and the metric summaries. Both
+ * backends (a SQLite file, a Redis server) make every `recordMetric` one atomic, durable update:
+ * once it resolves the value survives a crash of the process; when it rejects nothing of it is kept.
  */
-export class AbnStore {
-  readonly #file: string;
-  readonly #apps = new Map<string, AppState>();
-  #handle: FileHandle | undefined;
-  #queue: Promise<void> = Promise.resolve();
-  #pending: Array<{ record: AbnRecord; resolve: () => void; reject: (error: unknown) => void }> =
-    [];
-
-  private constructor(file: string) {
-    this.#file = file;
-  }
-
-  /** Opens (creating if needed) the data file and replays it. */
-  static async open(file: string): Promise<AbnStore> {
-    const store = new AbnStore(file);
-    let text = "";
-    try {
-      text = await readFile(file, "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
-        throw new AbnError(ABN_ERROR_CODES.storage, `cannot read ${file}: ${String(error)}`, {
-          cause: error,
-        });
-      }
-    }
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let record: AbnRecord;
-      try {
-        record = JSON.parse(line) as AbnRecord;
-      } catch {
-        continue; // a torn last line
-      }
-      store.#apply(record);
-    }
-    try {
-      store.#handle = await open(file, "a");
-      // End a torn last line, so the next record starts on a line of its own.
-      if (text !== "" && !text.endsWith("\n")) await store.#handle.appendFile("\n");
-    } catch (error) {
-      throw new AbnError(ABN_ERROR_CODES.storage, `cannot open ${file}: ${String(error)}`, {
-        cause: error,
-      });
-    }
-    return store;
-  }
-
-  /** Records that `user` of `app` is assigned `version` (no-op when already known). */
-  async recordUser(app: string, user: string, version: number): Promise<void> {
-    if (this.#state(app).users[version]?.has(user)) return;
-    await this.#append({ kind: "user", app, user, version });
-  }
-
-  /** Adds `value` to the summary of `metric` for `version` of `app` (the user counts as seen). */
+export interface AbnStore {
+  /** What the store is, for people: `sqlite /path/abn-data.db` or `redis redis://host:6379/0`. */
+  readonly description: string;
+  /** Set when opening imported a JSON Lines data file of an earlier `iter8 abn` (SQLite only). */
+  readonly migration?: AbnMigration | undefined;
+  /**
+   * Adds `value` to `metric` of `user` (assigned `version`) of `app`, and counts the user as seen.
+   * Rejects with code `ITER8_ABN_INVALID` when a sum or sum of squares would become non-finite,
+   * `ITER8_ABN_STORAGE_FULL` when the store is full, `ITER8_ABN_STORAGE` when it cannot write.
+   */
   recordMetric(
     app: string,
     user: string,
     version: number,
     metric: string,
     value: number,
-  ): Promise<void> {
-    return this.#append({ kind: "metric", app, user, version, metric, value });
-  }
-
+  ): Promise<void>;
   /** Per-version summaries of `app`, `numVersions` long (empty versions included). */
-  summarise(app: string, numVersions: number): AbnVersionSummary[] {
-    const state = this.#apps.get(app);
-    return Array.from({ length: numVersions }, (_, v) => ({
-      users: state?.users[v]?.size ?? 0,
-      metrics: Object.fromEntries(
-        [...(state?.metrics[v]?.entries() ?? [])].map(([name, s]) => [name, { ...s }]),
-      ),
-    }));
-  }
+  summarise(app: string, numVersions: number): Promise<AbnVersionSummary[]>;
+  /** Closes the store (pending writes first). */
+  close(): Promise<void>;
+}
 
-  /** Waits for pending writes and closes the file. */
-  async close(): Promise<void> {
-    await this.#queue;
-    await this.#handle?.close();
-    this.#handle = undefined;
-  }
+/** Options of {@link openAbnStore}. */
+export interface AbnStoreOptions {
+  /**
+   * SQLite only: a JSON Lines data file of an earlier `iter8 abn` to import once (then renamed to
+   * `<file>.migrated`). A JSON Lines file found at the store's own path is migrated the same way.
+   */
+  migrateFrom?: string;
+  /** SQLite only: the most bytes the database may take; writes beyond answer "full". */
+  maxBytes?: number;
+  /** Redis only: prefix of every key; default `iter8:abn:`. */
+  keyPrefix?: string;
+}
 
-  #append(record: AbnRecord): Promise<void> {
-    // Group commit: records arriving while a write is in flight go out together in the next
-    // write + fsync. State changes only once a record is durable, and callers resolve then.
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ record, resolve, reject });
-      if (this.#pending.length === 1) this.#queue = this.#queue.then(() => this.#flush());
-    });
+/** Opens the store at `location`: a `redis://` or `rediss://` URL, else a SQLite file path. */
+export async function openAbnStore(
+  location: string,
+  options: AbnStoreOptions = {},
+): Promise<AbnStore> {
+  if (/^rediss?:\/\//i.test(location)) {
+    const { openRedisAbnStore } = await import("./redis-store.js");
+    return openRedisAbnStore(location, options);
   }
+  const { openSqliteAbnStore } = await import("./sqlite-store.js");
+  return openSqliteAbnStore(location, options);
+}
 
-  async #flush(): Promise<void> {
-    const batch = this.#pending.splice(0);
-    if (batch.length === 0) return;
-    const handle = this.#handle;
-    const fresh = batch.filter(
-      ({ record }) =>
-        record.kind !== "user" || !this.#state(record.app).users[record.version]?.has(record.user),
+/**
+ * The summary after adding `value`; throws `ITER8_ABN_INVALID` naming `what` when the sum or the
+ * sum of squares would not be finite (e.g. 1.7e308, whose square overflows), so one bad post
+ * cannot break every later assessment.
+ */
+export function addToSummary(
+  summary: AbnMetricSummary | undefined,
+  value: number,
+  what: string,
+): AbnMetricSummary {
+  const before = summary ?? { count: 0, sum: 0, sumSquares: 0 };
+  const next = {
+    count: before.count + 1,
+    sum: before.sum + value,
+    sumSquares: before.sumSquares + value * value,
+  };
+  if (!Number.isFinite(value) || !Number.isFinite(next.sum) || !Number.isFinite(next.sumSquares)) {
+    throw new AbnError(
+      ABN_ERROR_CODES.invalid,
+      `${what}: adding ${value} would make its sum or sum of squares non-finite; ` +
+        `values must keep both finite (|value| well below 1.3e154)`,
     );
-    try {
-      if (!handle) throw new AbnError(ABN_ERROR_CODES.storage, `${this.#file} is closed`);
-      if (fresh.length > 0) {
-        await handle.appendFile(fresh.map(({ record }) => `${JSON.stringify(record)}\n`).join(""));
-        await handle.sync();
-      }
-    } catch (error) {
-      const failure =
-        error instanceof AbnError
-          ? error
-          : new AbnError(ABN_ERROR_CODES.storage, `cannot write ${this.#file}: ${String(error)}`, {
-              cause: error,
-            });
-      for (const entry of batch) entry.reject(failure);
-      return;
-    }
-    for (const { record } of fresh) this.#apply(record);
-    for (const entry of batch) entry.resolve();
   }
+  return next;
+}
 
-  #state(app: string): AppState {
-    let state = this.#apps.get(app);
-    if (!state) {
-      state = { users: [], metrics: [] };
-      this.#apps.set(app, state);
-    }
-    return state;
-  }
-
-  #apply(record: AbnRecord): void {
-    const state = this.#state(record.app);
-    const v = record.version;
-    if (!Number.isInteger(v) || v < 0) return;
-    const users = (state.users[v] ??= new Set());
-    users.add(record.user);
-    if (record.kind !== "metric" || !Number.isFinite(record.value)) return;
-    const metrics = (state.metrics[v] ??= new Map());
-    const summary = metrics.get(record.metric) ?? { count: 0, sum: 0, sumSquares: 0 };
-    summary.count += 1;
-    summary.sum += record.value;
-    summary.sumSquares += record.value * record.value;
-    metrics.set(record.metric, summary);
-  }
+/** An empty summary of `numVersions` versions, with prototype-free metric maps. */
+export function emptySummaries(numVersions: number): AbnVersionSummary[] {
+  return Array.from({ length: numVersions }, () => ({
+    users: 0,
+    metrics: Object.create(null) as Record<string, AbnMetricSummary>,
+  }));
 }
