@@ -24,7 +24,7 @@ local uc, us, uq = read(KEYS[3], ARGV[4])
 vs = vs + value; vq = vq + value * value
 us = us + value; uq = uq + value * value
 if not (finite(value) and finite(vs) and finite(vq) and finite(us) and finite(uq)) then
-  return redis.error_reply('ITER8_NONFINITE')
+  return redis.error_reply('ABN_NONFINITE_SUM')
 end
 local function fmt(x) return string.format('%.17g', x) end
 redis.call('SADD', KEYS[1], ARGV[1])
@@ -86,7 +86,7 @@ export async function openRedisAbnStore(
           JSON.stringify([user, metric]),
         );
       } catch (error) {
-        if (messageOf(error).includes("ITER8_NONFINITE")) {
+        if (messageOf(error).includes("ABN_NONFINITE_SUM")) {
           throw new AbnError(
             ABN_ERROR_CODES.invalid,
             `metric "${metric}" of version ${version} of app "${app}": adding ${value} would make ` +
