@@ -4,4 +4,9 @@ export { createTaskRegistry } from "./registry.js";
 export type { TaskContext, TaskRegistry, TaskRunner } from "./registry.js";
 export type { EngineEvent } from "./events.js";
 export { EngineError, ENGINE_ERROR_CODES } from "./errors.js";
-export { RUN_OUTPUT_LIMIT } from "./tasks/run-script.js";
+export {
+  DEFAULT_RUN_TIMEOUT_MS,
+  RUN_KILL_GRACE_MS,
+  RUN_OUTPUT_LIMIT,
+  stopProcessGroup,
+} from "./tasks/run-script.js";

@@ -655,12 +655,11 @@ const script = z
   .refine((s) => s.trim() !== "", { error: "the script is empty" })
   .describe("Shell script, run with bash; a non-zero exit fails the task");
 
-const runTimeout = duration("Kill the script after this long, Go syntax: 30s").refine(
-  (ms) => ms > 0,
-  {
-    error: "timeout must be longer than 0",
-  },
-);
+const runTimeout = duration(
+  "Stop the script (its whole process group) after this long; default 10m; Go syntax: 30s",
+).refine((ms) => ms > 0, {
+  error: "timeout must be longer than 0",
+});
 
 /** `assess` with Iter8 v0.11 SLOs only (`parseExperiment` uses it when SLOs is a mapping). */
 export const assessV011TaskSchema = z
