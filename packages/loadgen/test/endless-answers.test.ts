@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { runLoad } from "../src/index.js";
 import { startRawServer, writeForever } from "./servers.js";
@@ -13,7 +14,7 @@ afterEach(async () => {
 const CHUNKED_HEAD =
   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n";
 
-function streamBodyForever(socket: import("node:net").Socket): void {
+function streamBodyForever(socket: Socket): void {
   socket.write(CHUNKED_HEAD);
   writeForever(socket, "1\r\nx\r\n");
 }
