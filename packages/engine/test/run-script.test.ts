@@ -116,6 +116,15 @@ describe("run tasks end, and so does what they start", () => {
     expect(await goneWithin(pid)).toBe(true);
   });
 
+  it("lets a script run its course under a timeout longer than Node's timers hold (30 days)", async () => {
+    // 2^31-1 ms is about 24.8 days; a longer setTimeout fires at once.
+    const result = await runExperiment(experiment(run("sleep 0.3; echo done", 30 * 86_400_000)), {
+      dir,
+    });
+    expect(result.failure).toBe(false);
+    expect(result.runOutputs?.[0]).toMatchObject({ exitCode: 0, stdout: "done\n" });
+  });
+
   it("stops a script without a timeout after the default of 10 minutes", async () => {
     expect(DEFAULT_RUN_TIMEOUT_MS).toBe(600_000);
     // Fake setTimeout only: the script, its pipes and the polling below run in real time.

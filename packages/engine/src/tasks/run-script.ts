@@ -56,6 +56,25 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer delay fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `fire` after `ms`, in steps Node's timers can hold (a task built in code may ask for more
+ * than the 168h an experiment file allows); returns a function that cancels it.
+ */
+function after(ms: number, fire: () => void): () => void {
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = (left: number) => {
+    timer = setTimeout(
+      () => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fire()),
+      Math.min(left, MAX_TIMER_MS),
+    );
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -106,10 +125,10 @@ function runBash(task: RunTask, ctx: TaskContext, tempDir: string): Promise<Scri
       // A script that ignores SIGTERM gets SIGKILL (its whole group) after the grace.
       killTimer = setTimeout(() => signalGroup(pgid, "SIGKILL"), RUN_KILL_GRACE_MS);
     };
-    const timer = setTimeout(() => {
+    const cancelTimeout = after(timeoutMs, () => {
       timedOut = true;
       terminate();
-    }, timeoutMs);
+    });
     const onAbort = () => terminate();
     ctx.signal.addEventListener("abort", onAbort, { once: true });
 
@@ -118,7 +137,7 @@ function runBash(task: RunTask, ctx: TaskContext, tempDir: string): Promise<Scri
     const finish = (exitCode: number | null, failure?: string) => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      cancelTimeout();
       if (killTimer !== undefined) clearTimeout(killTimer);
       if (outputTimer !== undefined) clearTimeout(outputTimer);
       ctx.signal.removeEventListener("abort", onAbort);
