@@ -103,8 +103,12 @@ function runBash(task: RunTask, ctx: TaskContext, tempDir: string): Promise<Scri
       detached: true,
     });
     const pgid = child.pid;
-    // Whatever the script leaves running is stopped when the experiment run ends.
-    if (pgid !== undefined) ctx.onRunEnd(() => stopProcessGroup(pgid));
+    // Whatever the script leaves running is stopped when the experiment run ends. A group found
+    // empty when the script ends is left alone: its id may be reused by then.
+    let groupEmpty = false;
+    if (pgid !== undefined) {
+      ctx.onRunEnd(() => (groupEmpty ? Promise.resolve() : stopProcessGroup(pgid)));
+    }
 
     const captured = { stdout: "", stderr: "", truncated: false };
     const capture = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
@@ -137,6 +141,7 @@ function runBash(task: RunTask, ctx: TaskContext, tempDir: string): Promise<Scri
     const finish = (exitCode: number | null, failure?: string) => {
       if (finished) return;
       finished = true;
+      if (pgid !== undefined) groupEmpty = !signalGroup(pgid, 0);
       cancelTimeout();
       if (killTimer !== undefined) clearTimeout(killTimer);
       if (outputTimer !== undefined) clearTimeout(outputTimer);
