@@ -152,6 +152,37 @@ describe("iter8 validate", () => {
     );
   });
 
+  it.each([
+    [
+      "an if: with 10k nested parentheses",
+      `- run: echo hi\n  if: "${"(".repeat(10_000)}SLOs()${")".repeat(10_000)}"\n`,
+      "the condition nests deeper than 64 levels; simplify it",
+    ],
+    [
+      "connections: 1e6",
+      "- task: http\n  with:\n    url: http://127.0.0.1:8080/\n    connections: 1e6\n",
+      "connections 1000000 is too many: at most 10000 per version",
+    ],
+    [
+      "duration: 600h",
+      "- task: http\n  with:\n    url: http://127.0.0.1:8080/\n    duration: 600h\n",
+      'duration "600h" is too long: at most 168h (7 days)',
+    ],
+    [
+      "a header value with NUL",
+      '- task: http\n  with:\n    url: http://127.0.0.1:8080/\n    headers:\n      X-A: "a\\0b"\n',
+      "found U+0000 (NUL) at character 2",
+    ],
+  ])("refuses %s as invalid input: exit 2, one problem line", async (_what, text, message) => {
+    const cwd = await inDir(`bounds-${_what.replace(/\W+/g, "-")}`, text);
+    const result = await run(["validate"], cwd);
+    expect(result.code).toBe(2);
+    expect(result.err).toHaveLength(2);
+    expect(result.err[0]).toContain(message);
+    expect(result.err[0]?.length).toBeLessThan(400);
+    expect(result.err[1]).toBe("experiment.yaml is invalid: 1 problem");
+  });
+
   describe("on every invalid fixture of @iter8/spec", async () => {
     const files = (await readdir(join(specFixtures, "invalid"))).filter((f) => f.endsWith(".yaml"));
     it.each(files)("%s: exit 2, exactly one problem line", async (file) => {

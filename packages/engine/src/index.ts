@@ -7,4 +7,9 @@ export type { TaskContext, TaskRegistry, TaskRunner } from "./registry.js";
 export type { EngineEvent } from "./events.js";
 export { EngineError, ENGINE_ERROR_CODES, ENGINE_ERROR_KINDS } from "./errors.js";
 export type { EngineErrorCode } from "./errors.js";
-export { RUN_OUTPUT_LIMIT } from "./tasks/run-script.js";
+export {
+  DEFAULT_RUN_TIMEOUT_MS,
+  RUN_KILL_GRACE_MS,
+  RUN_OUTPUT_LIMIT,
+  stopProcessGroup,
+} from "./tasks/run-script.js";

@@ -21,6 +21,11 @@ export interface TaskContext {
   emit: (event: EngineEvent) => void;
   /** Environment for child processes. */
   env: NodeJS.ProcessEnv;
+  /**
+   * Registers work to do when the experiment run ends (completed, failed or aborted), such as
+   * stopping what a script left running for later tasks. The run awaits it before resolving.
+   */
+  onRunEnd: (cleanup: () => Promise<void>) => void;
 }
 
 /** Runs one kind of task. Throws to fail the task; returns when it is done or aborted. */

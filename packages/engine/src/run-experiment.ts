@@ -5,7 +5,7 @@ import { evaluateCondition } from "@iter8/slo";
 import { EngineError, ENGINE_ERROR_CODES } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { createTaskRegistry } from "./registry.js";
-import type { TaskRegistry } from "./registry.js";
+import type { TaskContext, TaskRegistry } from "./registry.js";
 
 /** Options of `runExperiment`. */
 export interface RunExperimentOptions {
@@ -37,6 +37,22 @@ export interface RunExperimentOptions {
 export async function runExperiment(
   experiment: Experiment,
   options: RunExperimentOptions,
+): Promise<ExperimentResult> {
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    return await runTasks(experiment, options, (cleanup) => {
+      cleanups.push(cleanup);
+    });
+  } finally {
+    // What the tasks left running (a script's background processes) ends with the run.
+    await Promise.all(cleanups.map((cleanup) => cleanup().catch(() => undefined)));
+  }
+}
+
+async function runTasks(
+  experiment: Experiment,
+  options: RunExperimentOptions,
+  onRunEnd: TaskContext["onRunEnd"],
 ): Promise<ExperimentResult> {
   const registry = options.registry ?? createTaskRegistry();
   const emit = options.onEvent ?? (() => undefined);
@@ -84,6 +100,7 @@ export async function runExperiment(
         result,
         emit,
         env: options.env ?? process.env,
+        onRunEnd,
       });
     } catch (error) {
       if (!signal.aborted) {

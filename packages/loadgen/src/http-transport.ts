@@ -22,20 +22,78 @@ export interface HttpRequestSpec {
   pipelining: number;
 }
 
+/** Thrown into a request that outlived its timeout; classified as a `timeout` transport error. */
+export class RequestTimeoutError extends Error {
+  override readonly name = "RequestTimeoutError";
+  readonly code = "ITER8_REQUEST_TIMEOUT";
+
+  /** An error saying the whole exchange took longer than `timeoutMs`. */
+  constructor(timeoutMs: number) {
+    super(`no complete response within ${timeoutMs} ms`);
+  }
+}
+
 /**
  * One lane's undici handler, reused for every request the lane carries: the hot path allocates no
  * closure or promise per request (undici's low-level `dispatch` with the legacy handler interface).
+ *
+ * undici's `headersTimeout` and `bodyTimeout` are idle timeouts: a server that trickles a body (or
+ * endless interim responses) forever keeps them from firing. So each lane also bounds the whole
+ * exchange, headers and body: one timer per lane, re-armed (`refresh`) for each request, aborts the
+ * request when it fires while that request is still in flight.
  */
 class HttpLane implements Dispatcher.DispatchHandler {
   #status = 0;
+  /** Counts the lane's requests; a timer that fires for an earlier request is ignored. */
+  #request = 0;
+  #timedRequest = -1;
+  #inFlight = false;
+  #timedOut = false;
+  #abort: ((error: Error) => void) | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timeoutError: RequestTimeoutError;
 
   constructor(
     private readonly sink: OutcomeSink,
     private readonly lane: number,
-  ) {}
+    private readonly timeoutMs: number,
+  ) {
+    this.#timeoutError = new RequestTimeoutError(timeoutMs);
+  }
 
-  onConnect(): void {
+  /** Called before each dispatch of this lane's next request: arms the exchange timeout. */
+  start(): void {
+    this.#request++;
+    this.#inFlight = true;
+    this.#timedOut = false;
+    this.#abort = undefined;
+    this.#timedRequest = this.#request;
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#onTimeout, this.timeoutMs);
+      this.#timer.unref();
+    } else {
+      this.#timer.refresh();
+    }
+  }
+
+  /** Stops the lane's timer (the transport is being destroyed). */
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#inFlight = false;
+  }
+
+  readonly #onTimeout = (): void => {
+    if (!this.#inFlight || this.#timedRequest !== this.#request) return;
+    this.#timedOut = true;
+    // Not yet on a connection: onConnect aborts it as soon as undici hands it one.
+    this.#abort?.(this.#timeoutError);
+  };
+
+  onConnect(abort: (error: Error) => void): void {
     this.#status = 0;
+    this.#abort = abort;
+    if (this.#timedOut) abort(this.#timeoutError);
   }
 
   onHeaders(statusCode: number): boolean {
@@ -48,10 +106,14 @@ class HttpLane implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    this.#inFlight = false;
+    this.#abort = undefined;
     this.sink.onOutcome(this.lane, this.#status, undefined);
   }
 
   onError(error: Error): void {
+    this.#inFlight = false;
+    this.#abort = undefined;
     // undici calls onError while it is still failing its queue (and asserts that the queue stays
     // empty), so the outcome, which may send the next request on this client, is reported after.
     this.#errorClass = classifyTransportError(error);
@@ -82,7 +144,8 @@ export function createHttpTransport(spec: HttpRequestSpec): CreateTransport {
       );
     }
     const handlers: HttpLane[] = [];
-    for (let lane = 0; lane < lanes; lane++) handlers.push(new HttpLane(sink, lane));
+    for (let lane = 0; lane < lanes; lane++)
+      handlers.push(new HttpLane(sink, lane, spec.timeoutMs));
     // One options object for every request: undici reads it and keeps no reference to it.
     const dispatchOptions: Dispatcher.DispatchOptions = {
       path: `${spec.url.pathname}${spec.url.search}`,
@@ -99,10 +162,12 @@ export function createHttpTransport(spec: HttpRequestSpec): CreateTransport {
           queueMicrotask(() => handler.onError(new Error("transport destroyed")));
           return;
         }
+        handler.start();
         client.dispatch(dispatchOptions, handler);
       },
       async destroy(): Promise<void> {
         destroyed = true;
+        for (const handler of handlers) handler.stop();
         await Promise.all(clients.map((client) => client.destroy().catch(() => undefined)));
       },
     };

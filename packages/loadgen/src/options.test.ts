@@ -75,6 +75,17 @@ describe("resolveLoadOptions", () => {
     [{ method: "GE T" }, "method"],
     [{ headers: { "bad name": "x" } }, "header"],
     [{ headers: { ok: "a\r\nb" } }, "header"],
+    [{ headers: { ok: "a\0b" } }, "header ok: header values may hold only visible ASCII"],
+    [{ headers: { ok: "€" } }, "found U+20AC"],
+    [{ connections: 1e6 }, "connections must be at most 10000, got 1000000"],
+    [{ qps: 1e7 }, "qps must be at most 1000000, got 10000000"],
+    [{ workers: 1000 }, "workers must be at most 256"],
+    [{ pipelining: 1000 }, "pipelining must be at most 256"],
+    [
+      { durationMs: 600 * 3_600_000 },
+      "durationMs must be at most 604800000 ms, 168h (7 days), got 2160000000",
+    ],
+    [{ timeoutMs: 2 ** 31 }, "timeoutMs must be at most 604800000"],
     [{ errorRanges: [{}] }, "errorRanges[0]"],
     [{ errorRanges: [{ lower: 500, upper: 400 }] }, "errorRanges[0]"],
   ])("rejects %j naming %s", (o, name) => {

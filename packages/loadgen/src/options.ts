@@ -1,3 +1,4 @@
+import { explainBadHeaderValue, MAX_DURATION_TEXT, SPEC_LIMITS } from "@iter8/spec";
 import type { ErrorRange } from "@iter8/spec";
 import { LoadgenError } from "./errors.js";
 import type { LoadOptions, Pacing } from "./types.js";
@@ -54,6 +55,10 @@ function checkInteger(name: string, value: number | undefined, min: number): voi
   }
 }
 
+function checkAtMost(name: string, value: number | undefined, max: number, maxText: string): void {
+  if (value !== undefined && value > max) fail(`${name} must be at most ${maxText}, got ${value}`);
+}
+
 function checkNumber(name: string, value: number | undefined, min: number, open = false): void {
   if (
     value !== undefined &&
@@ -86,6 +91,20 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
   checkInteger("warmupRequests", options.warmupRequests, 0);
   checkInteger("workers", options.workers, 1);
   checkInteger("pipelining", options.pipelining, 1);
+  // The experiment's bounds (docs/experiment-reference.md), for library callers too.
+  checkAtMost("qps", options.qps, SPEC_LIMITS.maxQps, String(SPEC_LIMITS.maxQps));
+  const maxLanes = SPEC_LIMITS.maxConnections;
+  checkAtMost("connections", options.connections, maxLanes, String(maxLanes));
+  checkAtMost("workers", options.workers, SPEC_LIMITS.maxWorkers, String(SPEC_LIMITS.maxWorkers));
+  checkAtMost("pipelining", options.pipelining, 256, "256");
+  for (const name of ["durationMs", "timeoutMs", "warmupMs"] as const) {
+    checkAtMost(
+      name,
+      options[name],
+      SPEC_LIMITS.maxDurationMs,
+      `${SPEC_LIMITS.maxDurationMs} ms, ${MAX_DURATION_TEXT}`,
+    );
+  }
   if (options.pacing !== undefined && !PACINGS.includes(options.pacing)) {
     fail(`pacing must be "precise" or "timer", got ${JSON.stringify(options.pacing)}`);
   }
@@ -98,9 +117,9 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (!TOKEN.test(name)) fail(`header name ${JSON.stringify(name)} is not a valid HTTP token`);
-    if (typeof value !== "string" || /[\r\n\0]/.test(value)) {
-      fail(`header ${name} must be a string without line breaks`);
-    }
+    if (typeof value !== "string") fail(`header ${name} must be a string`);
+    const problem = explainBadHeaderValue(value);
+    if (problem) fail(`header ${name}: ${problem}`);
     headers[name] = value;
   }
   const hasContentTypeHeader = Object.keys(headers).some((h) => h.toLowerCase() === "content-type");

@@ -1,5 +1,7 @@
 import { Buffer } from "node:buffer";
-import { open } from "node:fs/promises";
+import { constants } from "node:fs";
+import type { Stats } from "node:fs";
+import { open, stat } from "node:fs/promises";
 import { resolve as resolvePath } from "node:path";
 import { LoadgenError } from "./errors.js";
 
@@ -84,20 +86,40 @@ export async function resolvePayload(
   return undefined;
 }
 
+/** What a payload file is when it is not a regular file, for the error message. */
+function describeFileKind(stats: Stats): string {
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a FIFO (named pipe)";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  return "not a regular file";
+}
+
+// Opening a FIFO for reading waits for a writer, and reading a device may never end: either would
+// hold the run (and the Ctrl-C that should end it) for good. So only regular files are read: checked
+// before opening, opened without blocking (in case the path is swapped in between), checked again.
 async function readPayloadFile(
   path: string,
   limits: { maxBytes: number; tooLarge: (what: string) => LoadgenError; name: string },
 ): Promise<Uint8Array> {
+  const notRegular = (stats: Stats): LoadgenError =>
+    payloadError(
+      `payloadFile ${limits.name} is ${describeFileKind(stats)}; expected a regular file`,
+    );
   let handle;
   try {
-    handle = await open(path, "r");
+    const before = await stat(path);
+    if (!before.isFile()) throw notRegular(before);
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
+    if (error instanceof LoadgenError) throw error;
     throw payloadError(`cannot read payloadFile ${limits.name}: ${describeCause(error)}`, error);
   }
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw payloadError(`payloadFile ${limits.name} is not a file`);
-    if (stat.size > limits.maxBytes) throw limits.tooLarge(`payloadFile ${limits.name}`);
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw notRegular(stats);
+    if (stats.size > limits.maxBytes) throw limits.tooLarge(`payloadFile ${limits.name}`);
     return await handle.readFile();
   } catch (error) {
     if (error instanceof LoadgenError) throw error;

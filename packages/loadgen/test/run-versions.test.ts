@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LoadInputs } from "@iter8/spec";
@@ -211,6 +212,20 @@ describe("resolvePayload", () => {
       (e: unknown) => e,
     );
     expectPayloadError(error, /127\.0\.0\.1:\d+\/p.*ECONNREFUSED/);
+  });
+
+  it.each([
+    ["a FIFO", "fifo", /payloadFile pipe is a FIFO \(named pipe\); expected a regular file/],
+    ["a directory", "dir", /payloadFile pipe is a directory; expected a regular file/],
+  ])("refuses %s as payloadFile at once, naming the file", async (_what, kind, message) => {
+    const path = join(dir, "pipe");
+    if (kind === "fifo") execFileSync("mkfifo", [path]);
+    else await mkdir(path);
+    // Opening a FIFO with no writer used to wait for one for ever (and hold Ctrl-C with it).
+    const error = await resolvePayload({ payloadFile: "pipe" }, { baseDir: dir }).catch(
+      (e: unknown) => e,
+    );
+    expectPayloadError(error, message);
   });
 
   it("follows redirects to the payload", async () => {

@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
 
 /** What a test server saw of one request. */
@@ -69,4 +70,50 @@ export async function findClosedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** A raw TCP server on 127.0.0.1 (port 0) for answers no HTTP server library would send. */
+export interface RawServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a raw server; `onRequest` gets each connection's socket when its first bytes arrive and
+ * writes what it likes. `close` destroys every connection.
+ */
+export async function startRawServer(onRequest: (socket: Socket) => void): Promise<RawServer> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    socket.once("data", () => onRequest(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * Writes `chunk` to `socket` every `everyMs` until the socket closes: an answer that never ends.
+ * At most `maxWrites` writes, so a test that fails cannot stream for ever either.
+ */
+export function writeForever(socket: Socket, chunk: string, everyMs = 20, maxWrites = 5000): void {
+  let writes = 0;
+  const timer = setInterval(() => {
+    if (socket.destroyed || !socket.writable || writes++ >= maxWrites) {
+      clearInterval(timer);
+      return;
+    }
+    socket.write(chunk);
+  }, everyMs);
+  socket.on("close", () => clearInterval(timer));
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -19,6 +19,42 @@ describe("writeFileAtomic", () => {
     await writeFile(file, "old: true\n");
     await writeFileAtomic(file, "new: true\n");
     expect(await readFile(file, "utf8")).toBe("new: true\n");
+    expect(await readdir(dir)).toEqual(["result.yaml"]);
+  });
+
+  it("removes the temporary files interrupted writes left beside the target, and nothing else", async () => {
+    const file = join(dir, "result.yaml");
+    // 99999999 is above any pid_max: the process that left these is gone.
+    const leftovers = [
+      ".result.yaml.99999999.0123456789ab.tmp",
+      ".result.yaml.99999999.ba9876543210.tmp",
+      // Our own pid (a container restarts with the same pid), from no write running now.
+      `.result.yaml.${process.pid}.00000000cafe.tmp`,
+    ];
+    const kept = [
+      // A write of a live process (our parent) may still be running.
+      `.result.yaml.${process.ppid}.0123456789ab.tmp`,
+      // Not our pattern, or another target's.
+      ".result.yaml.tmp",
+      "result.yaml.tmp",
+      ".result.yaml.99999999.xyz.tmp",
+      ".other.yaml.99999999.0123456789ab.tmp",
+      "notes.txt",
+    ];
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    for (const name of [...leftovers, ...kept]) {
+      await writeFile(join(dir, name), "partial: tr");
+      await utimes(join(dir, name), anHourAgo, anHourAgo);
+    }
+    await writeFileAtomic(file, "new: true\n");
+    expect(await readFile(file, "utf8")).toBe("new: true\n");
+    expect((await readdir(dir)).sort()).toEqual([...kept, "result.yaml"].sort());
+  });
+
+  it("leaves the temporary files of concurrent writes in this process alone", async () => {
+    const file = join(dir, "result.yaml");
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writeFileAtomic(file, `write: ${i}\n`)));
+    expect(await readFile(file, "utf8")).toMatch(/^write: \d+\n$/);
     expect(await readdir(dir)).toEqual(["result.yaml"]);
   });
 

@@ -105,6 +105,33 @@ describe("parseCondition", () => {
     expect(error.issues[0]?.column).toBe(Number(/column (\d+)\)$/.exec(detail)?.[1]));
   });
 
+  it("accepts 64 levels of parentheses and of not", () => {
+    expect(parseCondition(`${"(".repeat(64)}SLOs()${")".repeat(64)}`)).toEqual(slos);
+    let expected: Condition = slos;
+    for (let i = 0; i < 63; i++) expected = not(expected);
+    expect(parseCondition(`${"not ".repeat(63)}SLOs()`)).toEqual(expected);
+  });
+
+  it.each([
+    ["65 levels of parentheses", `${"(".repeat(65)}SLOs()${")".repeat(65)}`],
+    ["10k levels of parentheses", `${"(".repeat(10_000)}SLOs()${")".repeat(10_000)}`],
+    ["10k nots", `${"! ".repeat(10_000)}SLOs()`],
+    ["a chain of 10k ands", Array(10_000).fill("SLOs()").join(" and ")],
+  ])("refuses %s with a clear one-line SpecError, not a RangeError", (_what, text) => {
+    let caught: unknown;
+    try {
+      parseCondition(text);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SpecError);
+    const error = caught as SpecError;
+    expect(error.code).toBe("ITER8_SPEC_INVALID");
+    expect(error.message).toContain("the condition nests deeper than 64 levels; simplify it");
+    expect(error.message).not.toContain("\n");
+    expect(error.message.length).toBeLessThan(300);
+  });
+
   it("never evaluates its input as code", () => {
     expect(() => parseCondition("process.exit(1)")).toThrow(SpecError);
     expect(() => parseCondition("SLOs() || (() => true)()")).toThrow(SpecError);

@@ -1,5 +1,6 @@
 import { SpecError } from "./errors.js";
 import type { Condition } from "./model.js";
+import { SPEC_LIMITS } from "./limits.js";
 import { closestMatch } from "./suggest.js";
 
 // Grammar (precedence not > and > or; and/or associate to the left):
@@ -74,9 +75,19 @@ function unexpected(token: Token): string {
   return token.kind === "end" ? "the condition ends too early" : `unexpected "${token.text}"`;
 }
 
+const TOO_DEEP = `the condition nests deeper than ${SPEC_LIMITS.maxConditionDepth} levels; simplify it`;
+
 class Parser {
   private index = 0;
+  /** Open parentheses and `not`s around the current token: bounds the parser's recursion. */
+  private depth = 0;
   constructor(private readonly tokens: Token[]) {}
+
+  private enter(token: Token): void {
+    if (++this.depth > SPEC_LIMITS.maxConditionDepth) {
+      throw new ConditionSyntaxError(TOO_DEEP, token.column);
+    }
+  }
 
   parse(): Condition {
     const condition = this.parseOr();
@@ -128,7 +139,10 @@ class Parser {
     const token = this.peek();
     if (token.kind === "!" || this.isWord(token, "not")) {
       this.next();
-      return { kind: "not", operand: this.parseUnary() };
+      this.enter(token);
+      const operand = this.parseUnary();
+      this.depth--;
+      return { kind: "not", operand };
     }
     return this.parsePrimary();
   }
@@ -136,7 +150,9 @@ class Parser {
   private parsePrimary(): Condition {
     const token = this.next();
     if (token.kind === "(") {
+      this.enter(token);
       const inner = this.parseOr();
+      this.depth--;
       const close = this.next();
       if (close.kind !== ")") {
         throw new ConditionSyntaxError(
@@ -224,14 +240,36 @@ export function parseCondition(text: string): Condition {
     if (text.trim() === "") {
       throw new ConditionSyntaxError(`the condition is empty; expected ${EXPECTED_OPERAND}`, 1);
     }
-    return new Parser(tokenize(text)).parse();
+    const condition = new Parser(tokenize(text)).parse();
+    // Long and/or chains build deep trees without deep parsing; evaluating or formatting them
+    // recurses, so the tree's depth is bounded too.
+    if (conditionDepth(condition) > SPEC_LIMITS.maxConditionDepth) {
+      throw new ConditionSyntaxError(TOO_DEEP, 1);
+    }
+    return condition;
   } catch (error) {
     if (!(error instanceof ConditionSyntaxError)) throw error;
-    const message = `invalid condition "${text}": ${error.message} (column ${error.column})`;
+    const shown = text.length > 80 ? `${text.slice(0, 60)}... (${text.length} characters)` : text;
+    const message = `invalid condition "${shown}": ${error.message} (column ${error.column})`;
     throw new SpecError("ITER8_SPEC_INVALID", message, [
       { path: "", message, column: error.column },
     ]);
   }
+}
+
+/** The depth of a condition's tree, computed without recursion (a leaf is 1). */
+function conditionDepth(root: Condition): number {
+  let deepest = 0;
+  const stack: Array<[Condition, number]> = [[root, 1]];
+  for (let entry = stack.pop(); entry !== undefined; entry = stack.pop()) {
+    const [node, depth] = entry;
+    if (depth > deepest) deepest = depth;
+    if (node.kind === "not") stack.push([node.operand, depth + 1]);
+    else if (node.kind === "and" || node.kind === "or") {
+      stack.push([node.left, depth + 1], [node.right, depth + 1]);
+    }
+  }
+  return deepest;
 }
 
 const PRECEDENCE: Record<Condition["kind"], number> = {

@@ -93,3 +93,5 @@ export type {
 } from "./routing.js";
 export { DEFAULT_ROLLOUT, loadRollout, parseRollout, rolloutSchema } from "./routing-rollout.js";
 export type { RolloutCustomMetrics, RolloutSpec } from "./routing-rollout.js";
+export { explainBadHeaderValue } from "./header-value.js";
+export { MAX_DURATION_TEXT, SPEC_LIMITS } from "./limits.js";

@@ -113,7 +113,7 @@ export interface AbnMetricsInputs {
 export interface RunInputs {
   /** The bash script. */
   script: string;
-  /** Kill the script after this long; unset means no limit. */
+  /** Kill the script (its whole process group) after this long; unset means 10 minutes. */
   timeoutMs?: number;
 }
 

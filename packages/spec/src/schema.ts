@@ -1,7 +1,14 @@
 import { z } from "zod";
 import { parseCondition } from "./condition.js";
-import { explainBadDuration, GO_DURATION_PATTERN, parseDuration } from "./duration.js";
+import {
+  explainBadDuration,
+  formatDuration,
+  GO_DURATION_PATTERN,
+  parseDuration,
+} from "./duration.js";
 import { SpecError } from "./errors.js";
+import { explainBadHeaderValue } from "./header-value.js";
+import { MAX_DURATION_TEXT, SPEC_LIMITS } from "./limits.js";
 import { describeValue } from "./describe-value.js";
 import {
   BUILT_IN_METRICS,
@@ -71,6 +78,10 @@ export function duration(description: string) {
       error: (issue) => explainBadDuration(String(issue.input)),
     })
     .transform((text) => parseDuration(text))
+    .refine((ms) => ms <= SPEC_LIMITS.maxDurationMs, {
+      error: (issue) =>
+        `duration ${JSON.stringify(formatDuration(Number(issue.input)))} is too long: at most ${MAX_DURATION_TEXT}`,
+    })
     .describe(description);
 }
 
@@ -100,7 +111,10 @@ const headerValue = z
     error: (issue) => `header values must be text, got ${describeValue(issue.input)}`,
   })
   .transform((value) => String(value))
-  .refine((value) => !/[\r\n]/.test(value), { error: "header values cannot contain line breaks" });
+  .superRefine((value, ctx) => {
+    const problem = explainBadHeaderValue(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+  });
 
 const headers = named(
   "Headers",
@@ -216,9 +230,21 @@ const loadShape = {
   qps: z
     .number()
     .min(0, { error: "qps cannot be negative; use 0 to send as fast as the connections allow" })
+    .max(SPEC_LIMITS.maxQps, {
+      error: (issue) =>
+        `qps ${describeValue(issue.input)} is too high: at most ${SPEC_LIMITS.maxQps} per version`,
+    })
     .default(DEFAULT_LOAD.qps)
     .describe("Requests per second per version; 0 means as fast as the connections allow"),
-  connections: count("Requests in flight per version").default(DEFAULT_LOAD.connections),
+  connections: z
+    .int()
+    .min(1)
+    .max(SPEC_LIMITS.maxConnections, {
+      error: (issue) =>
+        `connections ${describeValue(issue.input)} is too many: at most ${SPEC_LIMITS.maxConnections} per version`,
+    })
+    .describe(`Requests in flight per version (at most ${SPEC_LIMITS.maxConnections})`)
+    .default(DEFAULT_LOAD.connections),
   payloadStr: z.string().describe("Request body; requests become POST"),
   payloadURL: httpUrl.describe("URL to fetch the request body from; requests become POST"),
   payloadFile: z
@@ -232,7 +258,14 @@ const loadShape = {
     error: "timeout must be longer than 0",
   }),
   warmup: duration("Warm-up before measuring, discarded; Go syntax: 1s"),
-  workers: count("Worker threads sharing the load of one version"),
+  workers: z
+    .int()
+    .min(1)
+    .max(SPEC_LIMITS.maxWorkers, {
+      error: (issue) =>
+        `workers ${describeValue(issue.input)} is too many: at most ${SPEC_LIMITS.maxWorkers} per version`,
+    })
+    .describe(`Worker threads sharing the load of one version (at most ${SPEC_LIMITS.maxWorkers})`),
   pacing: z
     .enum(["precise", "timer"])
     .describe(
@@ -622,12 +655,11 @@ const script = z
   .refine((s) => s.trim() !== "", { error: "the script is empty" })
   .describe("Shell script, run with bash; a non-zero exit fails the task");
 
-const runTimeout = duration("Kill the script after this long, Go syntax: 30s").refine(
-  (ms) => ms > 0,
-  {
-    error: "timeout must be longer than 0",
-  },
-);
+const runTimeout = duration(
+  "Stop the script (its whole process group) after this long; default 10m; Go syntax: 30s",
+).refine((ms) => ms > 0, {
+  error: "timeout must be longer than 0",
+});
 
 /** `assess` with Iter8 v0.11 SLOs only (`parseExperiment` uses it when SLOs is a mapping). */
 export const assessV011TaskSchema = z
