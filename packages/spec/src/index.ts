@@ -57,6 +57,7 @@ export {
 export { MAX_ALIAS_EXPANSION, MAX_DOCUMENT_BYTES } from "./yaml-source.js";
 export {
   DEFAULT_ROUTING,
+  ROUTING_LIMITS,
   loadRouting,
   parseRouting,
   parseRoutingOrThrow,
