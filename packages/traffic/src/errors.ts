@@ -6,6 +6,8 @@ export const TRAFFIC_ERROR_CODES = {
   listen: "ITER8_TRAFFIC_LISTEN",
   /** The proxy's admin API refused a request or could not be reached. */
   admin: "ITER8_TRAFFIC_ADMIN",
+  /** An admin token given to the proxy is unusable (too short, spaces or control characters). */
+  adminToken: "ITER8_TRAFFIC_ADMIN_TOKEN",
   /** A rollout cannot run against the proxy's routing (unknown route or versions). */
   rollout: "ITER8_TRAFFIC_ROLLOUT",
   /** A routing cannot be rendered for the target. */

@@ -7,7 +7,8 @@ export {
 } from "./assignment.js";
 export type { AssignmentErrorCode } from "./assignment.js";
 export { IDEMPOTENT_METHODS, shadowHost, startTrafficProxy } from "./proxy.js";
-export type { ProxyEvent, TrafficProxy, TrafficProxyOptions } from "./proxy.js";
+export type { ProxyEvent, RetainedResources, TrafficProxy, TrafficProxyOptions } from "./proxy.js";
+export { checkAdminToken, generateAdminToken, PROXY_TOKEN_ENV } from "./admin-guard.js";
 export { insightsFromProxyStats, ProxyMetrics } from "./proxy-metrics.js";
 export type {
   MirrorSkipReason,
@@ -19,6 +20,8 @@ export type {
 export {
   compileRouteTable,
   compileStringMatch,
+  MAX_REGEX_INPUT,
+  normalizeRequestTarget,
   parseCookies,
   routeRequest,
 } from "./route-table.js";
@@ -35,6 +38,7 @@ export {
 } from "./rollout.js";
 export type {
   ProxyAdminClient,
+  ProxyAdminClientOptions,
   RolloutDecision,
   RolloutOptions,
   RolloutResult,
