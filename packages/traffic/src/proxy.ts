@@ -216,6 +216,10 @@ export function shadowHost(host: string | undefined): string {
   return `${host}-shadow`;
 }
 
+function tooLate(version: string, upstream: Upstream, timeoutMs: number): string {
+  return `version ${version} (${upstream.origin}) did not answer within ${formatDuration(timeoutMs)}`;
+}
+
 function errorBody(res: ServerResponse, status: number, version: string, text: string): void {
   if (res.headersSent) {
     res.destroy();
@@ -450,14 +454,12 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     }
     let status = 0;
     let controller: Dispatcher.DispatchController | undefined;
-    const tooLate = () =>
-      `version ${version} (${upstream.origin}) did not answer within ${formatDuration(timeoutMs)}`;
     // `timeout` bounds the whole exchange, however the upstream stalls it (endless 1xx answers,
     // an endless body): a 504 while no answer has started, else the client's connection is cut.
     const timer = setTimeout(() => {
       finish(true);
       controller?.abort(new Error("the routing's timeout passed"));
-      if (!res.destroyed) errorBody(res, 504, version, tooLate());
+      if (!res.destroyed) errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
       if (!req.complete) req.resume();
     }, timeoutMs);
     // Whichever comes first: the response closing, or undici reporting the exchange done. A
@@ -476,7 +478,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       if (res.destroyed) {
         // The client is gone (or the answer was cut off mid-body): nobody to tell.
       } else if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-        errorBody(res, 504, version, tooLate());
+        errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
       } else {
         const cause = (error as { cause?: { message?: string } }).cause?.message;
         errorBody(
@@ -496,8 +498,9 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         method,
         headers,
         body,
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // The timer above bounds the exchange; undici's idle timeouts would only add timers.
+        headersTimeout: 0,
+        bodyTimeout: 0,
       },
       {
         onRequestStart(started) {
