@@ -262,7 +262,8 @@ describe("the routing's timeout bounds the whole exchange", () => {
       routing: routingFor(
         [{ ...v1, name: "stuck", url }],
         "  - split: [{version: stuck, weight: 1}]\n",
-        "timeout: 500ms\n",
+        // Long enough that the endless body's headers reach the client first on a busy machine.
+        "timeout: 2s\n",
       ),
       port: 0,
       adminPort: 0,
@@ -279,7 +280,7 @@ describe("the routing's timeout bounds the whole exchange", () => {
     const before = proxy.stats().versions.stuck?.live.errors ?? 0;
     const response = await request(`${proxy.url}/informational`);
     expect(response.statusCode).toBe(504);
-    expect(await response.body.text()).toContain("did not answer within 500ms");
+    expect(await response.body.text()).toContain("did not answer within 2s");
     expect(proxy.stats().versions.stuck?.live.errors).toBe(before + 1);
   }, 20_000);
 
