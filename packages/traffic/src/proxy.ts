@@ -473,11 +473,12 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     });
     const failed = (error: Error): void => {
       if (finished) return; // already answered: the timeout, or the client went away
+      // Only the client destroys a response not yet finished (the exchange was aborted because
+      // it went away, maybe before its response's "close" event): a client abort, not an error.
+      if (res.destroyed) return finish(false, true);
       finish(true);
       const code = (error as { code?: string }).code ?? "";
-      if (res.destroyed) {
-        // The client is gone (or the answer was cut off mid-body): nobody to tell.
-      } else if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+      if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
         errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
       } else {
         const cause = (error as { cause?: { message?: string } }).cause?.message;

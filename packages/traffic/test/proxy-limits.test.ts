@@ -299,3 +299,33 @@ describe("the routing's timeout bounds the whole exchange", () => {
     expect(proxy.stats().versions.stuck?.live.clientAborts).toBe(0);
   }, 20_000);
 });
+
+describe("client aborts", () => {
+  it("counts clients that hang up before the answer as client aborts, never as errors", async () => {
+    const slow = await startUpstream("slow", { delayMs: 5000 });
+    const proxy = await startTrafficProxy({
+      routing: routingFor([slow], "  - split: [{version: slow, weight: 1}]\n"),
+      port: 0,
+      adminPort: 0,
+    });
+    try {
+      const url = new URL(proxy.url);
+      // 10 clients each send a request and hang up once it has reached the upstream (which
+      // answers after 5 s).
+      for (let i = 0; i < 10; i++) {
+        const socket = connect(Number(url.port), url.hostname);
+        socket.on("error", () => undefined);
+        socket.write(`GET /x HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+        expect(await waitFor(() => slow.received.length === i + 1)).toBe(true);
+        socket.destroy();
+      }
+      expect(await waitFor(() => proxy.stats().versions.slow?.live.clientAborts === 10)).toBe(true);
+      expect(proxy.stats().versions.slow?.live).toMatchObject({ requests: 0, errors: 0 });
+      const window = proxy.takeWindow().versions.slow?.live;
+      expect(window).toMatchObject({ requests: 0, errors: 0, clientAborts: 10 });
+    } finally {
+      await proxy.close();
+      await slow.close();
+    }
+  }, 30_000);
+});
