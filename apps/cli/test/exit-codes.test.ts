@@ -110,7 +110,7 @@ SLOs:
     const code = await main(["traffic", "rollout", "-f", "rollout.yaml"], {
       io,
       cwd: dir,
-      env: {},
+      env: { ITER8_PROXY_TOKEN: proxy.adminToken },
     });
     expect(err.join("\n")).toContain("template variable .prometheusURL is not set");
     expect(code).toBe(EXIT_CODES.invalid);

@@ -23,14 +23,17 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function iter8(args: string[]): Promise<{ code: number; out: string }> {
+async function iter8(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; out: string }> {
   const lines: string[] = [];
   const io = {
     out: (t: string) => lines.push(t),
     err: (t: string) => lines.push(t),
     progress: () => undefined,
   };
-  const code = await main(args, { io, cwd: dir });
+  const code = await main(args, { io, cwd: dir, env });
   return { code, out: lines.join("\n") };
 }
 
@@ -93,7 +96,7 @@ routes:
     expect(seen.v2?.errors).toBeGreaterThan(0);
 
     await writeExperiment(proxy.adminUrl);
-    const run = await iter8(["run"]);
+    const run = await iter8(["run"], { ITER8_PROXY_TOKEN: proxy.adminToken });
     expect(run.code).toBe(0);
     const insights = (await loadResult(join(dir, "result.yaml"))).insights;
     ["v1", "v2"].forEach((name, v) => {

@@ -367,7 +367,10 @@ ${SLOS}
 result: rollout-result.yaml
 `,
         );
-        const rollout = await iter8(["traffic", "rollout", "-f", "rollout.yaml"], dir, kind.env);
+        const rollout = await iter8(["traffic", "rollout", "-f", "rollout.yaml"], dir, {
+          ...kind.env,
+          ITER8_PROXY_TOKEN: proxy.adminToken,
+        });
         expect(rollout.code, rollout.err).toBe(1);
         outputs["rollout log"] = rollout.out + rollout.err;
         outputs["rollout result"] = await readFile(join(dir, "rollout-result.yaml"), "utf8");

@@ -15,6 +15,8 @@ async function run(
   cwd: string,
   signal?: AbortSignal,
   onOut?: (line: string) => void,
+  env: NodeJS.ProcessEnv = {},
+  onErr?: (line: string) => void,
 ) {
   const out: string[] = [];
   const err: string[] = [];
@@ -27,11 +29,16 @@ async function run(
           onOut?.(line);
         }
       },
-      err: (t) => err.push(...t.replace(/\n$/, "").split("\n")),
+      err: (t) => {
+        for (const line of t.replace(/\n$/, "").split("\n")) {
+          err.push(line);
+          onErr?.(line);
+        }
+      },
       progress: () => undefined,
     },
     cwd,
-    env: {},
+    env,
     setExitCode: (c) => (code = c),
     ...(signal ? { signal } : {}),
   };
@@ -129,6 +136,7 @@ describe("iter8 traffic proxy and rollout with the demo app", () => {
     const stop = new AbortController();
     let adminUrl = "";
     let proxyUrl = "";
+    let token = "";
     const proxy = run(
       ["traffic", "proxy", "-f", "routing.yaml", "--port", "0", "--admin-port", "0"],
       dir,
@@ -137,10 +145,13 @@ describe("iter8 traffic proxy and rollout with the demo app", () => {
         proxyUrl ||= /listening on (\S+)/.exec(line)?.[1] ?? "";
         adminUrl ||= /admin API on (\S+)/.exec(line)?.[1] ?? "";
       },
+      {},
+      (line) => (token ||= /^admin API token: (\S+)/.exec(line)?.[1] ?? ""),
     );
     try {
-      for (let i = 0; i < 200 && !adminUrl; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 200 && !token; i++) await new Promise((r) => setTimeout(r, 20));
       expect(adminUrl).not.toBe("");
+      expect(token).not.toBe("");
       const get = async (headers: Record<string, string> = {}) => {
         const res = await fetch(`${proxyUrl}/get`, { headers });
         await res.arrayBuffer();
@@ -170,7 +181,15 @@ emit: {target: istio, dir: steps}
           await Promise.all(Array.from({ length: 20 }, () => get()));
         }
       })();
-      const rollout = await run(["traffic", "rollout", "-f", "rollout.yaml"], dir).finally(() => {
+      const rollout = await run(
+        ["traffic", "rollout", "-f", "rollout.yaml"],
+        dir,
+        undefined,
+        undefined,
+        {
+          ITER8_PROXY_TOKEN: token,
+        },
+      ).finally(() => {
         done = true;
       });
       await traffic;
@@ -192,5 +211,103 @@ emit: {target: istio, dir: steps}
       const stopped = await proxy;
       expect(stopped.code).toBe(0);
     }
+  });
+});
+
+describe("iter8 traffic proxy: the admin API's token", () => {
+  /** Starts the proxy command; resolves its admin URL and what it wrote, and a stop function. */
+  async function startProxyCommand(args: string[], env: NodeJS.ProcessEnv = {}) {
+    const stop = new AbortController();
+    let adminUrl = "";
+    const err: string[] = [];
+    const out: string[] = [];
+    const done = run(
+      ["traffic", "proxy", "-f", "routing.yaml", "--port", "0", "--admin-port", "0", ...args],
+      dir,
+      stop.signal,
+      (line) => {
+        out.push(line);
+        adminUrl ||= /admin API on (\S+)/.exec(line)?.[1] ?? "";
+      },
+      env,
+      (line) => err.push(line),
+    );
+    for (let i = 0; i < 250 && !adminUrl; i++) await new Promise((r) => setTimeout(r, 20));
+    return {
+      adminUrl,
+      err,
+      out,
+      stop: async () => {
+        stop.abort();
+        return done;
+      },
+    };
+  }
+
+  const stats = (adminUrl: string, token?: string) =>
+    fetch(`${adminUrl}/stats`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+  it("prints a new random token once, on stderr only, and the admin API needs it", async () => {
+    const proxy = await startProxyCommand([]);
+    try {
+      expect(proxy.adminUrl).not.toBe("");
+      const lines = proxy.err.filter((l) => l.startsWith("admin API token: "));
+      expect(lines).toHaveLength(1);
+      const token = /^admin API token: (\S+)/.exec(lines[0] ?? "")?.[1] ?? "";
+      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(proxy.out.join("\n")).not.toContain(token);
+      expect((await stats(proxy.adminUrl)).status).toBe(401);
+      expect((await stats(proxy.adminUrl, token)).status).toBe(200);
+    } finally {
+      expect((await proxy.stop()).code).toBe(0);
+    }
+  });
+
+  it("takes the token from --admin-token-file, or ITER8_PROXY_TOKEN, and prints none", async () => {
+    const token = "token-from-a-file-0123456789abcdef";
+    await writeFile(join(dir, "admin-token"), `${token}\n`);
+    const fromFile = await startProxyCommand(["--admin-token-file", "admin-token"]);
+    try {
+      expect(fromFile.err.join("\n")).not.toContain(token);
+      expect((await stats(fromFile.adminUrl, token)).status).toBe(200);
+    } finally {
+      await fromFile.stop();
+    }
+    const fromEnv = await startProxyCommand([], { ITER8_PROXY_TOKEN: `env-${token}` });
+    try {
+      expect(fromEnv.err.some((l) => l.startsWith("admin API token"))).toBe(false);
+      expect((await stats(fromEnv.adminUrl, `env-${token}`)).status).toBe(200);
+    } finally {
+      await fromEnv.stop();
+    }
+  });
+
+  it("refuses a token file that is missing or too short, exit 2 in one line", async () => {
+    const missing = await run(
+      [
+        "traffic",
+        "proxy",
+        "-f",
+        "routing.yaml",
+        "--port",
+        "0",
+        "--admin-port",
+        "0",
+        "--admin-token-file",
+        "nope",
+      ],
+      dir,
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.err[0]).toBe("Error: cannot read --admin-token-file nope: ENOENT");
+    await writeFile(join(dir, "short-token"), "abc\n");
+    const short = await run(
+      ["traffic", "rollout", "-f", "rollout.yaml", "--admin-token-file", "short-token"],
+      dir,
+    );
+    expect(short.code).toBe(2);
+    expect(short.err[0]).toContain(
+      "--admin-token-file short-token: expected an admin token of at least 16 visible ASCII characters",
+    );
   });
 });

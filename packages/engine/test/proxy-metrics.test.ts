@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { RequestListener, Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,6 +13,9 @@ import type { TrafficProxy } from "@iter8/traffic";
 import { runExperiment } from "../src/index.js";
 
 const TOTAL = 200;
+/** Every proxy of these tests takes this admin token; the task reads it from ITER8_PROXY_TOKEN. */
+const TOKEN = "proxy-metrics-test-token-0123456789";
+const env = { ITER8_PROXY_TOKEN: TOKEN };
 
 let dir: string;
 let v1: Server;
@@ -107,6 +110,7 @@ routes:${routes}
 `),
     port: 0,
     adminPort: 0,
+    adminToken: TOKEN,
   });
 }
 
@@ -137,7 +141,7 @@ describe("proxymetrics", () => {
     percentiles: [50, 95]
     window: true
 ${assess}`);
-    const result = await runExperiment(experiment, { dir });
+    const result = await runExperiment(experiment, { dir, env });
     expect(result.failure).toBe(false);
     const values = result.insights?.metricValues ?? [];
     expect(values[0]?.["built-in/request-count"]).toEqual([s1.requests]);
@@ -161,7 +165,7 @@ ${assess}`);
     expect((await loadResult(join(dir, "result.yaml"))).insights?.metricValues).toEqual(values);
 
     // The window was read and restarted: nothing has been sent since, so there is no data.
-    const again = await runExperiment(experiment, { dir });
+    const again = await runExperiment(experiment, { dir, env });
     const empty = again.insights;
     expect(empty?.metricValues[0]?.["built-in/request-count"]).toEqual([0]);
     expect(empty?.metricValues[0]?.["built-in/error-rate"]).toBeUndefined();
@@ -179,7 +183,7 @@ ${assess}`);
       parse(`- task: proxymetrics
   with: {admin: "${proxy.adminUrl}/"}
 `),
-      { dir },
+      { dir, env },
     );
     expect(result.failure).toBe(false);
     expect(result.insights?.numVersions).toBe(2);
@@ -199,7 +203,7 @@ ${assess}`);
       parse(`- task: proxymetrics
   with: {admin: "${proxy.adminUrl}", traffic: mirror}
 ${assess}`),
-      { dir },
+      { dir, env },
     );
     expect(result.insights?.metricValues[0]?.["built-in/request-count"]).toEqual([0]);
     expect(result.insights?.metricValues[0]?.["built-in/mean-latency"]).toBeUndefined();
@@ -216,7 +220,7 @@ ${assess}`),
       parse(`- task: proxymetrics
   with: {admin: "${proxy.adminUrl}", versions: [v1, v3], window: true}
 `),
-      { dir },
+      { dir, env },
     );
     expect(result.failure).toBe(true);
     expect(result.failedTask?.message).toBe(
@@ -233,7 +237,7 @@ ${assess}`),
       parse(`- task: proxymetrics
   with: {admin: "${url}"}
 `),
-      { dir },
+      { dir, env },
     );
     expect(result.failure).toBe(true);
     expect(result.failedTask?.message).toMatch(
@@ -276,7 +280,7 @@ ${assess}`),
           parse(`- task: proxymetrics
   with: {admin: "${url}", versions: [v1]}
 `),
-          { dir },
+          { dir, env },
         );
         expect(result.failure).toBe(true);
         expect(result.failedTask?.message).toMatch(message);
@@ -296,6 +300,45 @@ function assessRewards(weights?: number[]): string {
 `;
 }
 
+describe("proxymetrics: the proxy's admin token", () => {
+  it("reads the token from tokenFile, relative to the experiment's folder", async () => {
+    await writeFile(join(dir, "proxy-token"), `${TOKEN}\n`);
+    const result = await runExperiment(
+      parse(`- task: proxymetrics
+  with: {admin: "${proxy.adminUrl}", tokenFile: proxy-token}
+`),
+      { dir, env: {} },
+    );
+    expect(result.failedTask?.message).toBeUndefined();
+    expect(result.insights?.numVersions).toBe(2);
+  });
+
+  it("fails in one line naming ITER8_PROXY_TOKEN and tokenFile when it has no token", async () => {
+    const result = await runExperiment(
+      parse(`- task: proxymetrics
+  with: {admin: "${proxy.adminUrl}"}
+`),
+      { dir, env: {} },
+    );
+    expect(result.failure).toBe(true);
+    expect(result.failedTask?.message).toBe(
+      `proxymetrics: GET ${proxy.adminUrl}/routing answered 401: the proxy's admin API needs its token; set ITER8_PROXY_TOKEN or tokenFile: to the token the proxy printed at start`,
+    );
+  });
+
+  it("fails in one line when tokenFile cannot be read", async () => {
+    const result = await runExperiment(
+      parse(`- task: proxymetrics
+  with: {admin: "${proxy.adminUrl}", tokenFile: missing-token}
+`),
+      { dir, env },
+    );
+    expect(result.failedTask?.message).toBe(
+      "proxymetrics: cannot read tokenFile missing-token: ENOENT",
+    );
+  });
+});
+
 describe("proxymetrics: traffic counts for the sample-ratio-mismatch check", () => {
   it("records the live counts and the route's weights, and assess checks the counts against them", async () => {
     proxy.takeWindow();
@@ -306,7 +349,7 @@ describe("proxymetrics: traffic counts for the sample-ratio-mismatch check", () 
       parse(`- task: proxymetrics
   with: {admin: "${proxy.adminUrl}", versions: [v1, v2], window: true}
 ${assessRewards()}`),
-      { dir },
+      { dir, env },
     );
     expect(result.failure).toBe(false);
     expect(result.insights?.trafficCounts).toEqual(counts);
@@ -330,7 +373,7 @@ ${assessRewards()}`),
         parse(`- task: proxymetrics
   with: {admin: "${own.adminUrl}"}
 ${assessRewards([50, 50])}`),
-        { dir },
+        { dir, env },
       );
       expect(result.failure).toBe(false);
       expect(result.insights?.trafficCounts).toEqual([40, 0]);
@@ -379,7 +422,7 @@ ${assessRewards([50, 50])}`),
         parse(`- task: proxymetrics
   with: {admin: "${own.adminUrl}"}
 ${assessRewards()}`),
-        { dir },
+        { dir, env },
       );
       expect(result.failure).toBe(false);
       const stats = own.stats().versions;
@@ -409,7 +452,7 @@ ${assessRewards()}`),
         parse(`- task: proxymetrics
   with: {admin: "${own.adminUrl}", traffic: mirror}
 `),
-        { dir },
+        { dir, env },
       );
       expect(result.failure).toBe(false);
       expect(result.insights?.trafficCounts).toEqual([0, 10]);
@@ -431,7 +474,7 @@ describe("proxymetrics: version indexes of conditions", () => {
       const yaml = (indexes: number[]) => `- task: proxymetrics
   with: {admin: "${own.adminUrl}", versions: [v1, v2]}
 ${assess}${indexes.map((i) => `- run: echo promote\n  if: SLOsBy(${i})\n`).join("")}`;
-      const result = await runExperiment(parse(yaml([0, 1])), { dir });
+      const result = await runExperiment(parse(yaml([0, 1])), { dir, env });
       expect(result.failure).toBe(false);
       // v1 meets the SLOs, so the run task after SLOsBy(0) ran; v2's errors fail them, so the one
       // after SLOsBy(1) was skipped.

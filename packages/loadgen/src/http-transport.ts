@@ -25,7 +25,7 @@ export interface HttpRequestSpec {
 /** Thrown into a request that outlived its timeout; classified as a `timeout` transport error. */
 export class RequestTimeoutError extends Error {
   override readonly name = "RequestTimeoutError";
-  readonly code = "ITER8_REQUEST_TIMEOUT";
+  readonly code = "LOADGEN_EXCHANGE_TIMEOUT";
 
   /** An error saying the whole exchange took longer than `timeoutMs`. */
   constructor(timeoutMs: number) {

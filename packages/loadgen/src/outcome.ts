@@ -22,7 +22,7 @@ const BY_CODE: Record<string, TransportErrorClass> = {
   UND_ERR_CONNECT_TIMEOUT: "timeout",
   UND_ERR_HEADERS_TIMEOUT: "timeout",
   UND_ERR_BODY_TIMEOUT: "timeout",
-  ITER8_REQUEST_TIMEOUT: "timeout",
+  LOADGEN_EXCHANGE_TIMEOUT: "timeout",
   ENOTFOUND: "dns",
   EAI_AGAIN: "dns",
   EAI_NONAME: "dns",

@@ -71,6 +71,8 @@ export {
 export { MAX_ALIAS_EXPANSION, MAX_DOCUMENT_BYTES } from "./yaml-source.js";
 export {
   DEFAULT_ROUTING,
+  PROXY_TOKEN_ENV,
+  ROUTING_LIMITS,
   loadRouting,
   parseRouting,
   parseRoutingOrThrow,

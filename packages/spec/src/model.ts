@@ -184,6 +184,11 @@ export interface ProxyMetricsInputs {
   traffic: "live" | "mirror";
   /** Per-request timeout of admin API calls, in milliseconds. */
   timeoutMs?: number;
+  /**
+   * File holding the proxy's admin token (relative to the experiment's folder); unset: the
+   * `ITER8_PROXY_TOKEN` environment variable.
+   */
+  tokenFile?: string;
 }
 
 /** `proxymetrics`: records built-in metrics from an iter8 traffic proxy's per-version counters. */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseRollout } from "./routing-rollout.js";
-import { parseRouting, routingJsonSchema, routingToDocument } from "./routing.js";
+import { parseRouting, ROUTING_LIMITS, routingJsonSchema, routingToDocument } from "./routing.js";
 
 const fixture = (name: string) =>
   readFileSync(join(import.meta.dirname, "..", "test", "fixtures", "routing", name), "utf8");
@@ -101,6 +101,58 @@ describe("parseRouting", () => {
       "versions: [{name: v1, url: 'http://a:1'}]\nroutes:\n  - match: [{path: {prefix: /a}}]\n    split: [{version: v1, weight: 1}]\n",
     );
     expect(none.ok && none.warnings[0]?.message).toContain("no route matches every request");
+  });
+
+  it("refuses more versions than ROUTING_LIMITS.maxVersions, naming the limit", () => {
+    const versions = (n: number) =>
+      Array.from({ length: n }, (_, i) => `  - {name: v${i}, url: "http://127.0.0.1:1/${i}"}`);
+    const doc = (n: number) =>
+      `versions:\n${versions(n).join("\n")}\nroutes:\n  - split: [{version: v0, weight: 1}]\n`;
+    expect(parseRouting(doc(ROUTING_LIMITS.maxVersions)).ok).toBe(true);
+    const result = parseRouting(doc(ROUTING_LIMITS.maxVersions + 1));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues[0]?.path).toBe("versions");
+    expect(result.issues[0]?.message).toBe(
+      "65 versions; a routing has at most 64 (ROUTING_LIMITS.maxVersions)",
+    );
+  });
+
+  // Routes match with RE2 (linear time): what it cannot run is refused at validation.
+  it.each([
+    ["(a)\\1", "invalid escape sequence"],
+    ["(?=x)y", "invalid or unsupported Perl syntax"],
+    ["(?<!x)y", "unsupported lookbehind `(?<!`"],
+    ["a{1001}", "invalid repeat count"],
+  ])("refuses the regex %s that RE2 cannot run, in one line", (regex, reason) => {
+    const result = parseRouting(
+      `versions: [{name: v1, url: 'http://a:1'}]\nroutes:\n  - match: [{headers: {x-user: {regex: '${regex}'}}}]\n    split: [{version: v1, weight: 1}]\n  - split: [{version: v1, weight: 1}]\n`,
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const message = result.issues[0]?.message ?? "";
+    expect(message).toContain(reason);
+    expect(message).toContain("(RE2 syntax: no backreferences or lookaround)");
+    expect(message).not.toContain("\n");
+  });
+
+  it("accepts the RE2 regexes routes use (classes, anchors, groups, Unicode classes)", () => {
+    for (const regex of ["^(a+)+$", "^/api/v[0-9]+/", "\\d{3}-\\w+", "(?i)^beta", "\\p{L}+"]) {
+      const result = parseRouting(
+        `versions: [{name: v1, url: 'http://a:1'}]\nroutes:\n  - match: [{path: {regex: '${regex}'}}]\n    split: [{version: v1, weight: 1}]\n  - split: [{version: v1, weight: 1}]\n`,
+      );
+      expect(result.ok, regex).toBe(true);
+    }
+  });
+
+  it("refuses a regex longer than ROUTING_LIMITS.maxRegexLength", () => {
+    const regex = "a".repeat(ROUTING_LIMITS.maxRegexLength + 1);
+    const result = parseRouting(
+      `versions: [{name: v1, url: 'http://a:1'}]\nroutes:\n  - match: [{path: {regex: ${regex}}}]\n    split: [{version: v1, weight: 1}]\n  - split: [{version: v1, weight: 1}]\n`,
+    );
+    expect(!result.ok && result.issues[0]?.message).toContain(
+      "is 1025 characters long; at most 1024 are allowed",
+    );
   });
 
   it("refuses a document that is not a mapping", () => {

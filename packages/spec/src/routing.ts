@@ -1,4 +1,5 @@
 import { readFile, stat } from "node:fs/promises";
+import { RE2JS } from "re2js";
 import { z } from "zod";
 import { describeValue, isMapping } from "./describe-value.js";
 import { formatDuration } from "./duration.js";
@@ -110,10 +111,20 @@ export interface RoutingKubernetes {
 export interface Routing {
   versions: RoutingVersion[];
   routes: Route[];
-  /** Time an upstream has to send its response headers before the proxy answers 504, in ms. */
+  /** Time the whole exchange with an upstream may take (headers and body) before a 504, in ms. */
   timeoutMs: number;
   kubernetes?: RoutingKubernetes;
 }
+
+/**
+ * Limits of a routing: versions (each keeps counters and connection pools in the proxy) and the
+ * length of a route's regular expression.
+ */
+/** Environment variable iter8 commands read the traffic proxy's admin token from. */
+export const PROXY_TOKEN_ENV = "ITER8_PROXY_TOKEN";
+
+export const ROUTING_LIMITS: { readonly maxVersions: number; readonly maxRegexLength: number } =
+  Object.freeze({ maxVersions: 64, maxRegexLength: 1024 });
 
 /** Defaults of `routing.yaml`. */
 export const DEFAULT_ROUTING: {
@@ -128,11 +139,38 @@ export const DEFAULT_ROUTING: {
 
 const MATCH_KINDS = ["exact", "prefix", "regex", "present"] as const;
 
+/**
+ * Why a route's regex cannot be used, or `undefined`. Routes match with RE2 (linear time, as
+ * Envoy's and Istio's `safe_regex`), which has no backreferences or lookaround: such a regex is
+ * refused here rather than at the proxy.
+ */
+function regexProblem(regex: string): string | undefined {
+  const shown = JSON.stringify(regex.length > 60 ? `${regex.slice(0, 60)}...` : regex);
+  if (regex.length > ROUTING_LIMITS.maxRegexLength) {
+    return `regular expression ${shown} is ${regex.length} characters long; at most ${ROUTING_LIMITS.maxRegexLength} are allowed`;
+  }
+  try {
+    RE2JS.compile(regex);
+    return undefined;
+  } catch (error) {
+    const lookbehind = /\(\?<[=!]/.exec(regex);
+    const reason = lookbehind
+      ? `unsupported lookbehind \`${lookbehind[0]}\``
+      : (error as Error).message.replace(/^error parsing regexp: /, "");
+    return `invalid regular expression ${shown}: ${reason} (RE2 syntax: no backreferences or lookaround)`;
+  }
+}
+
 const stringMatch = z
   .strictObject({
     exact: z.string().optional().describe("Equal to this text"),
     prefix: z.string().optional().describe("Starts with this text"),
-    regex: z.string().optional().describe("Matches this regular expression (JavaScript syntax)"),
+    regex: z
+      .string()
+      .optional()
+      .describe(
+        "Matches this regular expression (RE2 syntax: no backreferences or lookaround; linear time)",
+      ),
     present: z.boolean().optional().describe("true: present (any value); false: absent"),
   })
   .superRefine((value, ctx) => {
@@ -147,15 +185,8 @@ const stringMatch = z
       });
     }
     if (value.regex !== undefined) {
-      try {
-        new RegExp(value.regex, "u");
-      } catch (error) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["regex"],
-          message: `invalid regular expression ${JSON.stringify(value.regex)}: ${(error as Error).message}`,
-        });
-      }
+      const problem = regexProblem(value.regex);
+      if (problem) ctx.addIssue({ code: "custom", path: ["regex"], message: problem });
     }
   })
   .describe("One of exact, prefix, regex or present");
@@ -251,9 +282,18 @@ const route = z.strictObject({
 /** The zod schema of `routing.yaml` (shape only; `parseRouting` also checks references). */
 export const routingSchema = z
   .strictObject({
-    versions: z.array(version).min(1).describe("Versions of the app: [{name, url}]"),
+    versions: z
+      .array(version)
+      .min(1)
+      .max(ROUTING_LIMITS.maxVersions, {
+        error: (issue) =>
+          `${Array.isArray(issue.input) ? issue.input.length : "too many"} versions; a routing has at most ${ROUTING_LIMITS.maxVersions} (ROUTING_LIMITS.maxVersions)`,
+      })
+      .describe(`Versions of the app: [{name, url}], at most ${ROUTING_LIMITS.maxVersions}`),
     routes: z.array(route).min(1).describe("Routes in order; the first match wins"),
-    timeout: durationMs("Time an upstream has to answer before a 504 (default 30s)").optional(),
+    timeout: durationMs(
+      "Time the whole exchange with an upstream may take, headers and body (default 30s)",
+    ).optional(),
     kubernetes: z
       .strictObject({
         host: z.string().min(1).describe("Host (Service name) clients call"),

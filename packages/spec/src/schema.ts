@@ -839,6 +839,13 @@ export const proxyMetricsTaskSchema = named(
         timeout: duration("Per-request timeout of admin API calls, Go syntax: 5s")
           .refine((ms) => ms > 0, { error: "timeout must be longer than 0" })
           .optional(),
+        tokenFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "File holding the proxy's admin token, relative to the experiment's folder; default the ITER8_PROXY_TOKEN environment variable",
+          ),
       }),
     })
     .transform((t): ProxyMetricsTask =>
@@ -852,6 +859,7 @@ export const proxyMetricsTaskSchema = named(
             window: t.with.window ?? false,
             traffic: t.with.traffic ?? "live",
             timeoutMs: t.with.timeout,
+            tokenFile: t.with.tokenFile,
           }),
         },
         t.if,

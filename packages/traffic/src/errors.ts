@@ -7,6 +7,8 @@ export const TRAFFIC_ERROR_CODES = {
   listen: "ITER8_TRAFFIC_LISTEN",
   /** The proxy's admin API refused a request or could not be reached. */
   admin: "ITER8_TRAFFIC_ADMIN",
+  /** An admin token given to the proxy is unusable (too short, spaces or control characters). */
+  adminToken: "ITER8_TRAFFIC_ADMIN_TOKEN",
   /** A rollout cannot run against the proxy's routing (unknown route or versions). */
   rollout: "ITER8_TRAFFIC_ROLLOUT",
   /** A rollout's `custommetrics` template cannot be read or rendered with its values. */
@@ -26,6 +28,7 @@ export type TrafficErrorCode = (typeof TRAFFIC_ERROR_CODES)[keyof typeof TRAFFIC
 export const TRAFFIC_ERROR_KINDS: ErrorKindTable<TrafficErrorCode> = {
   ITER8_TRAFFIC_LISTEN: "failure",
   ITER8_TRAFFIC_ADMIN: "failure",
+  ITER8_TRAFFIC_ADMIN_TOKEN: "invalid-input",
   ITER8_TRAFFIC_ROLLOUT: "failure",
   ITER8_TRAFFIC_ROLLOUT_INVALID: "invalid-input",
   ITER8_TRAFFIC_RENDER: "invalid-input",

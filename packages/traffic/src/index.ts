@@ -8,7 +8,8 @@ export {
 } from "./assignment.js";
 export type { AssignmentErrorCode } from "./assignment.js";
 export { IDEMPOTENT_METHODS, shadowHost, startTrafficProxy } from "./proxy.js";
-export type { ProxyEvent, TrafficProxy, TrafficProxyOptions } from "./proxy.js";
+export type { ProxyEvent, RetainedResources, TrafficProxy, TrafficProxyOptions } from "./proxy.js";
+export { checkAdminToken, generateAdminToken, PROXY_TOKEN_ENV } from "./admin-guard.js";
 export { insightsFromProxyStats, ProxyMetrics } from "./proxy-metrics.js";
 export type {
   MirrorSkipReason,
@@ -20,6 +21,8 @@ export type {
 export {
   compileRouteTable,
   compileStringMatch,
+  MAX_REGEX_INPUT,
+  normalizeRequestTarget,
   parseCookies,
   routeRequest,
 } from "./route-table.js";
@@ -36,6 +39,7 @@ export {
 } from "./rollout.js";
 export type {
   ProxyAdminClient,
+  ProxyAdminClientOptions,
   RolloutDecision,
   RolloutOptions,
   RolloutResult,

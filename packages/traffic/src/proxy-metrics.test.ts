@@ -34,6 +34,32 @@ describe("ProxyMetrics", () => {
     expect(text).toContain("iter8_proxy_routing_generation 3\n");
   });
 
+  it("counts client aborts apart from requests and errors, and in Prometheus text", () => {
+    const metrics = new ProxyMetrics();
+    metrics.record("v1", "live", false, 1000);
+    metrics.recordClientAbort("v1");
+    metrics.recordClientAbort("v1");
+    expect(metrics.snapshot(1).versions.v1?.live).toMatchObject({
+      requests: 1,
+      errors: 0,
+      clientAborts: 2,
+    });
+    expect(metrics.takeWindow(1).versions.v1?.live.clientAborts).toBe(2);
+    expect(metrics.takeWindow(1).versions.v1?.live.clientAborts).toBe(0);
+    expect(metrics.toPrometheus(1)).toContain(
+      'iter8_proxy_client_aborts_total{version="v1",traffic="live"} 2\n',
+    );
+  });
+
+  it("forgets a dropped version's counters", () => {
+    const metrics = new ProxyMetrics();
+    metrics.ensureVersion("v1");
+    metrics.record("v2", "live", false, 1000);
+    metrics.dropVersion("v2");
+    expect(metrics.versionCount).toBe(1);
+    expect(Object.keys(metrics.takeWindow(1).versions)).toEqual(["v1"]);
+  });
+
   it("turns live counters into built-in metrics per version, in the order asked", () => {
     const metrics = new ProxyMetrics();
     for (let i = 0; i < 10; i++) metrics.record("v2", "live", i < 2, 4000);

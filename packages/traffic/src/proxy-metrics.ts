@@ -13,6 +13,12 @@ export interface TrafficCounters {
   requests: number;
   /** 5xx answers, and requests that could not reach the version or timed out. */
   errors: number;
+  /**
+   * Requests the client abandoned before its answer was complete (it closed the connection).
+   * Counted apart: neither in `requests` nor in `errors`, so no client can move a version's
+   * error rate by hanging up. Always 0 for mirror traffic.
+   */
+  clientAborts: number;
   /** Latency histogram in microseconds, `LatencyHistogram.encode()`d. */
   latency: string;
 }
@@ -37,6 +43,7 @@ export interface ProxyStats {
 interface Counters {
   requests: number;
   errors: number;
+  clientAborts: number;
   latency: LatencyHistogram;
 }
 
@@ -46,7 +53,12 @@ interface VersionCounters {
   mirrorSkipped: Record<MirrorSkipReason, number>;
 }
 
-const newCounters = (): Counters => ({ requests: 0, errors: 0, latency: new LatencyHistogram() });
+const newCounters = (): Counters => ({
+  requests: 0,
+  errors: 0,
+  clientAborts: 0,
+  latency: new LatencyHistogram(),
+});
 const newVersion = (): VersionCounters => ({
   live: newCounters(),
   mirror: newCounters(),
@@ -79,6 +91,12 @@ export class ProxyMetrics {
     }
   }
 
+  /** Counts a live request its client abandoned before the answer was complete. */
+  recordClientAbort(version: string): void {
+    this.entry(this.total, version).live.clientAborts++;
+    this.entry(this.window, version).live.clientAborts++;
+  }
+
   /** Counts a mirror copy that was not sent. */
   skipMirror(version: string, reason: MirrorSkipReason): void {
     this.entry(this.total, version).mirrorSkipped[reason]++;
@@ -95,6 +113,20 @@ export class ProxyMetrics {
   ensureVersion(version: string): void {
     this.entry(this.total, version);
     this.entry(this.window, version);
+  }
+
+  /**
+   * Forgets a version's counters (a routing swap retired it and its last request finished), so
+   * swaps through ever new version names do not grow the proxy without bound.
+   */
+  dropVersion(version: string): void {
+    this.total.delete(version);
+    this.window.delete(version);
+  }
+
+  /** Number of versions whose counters are kept. */
+  get versionCount(): number {
+    return this.total.size;
   }
 
   /** The cumulative counters. */
@@ -132,6 +164,15 @@ export class ProxyMetrics {
     );
     each((v, k, c) =>
       lines.push(`iter8_proxy_errors_total{version="${v}",traffic="${k}"} ${c.errors}`),
+    );
+    lines.push(
+      "# HELP iter8_proxy_client_aborts_total Requests the client abandoned before the answer was complete (not errors).",
+      "# TYPE iter8_proxy_client_aborts_total counter",
+    );
+    each((v, k, c) =>
+      lines.push(
+        `iter8_proxy_client_aborts_total{version="${v}",traffic="${k}"} ${c.clientAborts}`,
+      ),
     );
     lines.push(
       "# HELP iter8_proxy_request_duration_seconds Time from request start to response end.",
@@ -179,6 +220,7 @@ function toStats(
   const plain = (c: Counters): TrafficCounters => ({
     requests: c.requests,
     errors: c.errors,
+    clientAborts: c.clientAborts,
     latency: c.latency.encode(),
   });
   for (const [version, entry] of map) {

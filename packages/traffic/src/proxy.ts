@@ -11,10 +11,11 @@ import { formatDuration, parseRouting, routingToDocument, validateRoutingFile } 
 import type { MirrorTarget, Routing, SpecIssue } from "@iter8/spec";
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
+import { AdminGuard, checkAdminToken, generateAdminToken } from "./admin-guard.js";
 import { TrafficError } from "./errors.js";
 import { ProxyMetrics } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
-import { compileRouteTable, routeRequest } from "./route-table.js";
+import { compileRouteTable, normalizeRequestTarget, routeRequest } from "./route-table.js";
 import type { RouteTable } from "./route-table.js";
 
 /** Something the proxy wants its owner to know (the library never prints). */
@@ -34,10 +35,21 @@ export interface TrafficProxyOptions {
   adminPort?: number;
   /** Address of the admin API. Default 127.0.0.1. */
   adminHost?: string;
+  /**
+   * More names (without port) the admin API answers to in `Host`, besides 127.0.0.1, localhost,
+   * [::1] and the bound address: e.g. the machine's name when `adminHost` is 0.0.0.0.
+   */
+  adminHostnames?: readonly string[];
   /** Watch this routing file and swap to its content whenever it changes and is valid. */
   watchFile?: string;
   /** Connections per version at most (keep-alive pool). Default 256. */
   connectionsPerVersion?: number;
+  /**
+   * The admin API's bearer token (every admin request but `GET /healthz` must send
+   * `Authorization: Bearer <token>`). Default: 32 random bytes, base64url, read back from
+   * `TrafficProxy.adminToken`.
+   */
+  adminToken?: string;
   /** Told about routing swaps and refused routings. */
   onEvent?: (event: ProxyEvent) => void;
 }
@@ -48,6 +60,8 @@ export interface TrafficProxy {
   url: string;
   /** Base URL of the admin API. */
   adminUrl: string;
+  /** The token admin API clients send as `Authorization: Bearer <token>`. */
+  readonly adminToken: string;
   /** The routing in force. */
   readonly routing: Routing;
   /** Generation of the route table in force (starts at 1, +1 per swap). */
@@ -58,8 +72,21 @@ export interface TrafficProxy {
   stats(): ProxyStats;
   /** Counters since the previous call, then starts a new window. */
   takeWindow(): ProxyStats;
+  /**
+   * What the proxy holds for versions (counters) and upstreams (connection pools): a swap frees
+   * what it retires once its in-flight requests finish. For tests and diagnostics.
+   */
+  retained(): RetainedResources;
   /** Stops listening, lets in-flight requests finish (up to 5 s), closes upstream pools. */
   close(): Promise<void>;
+}
+
+/** Counts of what a proxy keeps per version and per upstream (see `TrafficProxy.retained`). */
+export interface RetainedResources {
+  /** Versions whose counters are kept (those routed, and retired ones with requests in flight). */
+  versions: number;
+  /** Connection pools to versions, live and mirror. */
+  pools: number;
 }
 
 /** Methods mirrored without opting in (RFC 9110 §9.2.2 idempotent methods). */
@@ -86,11 +113,27 @@ const HOP_BY_HOP = new Set([
 ]);
 
 const MAX_ADMIN_BODY = 1024 * 1024;
+/** Node's timers hold at most 2^31 - 1 ms; a longer routing timeout waits that long. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 interface Upstream {
   origin: string;
   basePath: string;
   pool: Pool;
+  /** Set when a swap left no version on this upstream: its pool is closing. */
+  retired: boolean;
+}
+
+/** A version of one installed routing: its pools and what it has in flight. */
+interface VersionState {
+  name: string;
+  upstream: Upstream;
+  mirror: Upstream;
+  /** Live requests and mirror copies in flight. */
+  inFlight: number;
+  mirrorsInFlight: number;
+  /** Set when a swap installed a routing without this version. */
+  retired: boolean;
 }
 
 /** Whether `name` is forwarded: not hop-by-hop and not named by the message's `Connection` header. */
@@ -173,6 +216,10 @@ export function shadowHost(host: string | undefined): string {
   return `${host}-shadow`;
 }
 
+function tooLate(version: string, upstream: Upstream, timeoutMs: number): string {
+  return `version ${version} (${upstream.origin}) did not answer within ${formatDuration(timeoutMs)}`;
+}
+
 function errorBody(res: ServerResponse, status: number, version: string, text: string): void {
   if (res.headersSent) {
     res.destroy();
@@ -193,77 +240,123 @@ function errorBody(res: ServerResponse, status: number, version: string, text: s
  * API on `adminPort`. Throws `TrafficError` `ITER8_TRAFFIC_LISTEN` when a port cannot be bound.
  */
 export async function startTrafficProxy(options: TrafficProxyOptions): Promise<TrafficProxy> {
+  const adminToken =
+    options.adminToken === undefined
+      ? generateAdminToken()
+      : checkAdminToken(options.adminToken, "adminToken");
+  const guard = new AdminGuard(adminToken);
   const metrics = new ProxyMetrics();
   const upstreams = new Map<string, Upstream>();
   const mirrorUpstreams = new Map<string, Upstream>();
-  const mirrorsInFlight = new Map<string, number>();
   const connections = options.connectionsPerVersion ?? 256;
   let table: RouteTable = compileRouteTable(options.routing, 1);
-  let versionUpstreams = new Map<string, Upstream>();
-  let versionMirrors = new Map<string, Upstream>();
+  let versions = new Map<string, VersionState>();
   let closing = false;
 
-  const upstreamFor = (map: Map<string, Upstream>, url: string, mirror: boolean): Upstream => {
-    const parsed = new URL(url);
-    const key = `${parsed.origin}${parsed.pathname}`;
+  const upstreamFor = (map: Map<string, Upstream>, key: string, url: URL, mirror: boolean) => {
     let upstream = map.get(key);
     if (!upstream) {
       upstream = {
-        origin: parsed.origin,
-        basePath: parsed.pathname === "/" ? "" : parsed.pathname.replace(/\/$/, ""),
-        pool: new Pool(parsed.origin, {
+        origin: url.origin,
+        basePath: url.pathname === "/" ? "" : url.pathname.replace(/\/$/, ""),
+        pool: new Pool(url.origin, {
           connections: mirror ? 64 : connections,
           pipelining: 1,
           keepAliveTimeout: 10_000,
         }),
+        retired: false,
       };
       map.set(key, upstream);
     }
     return upstream;
   };
 
-  // Pools are kept (by origin) across swaps, so requests routed by an old table still have theirs.
+  // A retired version's counters go once its last request in flight has finished (and it was
+  // not routed again meanwhile), so they count every request the old tables sent to it.
+  const release = (state: VersionState): void => {
+    if (state.retired && state.inFlight === 0 && state.mirrorsInFlight === 0) {
+      if (!versions.has(state.name)) metrics.dropVersion(state.name);
+    }
+  };
+
+  // Closes the pools no version of the new routing uses. Requests are dispatched to a pool in the
+  // same tick they are routed, so an old table's requests are already queued: `close` lets them
+  // finish. Mirror copies go out later (after the request body); a retired mirror pool takes none.
+  const retirePools = (map: Map<string, Upstream>, keep: Set<string>): void => {
+    for (const [key, upstream] of map) {
+      if (keep.has(key)) continue;
+      map.delete(key);
+      upstream.retired = true;
+      upstream.pool.close().catch(() => undefined);
+    }
+  };
+
   const install = (routing: Routing, generation: number): void => {
     const next = compileRouteTable(routing, generation);
-    const live = new Map<string, Upstream>();
-    const shadow = new Map<string, Upstream>();
+    const live = new Map<string, VersionState>();
+    const keys = new Set<string>();
     for (const v of routing.versions) {
-      live.set(v.name, upstreamFor(upstreams, v.url, false));
-      shadow.set(v.name, upstreamFor(mirrorUpstreams, v.url, true));
+      const url = new URL(v.url);
+      const key = `${url.origin}${url.pathname}`;
+      keys.add(key);
+      const previous = versions.get(v.name);
+      const upstream = upstreamFor(upstreams, key, url, false);
+      const mirror = upstreamFor(mirrorUpstreams, key, url, true);
+      live.set(
+        v.name,
+        previous && previous.upstream === upstream && previous.mirror === mirror
+          ? previous
+          : {
+              name: v.name,
+              upstream,
+              mirror,
+              inFlight: 0,
+              mirrorsInFlight: 0,
+              retired: false,
+            },
+      );
       metrics.ensureVersion(v.name);
     }
-    versionUpstreams = live;
-    versionMirrors = shadow;
+    const old = versions;
+    versions = live;
     table = next;
+    for (const state of old.values()) {
+      if (live.get(state.name) === state) continue;
+      state.retired = true;
+      release(state);
+    }
+    retirePools(upstreams, keys);
+    retirePools(mirrorUpstreams, keys);
   };
   install(options.routing, 1);
 
   const sendMirror = (
     target: MirrorTarget,
     req: IncomingMessage,
+    path: string,
     body: Buffer | null,
-    mirrors: Map<string, Upstream>,
+    states: Map<string, VersionState>,
   ): void => {
-    const upstream = mirrors.get(target.version);
-    if (!upstream || closing) return;
-    const inFlight = mirrorsInFlight.get(target.version) ?? 0;
-    if (inFlight >= target.maxConcurrent) {
+    const state = states.get(target.version);
+    if (!state || closing || state.mirror.retired) return;
+    if (state.mirrorsInFlight >= target.maxConcurrent) {
       metrics.skipMirror(target.version, "concurrency");
       return;
     }
-    mirrorsInFlight.set(target.version, inFlight + 1);
+    state.mirrorsInFlight++;
     const headers = forwardHeaders(req.headers);
     headers.host = shadowHost(req.headers.host);
     headers["x-iter8-mirror"] = "1";
     if (body) headers["content-length"] = String(body.length);
     const start = performance.now();
     const done = (error: boolean) => {
-      mirrorsInFlight.set(target.version, (mirrorsInFlight.get(target.version) ?? 1) - 1);
+      state.mirrorsInFlight--;
       metrics.record(target.version, "mirror", error, (performance.now() - start) * 1000);
+      release(state);
     };
-    upstream.pool
+    state.mirror.pool
       .request({
-        path: upstream.basePath + (req.url ?? "/"),
+        path: state.mirror.basePath + path,
         method: req.method as "GET",
         headers,
         body,
@@ -281,44 +374,55 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const start = performance.now();
     const current = table;
-    const liveUpstreams = versionUpstreams;
-    const mirrors = versionMirrors;
+    const states = versions;
     const method = req.method ?? "GET";
-    const decision = routeRequest(current, { method, url: req.url ?? "/", headers: req.headers });
+    // Routed and forwarded on the normalised target (dot segments resolved, slashes merged,
+    // absolute-form reduced to its path), so `/x/../beta` cannot slip past a `/beta` route.
+    const target = normalizeRequestTarget(req.url ?? "/");
+    const decision = routeRequest(current, { method, url: target, headers: req.headers });
     if (!decision) {
       metrics.recordUnrouted();
-      const body = `iter8 proxy: no route matches ${method} ${req.url ?? "/"}\n`;
+      const body = `iter8 proxy: no route matches ${method} ${target}\n`;
       res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
       res.end(body);
       req.resume();
       return;
     }
     const version = decision.version;
-    const upstream = liveUpstreams.get(version);
-    if (!upstream) {
+    const state = states.get(version);
+    if (!state) {
       errorBody(res, 502, version, `version ${version} has no upstream`);
       req.resume();
       return;
     }
+    const upstream = state.upstream;
+    state.inFlight++;
+    const timeoutMs = Math.min(current.routing.timeoutMs, MAX_TIMER_MS);
     let finished = false;
-    const finish = (error: boolean) => {
+    // Each request is counted once: answered (an error when 5xx or failed), or abandoned by its
+    // client (apart, so hanging up cannot raise a version's error rate).
+    const finish = (error: boolean, clientAbort = false) => {
       if (finished) return;
       finished = true;
-      metrics.record(version, "live", error, (performance.now() - start) * 1000);
+      clearTimeout(timer);
+      if (clientAbort) metrics.recordClientAbort(version);
+      else metrics.record(version, "live", error, (performance.now() - start) * 1000);
+      state.inFlight--;
+      release(state);
     };
 
     // Mirrors: an independent draw per target; copies go out once the body is fully read.
     const route = current.routes[decision.routeIndex]?.route;
     const chosen: MirrorTarget[] = [];
     let cap = 0;
-    for (const target of route?.mirror ?? []) {
-      if (Math.random() * 100 >= target.percent) continue;
-      if (!target.nonIdempotent && !IDEMPOTENT_METHODS.has(method)) {
-        metrics.skipMirror(target.version, "method");
+    for (const mirrorTarget of route?.mirror ?? []) {
+      if (Math.random() * 100 >= mirrorTarget.percent) continue;
+      if (!mirrorTarget.nonIdempotent && !IDEMPOTENT_METHODS.has(method)) {
+        metrics.skipMirror(mirrorTarget.version, "method");
         continue;
       }
-      chosen.push(target);
-      cap = Math.max(cap, target.maxBodyBytes);
+      chosen.push(mirrorTarget);
+      cap = Math.max(cap, mirrorTarget.maxBodyBytes);
     }
     const withBody = hasBody(req);
     let body: IncomingMessage | BodyTee | null = withBody ? req : null;
@@ -331,14 +435,14 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         const copy = tee;
         tee.once("end", () => {
           const buffer = copy.overCap ? null : Buffer.concat(copy.chunks);
-          for (const target of chosen) {
-            if (copy.overCap || (buffer && buffer.length > target.maxBodyBytes)) {
-              metrics.skipMirror(target.version, "body-too-large");
-            } else sendMirror(target, req, buffer, mirrors);
+          for (const mirrorTarget of chosen) {
+            if (copy.overCap || (buffer && buffer.length > mirrorTarget.maxBodyBytes)) {
+              metrics.skipMirror(mirrorTarget.version, "body-too-large");
+            } else sendMirror(mirrorTarget, req, target, buffer, states);
           }
         });
       } else {
-        for (const target of chosen) sendMirror(target, req, null, mirrors);
+        for (const mirrorTarget of chosen) sendMirror(mirrorTarget, req, target, null, states);
       }
     }
 
@@ -350,24 +454,32 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     }
     let status = 0;
     let controller: Dispatcher.DispatchController | undefined;
+    // `timeout` bounds the whole exchange, however the upstream stalls it (endless 1xx answers,
+    // an endless body): a 504 while no answer has started, else the client's connection is cut.
+    const timer = setTimeout(() => {
+      finish(true);
+      controller?.abort(new Error("the routing's timeout passed"));
+      if (!res.destroyed) errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
+      if (!req.complete) req.resume();
+    }, timeoutMs);
     // Whichever comes first: the response closing, or undici reporting the exchange done. A
     // client that goes away before the answer is complete ends the upstream exchange too.
     res.once("close", () => {
-      finish(!res.writableFinished || status >= 500);
-      if (!res.writableFinished) controller?.abort(new Error("the client went away"));
+      if (res.writableFinished) finish(status >= 500);
+      else {
+        finish(false, true);
+        controller?.abort(new Error("the client went away"));
+      }
     });
     const failed = (error: Error): void => {
+      if (finished) return; // already answered: the timeout, or the client went away
+      // Only the client destroys a response not yet finished (the exchange was aborted because
+      // it went away, maybe before its response's "close" event): a client abort, not an error.
+      if (res.destroyed) return finish(false, true);
       finish(true);
       const code = (error as { code?: string }).code ?? "";
-      if (res.destroyed) {
-        // The client is gone (or the answer was cut off mid-body): nobody to tell.
-      } else if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-        errorBody(
-          res,
-          504,
-          version,
-          `version ${version} (${upstream.origin}) did not answer within ${formatDuration(current.routing.timeoutMs)}`,
-        );
+      if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
+        errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
       } else {
         const cause = (error as { cause?: { message?: string } }).cause?.message;
         errorBody(
@@ -383,34 +495,36 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     // response (pausing the upstream while the client's socket is full), without a stream wrapper.
     upstream.pool.dispatch(
       {
-        path: upstream.basePath + (req.url ?? "/"),
+        path: upstream.basePath + target,
         method,
         headers,
         body,
-        headersTimeout: current.routing.timeoutMs,
-        bodyTimeout: current.routing.timeoutMs,
+        // The timer above bounds the exchange; undici's idle timeouts would only add timers.
+        headersTimeout: 0,
+        bodyTimeout: 0,
       },
       {
         onRequestStart(started) {
           controller = started;
-          if (res.destroyed) started.abort(new Error("the client went away"));
+          if (finished || res.destroyed) started.abort(new Error("the client went away"));
         },
         // The client may be gone before its response's "close" event aborts the exchange:
         // writing to a destroyed response would raise an unhandled error, so nothing is written.
         onResponseStart(started, statusCode, upstreamHeaders) {
-          if (res.destroyed) return started.abort(new Error("the client went away"));
+          if (finished || res.destroyed) return started.abort(new Error("the client went away"));
           if (statusCode < 200) return; // 1xx: informational, not forwarded
           status = statusCode;
           res.writeHead(statusCode, answerHeaders(upstreamHeaders, version, decision.setCookie));
         },
         onResponseData(streaming, chunk) {
-          if (res.destroyed) return streaming.abort(new Error("the client went away"));
+          if (finished || res.destroyed) return streaming.abort(new Error("the client went away"));
           if (!res.write(chunk)) {
             streaming.pause();
             res.once("drain", () => streaming.resume());
           }
         },
         onResponseEnd() {
+          if (finished) return;
           finish(status >= 500);
           if (!res.destroyed) res.end();
         },
@@ -439,6 +553,19 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     const json = (status: number, value: unknown) =>
       send(status, "application/json", `${JSON.stringify(value)}\n`);
     const path = (req.url ?? "/").split("?")[0];
+    // Liveness probes (Kubernetes sends the pod's IP as Host) need no token: it tells nothing.
+    if (req.method === "GET" && path === "/healthz") {
+      send(200, "text/plain", "ok\n");
+      return;
+    }
+    const refusal = guard.check(req);
+    if (refusal) {
+      if (refusal.status === 401)
+        res.setHeader("www-authenticate", 'Bearer realm="iter8 proxy admin"');
+      json(refusal.status, { error: refusal.error });
+      req.resume();
+      return;
+    }
     if (req.method === "GET" && path === "/metrics") {
       send(200, "text/plain; version=0.0.4; charset=utf-8", metrics.toPrometheus(generation));
     } else if (req.method === "GET" && path === "/routing") {
@@ -469,8 +596,6 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       json(200, metrics.snapshot(generation));
     } else if (req.method === "POST" && path === "/stats/window") {
       json(200, metrics.takeWindow(generation));
-    } else if (req.method === "GET" && path === "/healthz") {
-      send(200, "text/plain", "ok\n");
     } else {
       json(404, {
         error: `no admin endpoint ${req.method ?? ""} ${path ?? ""}; try GET /metrics, GET|PUT /routing, GET /stats, POST /stats/window`,
@@ -523,6 +648,12 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       options.adminHost ?? "127.0.0.1",
       "the admin API",
     );
+    const { port } = adminServer.address() as AddressInfo;
+    const bound = new URL(adminUrl).hostname;
+    const names = [bound];
+    if (options.adminHost !== undefined) names.push(options.adminHost);
+    names.push(...(options.adminHostnames ?? []));
+    guard.listenOn(port, names);
   } catch (error) {
     await closeServer(proxyServer);
     throw error;
@@ -560,6 +691,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
   return {
     url,
     adminUrl,
+    adminToken,
     get routing() {
       return table.routing;
     },
@@ -569,6 +701,10 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     setRouting: (routing) => swap(routing, "call"),
     stats: () => metrics.snapshot(generation),
     takeWindow: () => metrics.takeWindow(generation),
+    retained: () => ({
+      versions: metrics.versionCount,
+      pools: upstreams.size + mirrorUpstreams.size,
+    }),
     close: async () => {
       closing = true;
       watcher?.close();

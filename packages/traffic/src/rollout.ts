@@ -6,6 +6,7 @@ import { evaluateSlos } from "@iter8/slo";
 import { Iter8Error, parseRouting, percentileOfMetric, routingToDocument } from "@iter8/spec";
 import type { Insights, RolloutCustomMetrics, RolloutSpec, Routing } from "@iter8/spec";
 import { request } from "undici";
+import { PROXY_TOKEN_ENV } from "./admin-guard.js";
 import { TRAFFIC_ERROR_CODES, TrafficError } from "./errors.js";
 import { insightsFromProxyStats } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
@@ -50,6 +51,8 @@ export interface RolloutOptions {
   baseDir?: string;
   /** Environment provider secrets are read from; default `process.env`. */
   env?: Record<string, string | undefined>;
+  /** The proxy's admin token; default `ITER8_PROXY_TOKEN` from `env`. */
+  adminToken?: string;
 }
 
 /** Values a rollout's provider templates see besides `values` and `versionValues[1]`. */
@@ -181,13 +184,28 @@ export interface ProxyAdminClient {
   takeWindow(): Promise<ProxyStats>;
 }
 
+/** Options of `createProxyAdminClient`. */
+export interface ProxyAdminClientOptions {
+  /** The proxy's admin token, sent as `Authorization: Bearer <token>`. */
+  token?: string;
+}
+
 /** A client of the admin API at `adminUrl`; failures throw `TrafficError` `ITER8_TRAFFIC_ADMIN`. */
-export function createProxyAdminClient(adminUrl: string): ProxyAdminClient {
+export function createProxyAdminClient(
+  adminUrl: string,
+  options: ProxyAdminClientOptions = {},
+): ProxyAdminClient {
   const base = adminUrl.replace(/\/$/, "");
+  const auth: Record<string, string> =
+    options.token === undefined ? {} : { authorization: `Bearer ${options.token}` };
   const call = async (method: "GET" | "PUT" | "POST", path: string, body?: string) => {
     let response;
     try {
-      response = await request(`${base}${path}`, { method, body: body ?? null });
+      response = await request(`${base}${path}`, {
+        method,
+        headers: body === undefined ? auth : { ...auth, "content-type": "application/json" },
+        body: body ?? null,
+      });
     } catch (error) {
       throw new TrafficError(
         "ITER8_TRAFFIC_ADMIN",
@@ -201,6 +219,9 @@ export function createProxyAdminClient(adminUrl: string): ProxyAdminClient {
       throw new TrafficError(
         "ITER8_TRAFFIC_ADMIN",
         `${method} ${base}${path} answered ${response.statusCode}: ${text.trim().slice(0, 500)}`,
+        response.statusCode === 401
+          ? `set ${PROXY_TOKEN_ENV} (or --admin-token-file) to the token the proxy printed at start`
+          : undefined,
       );
     }
     return JSON.parse(text) as unknown;
@@ -310,7 +331,8 @@ export async function runRollout(
   spec: RolloutSpec,
   options: RolloutOptions = {},
 ): Promise<RolloutResult> {
-  const admin = createProxyAdminClient(spec.admin);
+  const token = options.adminToken ?? (options.env ?? process.env)[PROXY_TOKEN_ENV];
+  const admin = createProxyAdminClient(spec.admin, token === undefined ? {} : { token });
   let routing = await admin.getRouting();
   const routeIndex = findRoute(routing, spec);
   const startTime = new Date().toISOString();

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   compileRouteTable,
   compileStringMatch,
+  MAX_REGEX_INPUT,
+  normalizeRequestTarget,
   parseCookies,
   routeRequest,
 } from "./route-table.js";
@@ -20,6 +22,52 @@ describe("compileStringMatch", () => {
     [{ present: false }, undefined, true],
   ] as const)("%j on %j is %s", (match, value, expected) => {
     expect(compileStringMatch(match)(value)).toBe(expected);
+  });
+});
+
+describe("compileStringMatch with a regex", () => {
+  // With a backtracking engine, ^(a+)+$ on 64 "a"s and a "!" takes about 2^64 steps: this test
+  // could not end. RE2 answers in time linear in the input.
+  it("matches a catastrophic-backtracking pattern in linear time", () => {
+    const test = compileStringMatch({ regex: "^(a+)+$" });
+    expect(test(`${"a".repeat(64)}!`)).toBe(false);
+    expect(test("a".repeat(64))).toBe(true);
+  }, 10_000);
+
+  it("never matches a value longer than MAX_REGEX_INPUT", () => {
+    const test = compileStringMatch({ regex: "^a+$" });
+    expect(test("a".repeat(MAX_REGEX_INPUT))).toBe(true);
+    expect(test("a".repeat(MAX_REGEX_INPUT + 1))).toBe(false);
+  });
+});
+
+describe("normalizeRequestTarget", () => {
+  it.each([
+    ["/beta", "/beta"],
+    ["/beta?a=//b/../c", "/beta?a=//b/../c"],
+    ["/x/../beta", "/beta"],
+    ["//beta", "/beta"],
+    ["/a//b///c/", "/a/b/c/"],
+    ["/./beta", "/beta"],
+    ["/a/b/../../beta/./c", "/beta/c"],
+    ["/../../beta", "/beta"],
+    ["/beta/..", "/"],
+    ["/beta/.", "/beta/"],
+    ["/%2e%2E/beta", "/beta"],
+    ["/x/%2e%2e/beta?q=1", "/beta?q=1"],
+    ["/a/.hidden/..b", "/a/.hidden/..b"],
+    ["http://example.com/beta", "/beta"],
+    ["http://example.com//x/../beta?q", "/beta?q"],
+    ["HTTP://example.com", "/"],
+    ["http://example.com?q=1", "/?q=1"],
+    ["*", "*"],
+  ])("%s → %s", (target, normal) => {
+    expect(normalizeRequestTarget(target)).toBe(normal);
+  });
+
+  it("returns the target itself when it is already normal", () => {
+    const target = "/api/v1/items?x=1";
+    expect(Object.is(normalizeRequestTarget(target), target)).toBe(true);
   });
 });
 

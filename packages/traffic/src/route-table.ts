@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { RE2JS } from "re2js";
 import type { Route, RouteMatch, Routing, StringMatch } from "@iter8/spec";
 import { assignVersion } from "./assignment.js";
 import { choosePinnedVersion, formatPin, parsePin } from "./cookie-pin.js";
@@ -22,6 +23,9 @@ export interface RouteDecision {
   setCookie?: string;
 }
 
+/** Longest value (in UTF-16 units) a `regex` predicate tests; longer values do not match. */
+export const MAX_REGEX_INPUT = 4096;
+
 type Predicate = (value: string | undefined) => boolean;
 type FactsPredicate = (facts: LazyFacts) => boolean;
 
@@ -36,8 +40,10 @@ export function compileStringMatch(match: StringMatch): Predicate {
     return (value) => value !== undefined && value.startsWith(prefix);
   }
   if ("regex" in match) {
-    const regex = new RegExp(match.regex, "u");
-    return (value) => value !== undefined && regex.test(value);
+    // RE2 matches in time linear in the input (no backtracking), and longer inputs never match:
+    // a route's regex cannot stall the proxy, whatever a client sends.
+    const regex = RE2JS.compile(match.regex);
+    return (value) => value !== undefined && value.length <= MAX_REGEX_INPUT && regex.test(value);
   }
   const present = match.present;
   return (value) => (value !== undefined) === present;
@@ -76,6 +82,66 @@ export class LazyFacts {
     this.cookieValue ??= parseCookies(this.facts.headers.cookie);
     return this.cookieValue.get(name);
   }
+}
+
+// Whether a path needs the slow path of `normalizeRequestTarget`: a `/` followed by `/`, `.` or
+// `%` (maybe an encoded dot), or a target not starting with `/`.
+function mayNeedNormalizing(target: string): boolean {
+  if (target.charCodeAt(0) !== 0x2f) return true;
+  for (let i = 0; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c === 0x3f) return false; // "?": the query is left as it is
+    if (c === 0x2f) {
+      const n = target.charCodeAt(i + 1);
+      if (n === 0x2f || n === 0x2e || n === 0x25) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The request target routes match and the proxy forwards, normalised as Envoy does with
+ * `normalize_path` and `merge_slashes`: the absolute form (`http://host/a`) becomes its path,
+ * repeated slashes merge, and dot segments (`.`, `..`, also percent-encoded as `%2e`) are resolved
+ * (RFC 3986 §5.2.4), never above the root. The query is kept as it is. Returns `target` itself
+ * (no copy) when it is already normal, as almost every request's is.
+ */
+export function normalizeRequestTarget(target: string): string {
+  if (!mayNeedNormalizing(target)) return target;
+  let rest = target;
+  if (rest.charCodeAt(0) !== 0x2f) {
+    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/.exec(rest);
+    if (!scheme) return target; // "*" (OPTIONS) or something no route expects: left alone
+    rest = rest.slice(scheme[0].length);
+    if (rest === "" || rest.charCodeAt(0) !== 0x2f) rest = `/${rest}`;
+  }
+  const q = rest.indexOf("?");
+  const path = q === -1 ? rest : rest.slice(0, q);
+  const query = q === -1 ? "" : rest.slice(q);
+  const out: string[] = [];
+  const segments = path.split("/");
+  // segments[0] is "" (the path starts with "/"); empty segments are merged slashes.
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i] ?? "";
+    const last = i === segments.length - 1;
+    const dots = dotSegment(segment);
+    if (dots === 1) {
+      if (last) out.push("");
+    } else if (dots === 2) {
+      out.pop();
+      if (last) out.push("");
+    } else if (segment !== "" || last) out.push(segment);
+  }
+  return `/${out.join("/")}${query}`;
+}
+
+/** 1 for `.`, 2 for `..` (either maybe written `%2e`), else 0. */
+function dotSegment(segment: string): number {
+  if (segment === ".") return 1;
+  if (segment === "..") return 2;
+  if (segment.length < 3) return 0;
+  const plain = segment.replace(/%2e/gi, ".");
+  return plain === "." ? 1 : plain === ".." ? 2 : 0;
 }
 
 /** Parses a `Cookie` header into name → value (the first of repeated names wins). */

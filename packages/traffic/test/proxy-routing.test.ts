@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "undici";
 import { startTrafficProxy } from "../src/index.js";
 import type { TrafficProxy } from "../src/index.js";
-import { percentOf, routingFor, sendMany, startUpstream } from "./upstreams.js";
+import { adminHeaders, percentOf, routingFor, sendMany, startUpstream } from "./upstreams.js";
 import type { Upstream } from "./upstreams.js";
 
 let v1: Upstream;
@@ -157,7 +157,7 @@ describe("admin API", () => {
   it("serves per-version counters in Prometheus format at /metrics", async () => {
     const before = proxy.stats().versions.v1?.live.requests ?? 0;
     await sendMany(proxy.url, 50, () => ({ headers: { "x-group": "beta" } }), 4);
-    const response = await request(`${proxy.adminUrl}/metrics`);
+    const response = await request(`${proxy.adminUrl}/metrics`, { headers: adminHeaders(proxy) });
     const text = await response.body.text();
     expect(response.headers["content-type"]).toContain("text/plain; version=0.0.4");
     expect(text).toContain("# TYPE iter8_proxy_requests_total counter");

@@ -6,7 +6,14 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTrafficProxy } from "../src/index.js";
 import type { ProxyEvent } from "../src/index.js";
-import { percentOf, routingFor, sendMany, startUpstream, waitFor } from "./upstreams.js";
+import {
+  adminHeaders,
+  percentOf,
+  routingFor,
+  sendMany,
+  startUpstream,
+  waitFor,
+} from "./upstreams.js";
 import type { Upstream } from "./upstreams.js";
 
 let v1: Upstream;
@@ -37,6 +44,7 @@ describe("routing swaps", () => {
           const routing = i % 2 === 0 ? split(0, 100) : split(100, 0);
           const response = await request(`${proxy.adminUrl}/routing`, {
             method: "PUT",
+            headers: adminHeaders(proxy, true),
             body: JSON.stringify(routingToDocument(routing)),
           });
           expect(response.statusCode).toBe(200);
@@ -84,6 +92,7 @@ describe("routing swaps", () => {
     try {
       const response = await request(`${proxy.adminUrl}/routing`, {
         method: "PUT",
+        headers: adminHeaders(proxy, true),
         body: "versions: [{name: v1, url: 'http://127.0.0.1:1'}]\nroutes:\n  - split: [{version: v9, weight: 1}]\n",
       });
       expect(response.statusCode).toBe(400);

@@ -108,7 +108,7 @@ SLOs:
   try {
     const result = await runRollout(parsed.value, {
       baseDir: dir,
-      env: {},
+      env: { ITER8_PROXY_TOKEN: proxy.adminToken },
       onDecision: (d) => {
         live.push(d);
         onDecision(d);

@@ -48,6 +48,7 @@ SLOs:
   try {
     result = await runRollout(spec, {
       resultFile: join(dir, "result.yaml"),
+      adminToken: proxy.adminToken,
       onDecision: (d) => live.push(d),
     });
   } finally {

@@ -144,6 +144,12 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
+/** Headers of an admin API call: the proxy's token, and a JSON content type for a body. */
+export function adminHeaders(proxy: { adminToken: string }, json = false): Record<string, string> {
+  const auth = { authorization: `Bearer ${proxy.adminToken}` };
+  return json ? { ...auth, "content-type": "application/json" } : auth;
+}
+
 /** Polls `check` every 20 ms until it is true or `limitMs` passes; returns its last value. */
 export async function waitFor(check: () => boolean, limitMs = 5000): Promise<boolean> {
   const until = Date.now() + limitMs;

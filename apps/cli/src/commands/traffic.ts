@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import {
   formatSpecIssue,
   loadRollout,
   loadRouting,
+  PROXY_TOKEN_ENV,
   routingJsonSchema,
   validateRoutingFile,
 } from "@iter8/spec";
@@ -18,13 +19,20 @@ interface FileArgs {
   file: string;
 }
 
-interface ProxyArgs extends FileArgs {
+interface TokenArgs {
+  "admin-token-file"?: string;
+}
+
+interface ProxyArgs extends FileArgs, TokenArgs {
   port: string;
   "admin-port": string;
   host: string;
   "admin-host": string;
+  "admin-hostname"?: string[];
   watch: boolean;
 }
+
+interface RolloutArgs extends FileArgs, TokenArgs {}
 
 interface RenderArgs extends FileArgs {
   target: string;
@@ -42,6 +50,41 @@ function resolveFile(ctx: CommandContext, args: FileArgs): { path: string; shown
   const path = resolve(ctx.cwd, args.dir ?? ".", args.file);
   return { path, shown: isAbsolute(args.file) ? args.file : relative(ctx.cwd, path) || args.file };
 }
+
+/**
+ * The admin token from `--admin-token-file` (its content, trimmed) or `ITER8_PROXY_TOKEN`;
+ * `undefined` when neither is given. A token that cannot be used is invalid input.
+ */
+async function readAdminToken(ctx: CommandContext, args: TokenArgs): Promise<string | undefined> {
+  const file = args["admin-token-file"];
+  let token: string | undefined;
+  let source: string;
+  if (file !== undefined) {
+    source = `--admin-token-file ${file}`;
+    try {
+      token = (await readFile(resolve(ctx.cwd, file), "utf8")).trim();
+    } catch (error) {
+      throw new UsageError(
+        `cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
+    }
+  } else {
+    source = PROXY_TOKEN_ENV;
+    token = ctx.env[PROXY_TOKEN_ENV] || undefined;
+  }
+  if (token === undefined) return undefined;
+  try {
+    const { checkAdminToken } = await import("@iter8/traffic");
+    return checkAdminToken(token, source);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+const tokenFileOption = {
+  type: "string",
+  describe: `File holding the proxy's admin token (default: the ${PROXY_TOKEN_ENV} environment variable)`,
+} as const;
 
 function describeEvent(event: ProxyEvent): string {
   if (event.type === "routing-swapped") {
@@ -88,6 +131,16 @@ function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
           default: "127.0.0.1",
           describe: "Address of the admin API; it can change the routing, so keep it private",
         })
+        .option("admin-hostname", {
+          type: "string",
+          array: true,
+          describe:
+            "Another name the admin API answers to in Host (besides 127.0.0.1, localhost, [::1] and --admin-host)",
+        })
+        .option("admin-token-file", {
+          ...tokenFileOption,
+          describe: `File holding the admin API's token (default: ${PROXY_TOKEN_ENV}, else a new random token printed on stderr)`,
+        })
         .option("watch", {
           type: "boolean",
           default: true,
@@ -97,9 +150,12 @@ function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
     handler: async (argv) => {
       const { startTrafficProxy } = await import("@iter8/traffic");
       const { path, shown } = resolveFile(ctx, argv);
+      const adminToken = await readAdminToken(ctx, argv);
       const routing = await loadRouting(path);
       const proxy = await startTrafficProxy({
         routing,
+        ...(adminToken !== undefined ? { adminToken } : {}),
+        ...(argv["admin-hostname"] ? { adminHostnames: argv["admin-hostname"] } : {}),
         port: parsePortFlag("--port", argv.port),
         adminPort: parsePortFlag("--admin-port", argv["admin-port"]),
         host: argv.host,
@@ -111,6 +167,12 @@ function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
         `traffic proxy listening on ${proxy.url} (routing ${shown}, ${routing.routes.length} route${routing.routes.length === 1 ? "" : "s"})`,
       );
       ctx.io.out(`admin API on ${proxy.adminUrl} (/metrics, /routing, /stats)`);
+      if (adminToken === undefined) {
+        // Printed once, on stderr only: clients send it as Authorization: Bearer <token>.
+        ctx.io.err(
+          `admin API token: ${proxy.adminToken} (send Authorization: Bearer <token>; iter8 commands read ${PROXY_TOKEN_ENV})`,
+        );
+      }
       await waitForStop(ctx.signal);
       await proxy.close();
       ctx.io.out("traffic proxy stopped");
@@ -161,7 +223,7 @@ function renderCommand(ctx: CommandContext): CommandModule<object, RenderArgs> {
   };
 }
 
-function rolloutCommand(ctx: CommandContext): CommandModule<object, FileArgs> {
+function rolloutCommand(ctx: CommandContext): CommandModule<object, RolloutArgs> {
   return {
     command: "rollout",
     describe: "Raise a candidate's weight step by step on a running proxy, gated by SLOs",
@@ -173,12 +235,14 @@ function rolloutCommand(ctx: CommandContext): CommandModule<object, FileArgs> {
           default: "rollout.yaml",
           describe: "Rollout file",
         })
+        .option("admin-token-file", tokenFileOption)
         .epilogue(
           "Exit codes: 0 the candidate reached its last step, 1 it was rolled back, 2 invalid input, 130 interrupted.",
         ),
     handler: async (argv) => {
       const { formatManifests, renderRouting, runRollout } = await import("@iter8/traffic");
       const { path } = resolveFile(ctx, argv);
+      const adminToken = await readAdminToken(ctx, argv);
       const spec = await loadRollout(path);
       const base = dirname(path);
       const resultFile = resolve(base, spec.result);
@@ -186,6 +250,7 @@ function rolloutCommand(ctx: CommandContext): CommandModule<object, FileArgs> {
       const emitDir = emit ? resolve(base, emit.dir) : undefined;
       let step = 0;
       const result = await runRollout(spec, {
+        ...(adminToken !== undefined ? { adminToken } : {}),
         resultFile,
         baseDir: base,
         env: ctx.env,

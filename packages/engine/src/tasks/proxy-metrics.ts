@@ -1,5 +1,7 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Insights, MetricProblem, ProxyMetricsTask } from "@iter8/spec";
-import { BUILT_IN_METRICS, percentileMetricName } from "@iter8/spec";
+import { BUILT_IN_METRICS, percentileMetricName, PROXY_TOKEN_ENV } from "@iter8/spec";
 import { deriveBuiltInMetrics, LatencyHistogram } from "@iter8/metrics";
 import { EngineError, ENGINE_ERROR_CODES } from "../errors.js";
 import type { TaskContext } from "../registry.js";
@@ -7,6 +9,24 @@ import { recordSummaries } from "./load.js";
 
 /** Per-request timeout of the admin API calls when the task sets none. */
 export const PROXY_METRICS_TIMEOUT_MS = 10_000;
+
+/** Environment variable the proxy's admin token is read from when `tokenFile` is not set. */
+
+/** The admin token: the first line of `tokenFile`, else `ITER8_PROXY_TOKEN`, else none. */
+async function readAdminToken(
+  tokenFile: string | undefined,
+  ctx: TaskContext,
+): Promise<string | undefined> {
+  if (tokenFile === undefined) return ctx.env[PROXY_TOKEN_ENV] || undefined;
+  const path = resolve(ctx.dir, tokenFile);
+  try {
+    return (await readFile(path, "utf8")).trim();
+  } catch (error) {
+    throw fail(
+      `cannot read tokenFile ${tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
+  }
+}
 
 /** One version's counters for one kind of traffic, as the proxy's `/stats` serves them. */
 interface Counters {
@@ -148,6 +168,9 @@ export async function proxyMetricsTaskRunner(
   const inputs = task.with;
   const base = inputs.admin.replace(/\/+$/, "");
   const timeoutMs = inputs.timeoutMs ?? PROXY_METRICS_TIMEOUT_MS;
+  const token = await readAdminToken(inputs.tokenFile, ctx);
+  const headers: Record<string, string> =
+    token === undefined ? {} : { authorization: `Bearer ${token}` };
 
   const call = async (method: "GET" | "POST", path: string): Promise<unknown> => {
     const url = `${base}${path}`;
@@ -155,7 +178,7 @@ export async function proxyMetricsTaskRunner(
     let status: number;
     let text: string;
     try {
-      const res = await fetch(url, { method, signal });
+      const res = await fetch(url, { method, signal, headers });
       status = res.status;
       text = await res.text();
     } catch (error) {
@@ -167,6 +190,11 @@ export async function proxyMetricsTaskRunner(
       }
       throw fail(
         `cannot reach the proxy's admin API at ${base} (${describeFetchError(error)}); start the proxy with iter8 traffic proxy -f routing.yaml --admin-port <port> and set admin: to its admin URL`,
+      );
+    }
+    if (status === 401) {
+      throw fail(
+        `${method} ${url} answered 401: the proxy's admin API needs its token; set ${PROXY_TOKEN_ENV} or tokenFile: to the token the proxy printed at start`,
       );
     }
     if (status !== 200) {
