@@ -1,7 +1,7 @@
 export { PROVIDER_ERROR_CODES, ProviderError } from "./errors.js";
 export type { ProviderErrorCode } from "./errors.js";
-export { renderTemplate } from "./go-template.js";
-export type { TemplateValues } from "./go-template.js";
+export { renderTemplate } from "./go-template/index.js";
+export type { TemplateValues } from "./go-template/index.js";
 export { compileJq } from "./jq.js";
 export type { JqProgram } from "./jq.js";
 export {
