@@ -88,9 +88,28 @@ export async function fetchHubExperiment(options: FetchHubOptions): Promise<stri
     }
     if (options.force) await rm(target, { recursive: true, force: true });
     await cp(from, target, { recursive: true, errorOnExist: true, force: false });
+    if (!options.source) await copyProviderTemplates(target);
     return target;
   } finally {
     if (cleanup) await rm(cleanup, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies next to a built-in hub experiment the provider templates its `custommetrics` tasks name
+ * and that ship in @iter8/providers (the one copy of each in the repository), so that the folder
+ * `iter8 hub -e` creates is self-contained. A file the experiment folder holds is kept.
+ */
+async function copyProviderTemplates(experimentDir: string): Promise<void> {
+  const { TASK_NAMES, loadExperiment } = await import("@iter8/spec");
+  const { builtInTemplatePath, isBuiltInTemplate } = await import("@iter8/providers");
+  const experiment = await loadExperiment(join(experimentDir, "experiment.yaml"));
+  for (const task of experiment.tasks) {
+    if (task.task !== TASK_NAMES.customMetrics) continue;
+    for (const ref of Object.values(task.with.templates)) {
+      const file = join(experimentDir, ref);
+      if (isBuiltInTemplate(ref) && !existsSync(file)) await cp(builtInTemplatePath(ref), file);
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ENGINE_ERROR_CODES, ENGINE_ERROR_KINDS } from "@iter8/engine";
 import { LOADGEN_ERROR_CODES, LOADGEN_ERROR_KINDS } from "@iter8/loadgen";
-import { PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS } from "@iter8/metrics";
+import { PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS } from "@iter8/providers";
 import { REPORT_ERROR_CODES, REPORT_ERROR_KINDS } from "@iter8/report";
 import { SLO_ERROR_CODES, SLO_ERROR_KINDS } from "@iter8/slo";
 import { ERROR_KINDS, SPEC_ERROR_CODES, SPEC_ERROR_KINDS } from "@iter8/spec";

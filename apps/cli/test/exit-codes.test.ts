@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EngineError } from "@iter8/engine";
 import { LoadgenError } from "@iter8/loadgen";
-import { ProviderError } from "@iter8/metrics";
+import { ProviderError } from "@iter8/providers";
 import { SloError } from "@iter8/slo";
 import type { Iter8Error } from "@iter8/spec";
 import { parseRouting, SpecError } from "@iter8/spec";

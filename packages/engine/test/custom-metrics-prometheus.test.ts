@@ -12,7 +12,7 @@ import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadResult, parseExperiment } from "@iter8/spec";
 import type { ExperimentResult } from "@iter8/spec";
-import { queryPrometheus } from "@iter8/metrics";
+import { builtInTemplatePath, queryPrometheus } from "@iter8/providers";
 import { createTaskRegistry, runExperiment } from "../src/index.js";
 import { startDemoApp } from "../../../apps/cli/src/demo-app/index.js";
 import type { DemoApp } from "../../../apps/cli/src/demo-app/index.js";
@@ -157,6 +157,7 @@ describe("custommetrics with prometheus-http against a real Prometheus", () => {
   it("collects both versions' metrics, agreeing with the demo app's counters, and assesses SLOs", async () => {
     const dir = join(workDir, "experiment");
     await cp(join(HUB, "slo-validation-prometheus"), dir, { recursive: true });
+    await cp(builtInTemplatePath("prometheus-http.tpl"), join(dir, "prometheus-http.tpl"));
     // The hub experiment, pointed at this test's ports and made quicker.
     const text = (await readFile(join(dir, "experiment.yaml"), "utf8"))
       .replace("http://127.0.0.1:8080", demo.urls[0] ?? "")
@@ -208,7 +209,7 @@ describe("custommetrics with prometheus-http against a real Prometheus", () => {
 
   it("reports no data, never 0, for a version Prometheus has never seen", async () => {
     const dir = join(workDir, "no-data");
-    await cp(join(HUB, "templates"), dir, { recursive: true });
+    await cp(builtInTemplatePath("prometheus-http.tpl"), join(dir, "prometheus-http.tpl"));
     const parsed = parseExperiment(`- task: custommetrics
   with:
     templates: {prometheus-http: prometheus-http.tpl}

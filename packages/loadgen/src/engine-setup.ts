@@ -1,4 +1,4 @@
-import type { LatencyHistogram } from "@iter8/metrics/histogram";
+import type { LatencyHistogram } from "@iter8/metrics";
 import { createHttpTransport, flattenHeaders, toBodyBuffer } from "./http-transport.js";
 import type { EngineConfig, EngineDeps, EngineResult } from "./load-engine.js";
 import { pacedWarmupRequests } from "./options.js";

@@ -1,4 +1,4 @@
-import { LatencyHistogram } from "@iter8/metrics/histogram";
+import { LatencyHistogram } from "@iter8/metrics";
 import { TRANSPORT_ERROR_CLASSES } from "./outcome.js";
 import type { Pacer } from "./pacer.js";
 import type { CreateTransport, OutcomeSink, Transport } from "./transport.js";

@@ -1,7 +1,7 @@
 // Entry of a load worker thread (`workers > 1`): runs one share of the load with its own engine
 // and reports progress and the encoded result to the coordinating thread.
 import { parentPort, workerData } from "node:worker_threads";
-import { LatencyHistogram } from "@iter8/metrics/histogram";
+import { LatencyHistogram } from "@iter8/metrics";
 import { LoadEngine } from "./load-engine.js";
 import { resolveLoadOptions } from "./options.js";
 import { createEngineDeps, planShare } from "./engine-setup.js";

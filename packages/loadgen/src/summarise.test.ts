@@ -1,4 +1,4 @@
-import { LatencyHistogram } from "@iter8/metrics/histogram";
+import { LatencyHistogram } from "@iter8/metrics";
 import { describe, expect, it } from "vitest";
 import { summariseLoad } from "./summarise.js";
 import type { LoadResult } from "./types.js";

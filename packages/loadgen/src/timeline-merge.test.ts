@@ -1,4 +1,4 @@
-import { LatencyHistogram } from "@iter8/metrics/histogram";
+import { LatencyHistogram } from "@iter8/metrics";
 import { describe, expect, it } from "vitest";
 import { TimelineMerger } from "./timeline-merge.js";
 import type { LoadProgress } from "./types.js";

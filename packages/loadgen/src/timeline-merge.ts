@@ -1,4 +1,4 @@
-import { LatencyHistogram } from "@iter8/metrics/histogram";
+import { LatencyHistogram } from "@iter8/metrics";
 import type { LoadProgress } from "./types.js";
 
 interface WorkerSamples {

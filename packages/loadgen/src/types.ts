@@ -1,4 +1,4 @@
-import type { LatencyHistogram } from "@iter8/metrics/histogram";
+import type { LatencyHistogram } from "@iter8/metrics";
 import type { ErrorRange } from "@iter8/spec";
 
 /** How paced requests are timed: see `LoadOptions.pacing`. */

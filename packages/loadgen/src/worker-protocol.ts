@@ -1,4 +1,4 @@
-import { LatencyHistogram } from "@iter8/metrics/histogram";
+import { LatencyHistogram } from "@iter8/metrics";
 import type { EngineResult } from "./load-engine.js";
 import type { LoadOptions, LoadProgress } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { LatencyHistogram } from "@iter8/metrics/histogram";
+import { LatencyHistogram } from "@iter8/metrics";
 import { describe, expect, it } from "vitest";
 import type { EngineResult } from "./load-engine.js";
 import { decodeEngineResult, encodeEngineResult } from "./worker-protocol.js";

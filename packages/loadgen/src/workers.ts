@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { LatencyHistogram } from "@iter8/metrics/histogram";
+import { LatencyHistogram } from "@iter8/metrics";
 import { toLoadResult } from "./engine-setup.js";
 import type { EngineResult } from "./load-engine.js";
 import { LoadgenError } from "./errors.js";

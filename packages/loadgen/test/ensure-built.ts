@@ -22,7 +22,7 @@ function sourcesOf(dir: string): string[] {
   });
 }
 
-/** What a load worker thread loads: all of loadgen, and metrics' histogram entry. */
+/** What a load worker thread loads: all of loadgen, and all of metrics (histogram, built-in metrics). */
 const WORKER_BUILDS = [
   {
     name: "loadgen",
@@ -31,11 +31,8 @@ const WORKER_BUILDS = [
   },
   {
     name: "metrics",
-    output: "dist/histogram.js",
-    sources: (dir: string) =>
-      ["histogram.ts", "latency-histogram.ts", "built-in-metrics.ts"].map((f) =>
-        join(dir, "src", f),
-      ),
+    output: "dist/index.js",
+    sources: (dir: string) => sourcesOf(join(dir, "src")),
   },
 ];
 

@@ -1,7 +1,7 @@
 import { rename, writeFile } from "node:fs/promises";
 import { dump } from "js-yaml";
-import { collectProviderMetrics, readProviderTemplate, renderProviderSpec } from "@iter8/metrics";
-import type { ProviderMeasurement } from "@iter8/metrics";
+import { collectProviderMetrics, readProviderTemplate, renderProviderSpec } from "@iter8/providers";
+import type { ProviderMeasurement } from "@iter8/providers";
 import { evaluateSlos } from "@iter8/slo";
 import { Iter8Error, parseRouting, percentileOfMetric, routingToDocument } from "@iter8/spec";
 import type { Insights, RolloutCustomMetrics, RolloutSpec, Routing } from "@iter8/spec";

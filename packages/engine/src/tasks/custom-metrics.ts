@@ -1,6 +1,6 @@
 import type { CustomMetricsTask, Insights } from "@iter8/spec";
-import { collectProviderMetrics, readProviderTemplate, renderProviderSpec } from "@iter8/metrics";
-import type { ProviderSpec } from "@iter8/metrics";
+import { collectProviderMetrics, readProviderTemplate, renderProviderSpec } from "@iter8/providers";
+import type { ProviderSpec } from "@iter8/providers";
 import type { TaskContext } from "../registry.js";
 
 /** Variables iter8 sets for every provider template, besides `values` and `versionValues`. */

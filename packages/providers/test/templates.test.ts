@@ -1,16 +1,17 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderProviderSpec } from "../src/index.js";
+import { BUILT_IN_TEMPLATES, builtInTemplatePath, renderProviderSpec } from "../src/index.js";
 import type { ProviderMetricSpec } from "../src/index.js";
 
-const HUB = join(import.meta.dirname, "..", "..", "..", "apps", "cli", "hub");
-const read = (name: string) => readFile(join(HUB, "templates", `${name}.tpl`), "utf8");
+const PACKAGE = join(import.meta.dirname, "..");
+const read = (name: "istio-prom" | "prometheus-http") =>
+  readFile(builtInTemplatePath(`${name}.tpl`), "utf8");
 /** The first query parameter of a single-value metric. */
 const firstParam = (m: ProviderMetricSpec | undefined): string | undefined =>
   m !== undefined && "params" in m ? m.params[0]?.value : undefined;
 
-describe("hub provider templates", () => {
+describe("the provider templates @iter8/providers ships", () => {
   it("prometheus-http renders the demo app's queries for one version", async () => {
     const spec = renderProviderSpec("prometheus-http", await read("prometheus-http"), {
       version: "v2",
@@ -94,11 +95,15 @@ describe("hub provider templates", () => {
     );
   });
 
-  it("the hub experiment ships the same prometheus-http template", async () => {
-    const copy = await readFile(
-      join(HUB, "slo-validation-prometheus", "prometheus-http.tpl"),
-      "utf8",
-    );
-    expect(copy).toBe(await read("prometheus-http"));
+  it("ships every template of templates/ and names each in BUILT_IN_TEMPLATES", async () => {
+    const files = (await readdir(join(PACKAGE, "templates"))).sort();
+    expect(files).toEqual([...BUILT_IN_TEMPLATES].sort());
+    for (const name of BUILT_IN_TEMPLATES) {
+      expect(dirname(builtInTemplatePath(name))).toBe(join(PACKAGE, "templates"));
+    }
+    const manifest = JSON.parse(await readFile(join(PACKAGE, "package.json"), "utf8")) as {
+      files: string[];
+    };
+    expect(manifest.files).toContain("templates");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ProviderError } from "./errors.js";
-import { renderTemplate } from "./go-template.js";
+import { ProviderError } from "../errors.js";
+import { renderTemplate } from "./index.js";
 
 describe("renderTemplate", () => {
   it.each([

@@ -3,8 +3,8 @@ import { isAbsolute, resolve } from "node:path";
 import { bodySnippet, callBackend } from "./backend-call.js";
 import { PROVIDER_ERROR_CODES, ProviderError } from "./errors.js";
 import { sanitizeBackendText } from "./redact.js";
-import { renderTemplate } from "./go-template.js";
-import type { TemplateValues } from "./go-template.js";
+import { renderTemplate } from "./go-template/index.js";
+import type { TemplateValues } from "./go-template/index.js";
 import { parseProviderSpec } from "./provider-spec.js";
 import type { ProviderSpec } from "./provider-spec.js";
 
