@@ -45,7 +45,8 @@ async function startAbnCommand(args: string[]): Promise<string> {
     .strict()
     .exitProcess(false)
     .parseAsync(["abn", "--port", "0", ...args]);
-  for (let i = 0; i < 300 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  // Up to 20 s for the listening line: a loaded machine can take seconds to import and start.
+  for (let i = 0; i < 2000 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
   const url = /listening on (http:\S+)/.exec(lines[0] ?? "")?.[1];
   if (!url) throw new Error(`abn did not start: ${lines.join("\n")}`);
   stops.push(async () => {
