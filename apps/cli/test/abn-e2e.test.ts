@@ -50,6 +50,7 @@ async function startAbnCommand(args: string[]): Promise<string> {
     .exitProcess(false)
     .parseAsync(["abn", "--port", "0", ...args]);
   abnLines = lines;
+  // Up to 30 s for the listening line: a loaded machine can take seconds to import and start.
   const listening = (): string | undefined =>
     lines.map((line) => /listening on (http:\S+)/.exec(line)?.[1]).find((u) => u !== undefined);
   for (let i = 0; i < 3000 && !listening() && exitCode === undefined; i++) {

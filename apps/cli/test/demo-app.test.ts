@@ -575,7 +575,8 @@ describe("iter8 demo-app command", () => {
         "--error-rate",
         "v2=1",
       ]);
-    for (let i = 0; i < 200 && lines.length < 2; i += 1)
+    // Up to 20 s for the listening lines: a loaded machine can take seconds to start.
+    for (let i = 0; i < 2000 && lines.length < 2; i += 1)
       await new Promise((r) => setTimeout(r, 10));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^demo-app v1 listening on http:\/\/127\.0\.0\.1:\d+$/);

@@ -149,7 +149,9 @@ describe("iter8 traffic proxy and rollout with the demo app", () => {
       (line) => (token ||= /^admin API token: (\S+)/.exec(line)?.[1] ?? ""),
     );
     try {
-      for (let i = 0; i < 200 && !token; i++) await new Promise((r) => setTimeout(r, 20));
+      // Up to 20 s for the listening lines and the token: a loaded machine can take seconds to start the proxy.
+      for (let i = 0; i < 1000 && !(adminUrl && token); i++)
+        await new Promise((r) => setTimeout(r, 20));
       expect(adminUrl).not.toBe("");
       expect(token).not.toBe("");
       const get = async (headers: Record<string, string> = {}) => {
@@ -160,6 +162,8 @@ describe("iter8 traffic proxy and rollout with the demo app", () => {
       const beta = await Promise.all(Array.from({ length: 50 }, () => get({ "x-group": "beta" })));
       expect(beta.every((v) => v === "v2")).toBe(true);
 
+      // A 1 s interval (the CLI has no hook to wait for traffic as the package test does): each
+      // check sees enough of v2's 20% errors even when a loaded machine slows the traffic down.
       await writeFile(
         join(dir, "rollout.yaml"),
         `admin: ${adminUrl}
@@ -167,7 +171,7 @@ route: default
 baseline: v1
 candidate: v2
 steps: [25, 50, 100]
-interval: 400ms
+interval: 1s
 failureLimit: 2
 minRequests: 5
 SLOs:

@@ -444,8 +444,9 @@ ${assessRewards()}`),
     mirror: [{version: v2, percent: 100}]`);
     try {
       await sendThroughProxy(10, own);
-      // Copies are sent after the client's answer; wait until all ten are counted.
-      for (let i = 0; i < 200 && (own.stats().versions.v2?.mirror.requests ?? 0) < 10; i++) {
+      // Copies finish after the client's answer; wait (up to 20 s, for a loaded machine) until
+      // all ten are counted.
+      for (let i = 0; i < 2000 && (own.stats().versions.v2?.mirror.requests ?? 0) < 10; i++) {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const result = await runExperiment(

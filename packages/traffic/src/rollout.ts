@@ -41,6 +41,11 @@ export interface RolloutResult {
 export interface RolloutOptions {
   /** Abort to stop between checks; the weights in force are left as they are. */
   signal?: AbortSignal;
+  /**
+   * Waits out a step's interval (ms); default a timer, ended early by `signal`. Tests replace it
+   * to also wait for the step's traffic, so their checks never see a window a busy machine starved.
+   */
+  waitInterval?: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
   /** Told of each decision as it is made (the CLI prints them live). */
   onDecision?: (decision: RolloutDecision, result: RolloutResult) => void;
   /** Write the result here (atomically) after every decision. */
@@ -379,7 +384,7 @@ export async function runRollout(
     await setWeight(weight);
     await admin.takeWindow(); // start the step's window now
     const stepStart = new Date();
-    await sleep(spec.intervalMs, options.signal);
+    await (options.waitInterval ?? sleep)(spec.intervalMs, options.signal);
     if (options.signal?.aborted) break;
     const stats = await admin.takeWindow();
     const insights = insightsFromProxyStats(stats, [spec.baseline, spec.candidate], percentiles);

@@ -47,7 +47,7 @@ async function startFakePrometheus(): Promise<FakePrometheus> {
 
 const TEMPLATE = `url: {{ .url }}/api/v1/query
 method: GET
-timeout: 1s
+timeout: 10s
 retries: 0
 metrics:
 - name: error-rate

@@ -7,12 +7,18 @@ import type { RolloutSpec } from "@iter8/spec";
 import { describe, expect, it } from "vitest";
 import { runRollout, startTrafficProxy } from "../src/index.js";
 import type { RolloutDecision, RolloutResult } from "../src/index.js";
-import { routingFor, sendMany, startUpstream } from "./upstreams.js";
+import { routingFor, sendMany, startUpstream, waitFor } from "./upstreams.js";
+
+/**
+ * Candidate requests a step waits for: at most 8 are in flight across a window's edges, so at
+ * least 22 complete inside it, over minRequests (5); with every 5th answered 500, the failing
+ * candidate's error rate stays near 20%, far over the SLO's 5%.
+ */
+const STEP_REQUESTS = 30;
 
 async function rolloutAgainst(candidateErrorEvery: number | undefined) {
   const v1 = await startUpstream("v1", { keep: false });
   const v2 = await startUpstream("v2", {
-    keep: false,
     ...(candidateErrorEvery ? { errorEvery: candidateErrorEvery } : {}),
   });
   const proxy = await startTrafficProxy({
@@ -50,6 +56,15 @@ SLOs:
       resultFile: join(dir, "result.yaml"),
       adminToken: proxy.adminToken,
       onDecision: (d) => live.push(d),
+      // The interval, and then until the candidate has received STEP_REQUESTS more requests: on a
+      // busy machine 400 ms may carry fewer than minRequests, and a check would fail for that
+      // rather than for the candidate's errors. Each decision then follows from the candidate.
+      waitInterval: async (ms) => {
+        const before = v2.received.length;
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        const enough = await waitFor(() => v2.received.length - before >= STEP_REQUESTS, 30_000);
+        if (!enough) throw new Error(`v2 received under ${STEP_REQUESTS} requests in 30 s`);
+      },
     });
   } finally {
     done = true;

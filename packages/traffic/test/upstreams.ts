@@ -21,6 +21,8 @@ export interface UpstreamOptions {
   errorEvery?: number;
   /** Keep received requests (default true). */
   keep?: boolean;
+  /** Answer nothing until this settles (then wait `delayMs`); `close()` drops what is held. */
+  hold?: Promise<void>;
 }
 
 /** Starts an upstream named `name` on an ephemeral port. */
@@ -41,11 +43,16 @@ export async function startUpstream(
       count++;
       const status = options.errorEvery && count % options.errorEvery === 0 ? 500 : 200;
       const answer = () => {
+        if (res.destroyed) return;
         res.writeHead(status, { "content-type": "text/plain", "x-served-by": name });
         res.end(req.method === "POST" ? `${name}:${body}` : name);
       };
-      if (options.delayMs) setTimeout(answer, options.delayMs);
-      else answer();
+      const later = () => {
+        if (options.delayMs) setTimeout(answer, options.delayMs);
+        else answer();
+      };
+      if (options.hold) void options.hold.then(later);
+      else later();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
