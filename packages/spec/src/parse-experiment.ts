@@ -8,8 +8,8 @@ import type { Condition, Experiment, LoadTask, ProxyMetricsTask, Task } from "./
 import { TASK_NAMES } from "./model.js";
 import { formatPath } from "./path.js";
 import type { PathSegment } from "./path.js";
-import { assessV011TaskSchema, runTaskSchema, TASK_SCHEMAS } from "./schema.js";
-import type { KnownTaskName } from "./schema.js";
+import { assessV011TaskSchema, runTaskSchema, TASK_SCHEMAS } from "./schema/index.js";
+import type { KnownTaskName } from "./schema/index.js";
 import { closestMatch } from "./suggest.js";
 import { explainTooLarge, readYamlSource } from "./yaml-source.js";
 import type { YamlSource } from "./yaml-source.js";

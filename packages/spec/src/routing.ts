@@ -6,7 +6,7 @@ import { formatDuration } from "./duration.js";
 import { errorFromIssues, SpecError } from "./errors.js";
 import type { ParseResult, SpecIssue } from "./errors.js";
 import { formatPath } from "./path.js";
-import { duration } from "./schema.js";
+import { duration } from "./schema/common.js";
 import type { PathSegment } from "./path.js";
 import { closestMatch } from "./suggest.js";
 import { explainTooLarge, readYamlSource } from "./yaml-source.js";
