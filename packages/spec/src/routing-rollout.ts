@@ -1,14 +1,12 @@
 import { z } from "zod";
 import { describeValue, isMapping } from "./describe-value.js";
+import { checkSchema, parseDocument, validateDocumentFile } from "./document.js";
+import type { DocumentCheck } from "./document.js";
 import { errorFromIssues } from "./errors.js";
-import type { ParseResult, SpecIssue } from "./errors.js";
+import type { ParseResult } from "./errors.js";
 import { isBuiltInMetric, normaliseMetricName } from "./metric-names.js";
 import type { SLO } from "./model.js";
-import { formatPath } from "./path.js";
-import { durationMs, readRoutingText } from "./routing.js";
-import { readYamlSource } from "./yaml-source.js";
-import type { YamlSource } from "./yaml-source.js";
-import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
+import { durationMs } from "./routing.js";
 import type { RawIssue } from "./zod-issues.js";
 
 /** The normalised content of `rollout.yaml`: a metric-gated gradual rollout on a traffic proxy. */
@@ -149,33 +147,23 @@ export function parseRollout(
   text: string,
   options: { filename?: string } = {},
 ): ParseResult<RolloutSpec> {
-  const read = readYamlSource(text);
-  if (!read.ok) {
-    const issue =
-      options.filename === undefined ? read.issue : { ...read.issue, file: options.filename };
-    return { ok: false, issues: [issue], warnings: [] };
-  }
-  const locate = (list: RawIssue[]) => locateAll(list, read.source, options.filename);
-  if (!isMapping(read.source.value)) {
+  return parseDocument(text, checkRollout, options);
+}
+
+function checkRollout(value: unknown): DocumentCheck<RolloutSpec> {
+  if (!isMapping(value)) {
     return {
-      ok: false,
-      issues: locate([
+      issues: [
         {
           path: [],
-          message: `expected a mapping with admin:, baseline:, candidate: and SLOs:, got ${describeValue(read.source.value)}`,
+          message: `expected a mapping with admin:, baseline:, candidate: and SLOs:, got ${describeValue(value)}`,
         },
-      ]),
+      ],
       warnings: [],
     };
   }
-  const parsed = rolloutSchema.safeParse(read.source.value, PARSE_PARAMS);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: locate(phraseZodIssues(rolloutSchema, parsed.error.issues, [])),
-      warnings: [],
-    };
-  }
+  const parsed = checkSchema(rolloutSchema, value);
+  if (!parsed.ok) return { issues: parsed.issues, warnings: [] };
   const raw = parsed.data;
   const issues: RawIssue[] = [];
   const warnings: RawIssue[] = [];
@@ -205,7 +193,7 @@ export function parseRollout(
       message: `the last step is ${raw.steps.at(-1)}%, so the candidate never takes all the traffic`,
     });
   }
-  if (issues.length > 0) return { ok: false, issues: locate(issues), warnings: locate(warnings) };
+  if (issues.length > 0) return { issues, warnings };
   const spec: RolloutSpec = {
     admin: raw.admin,
     baseline: raw.baseline,
@@ -229,27 +217,12 @@ export function parseRollout(
   }
   if (raw.route !== undefined) spec.route = raw.route;
   if (raw.emit) spec.emit = raw.emit;
-  return { ok: true, value: spec, warnings: locate(warnings) };
-}
-
-function locateAll(issues: RawIssue[], source: YamlSource, file: string | undefined): SpecIssue[] {
-  return issues.map((issue) => {
-    const out: SpecIssue = {
-      path: formatPath(issue.path),
-      message: issue.message,
-      ...(source.locate(issue.path) ?? {}),
-    };
-    if (file !== undefined) out.file = file;
-    return out;
-  });
+  return { value: spec, issues: [], warnings };
 }
 
 /** Reads and validates a rollout file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE_ACCESS`. */
 export async function loadRollout(file: string): Promise<RolloutSpec> {
-  const read = await readRoutingText(file, "rollout");
-  const result = read.ok
-    ? parseRollout(read.text, { filename: file })
-    : { ok: false as const, issues: [read.issue], warnings: [] };
+  const result = await validateDocumentFile(file, "rollout", parseRollout);
   if (!result.ok)
     throw errorFromIssues("ITER8_SPEC_INVALID", result.issues, file, "fix the rollout file");
   return result.value;

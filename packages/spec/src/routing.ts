@@ -1,17 +1,15 @@
-import { readFile, stat } from "node:fs/promises";
 import { RE2JS } from "re2js";
 import { z } from "zod";
 import { describeValue, isMapping } from "./describe-value.js";
 import { formatDuration } from "./duration.js";
-import { errorFromIssues, SpecError } from "./errors.js";
-import type { ParseResult, SpecIssue } from "./errors.js";
+import { checkSchema, parseDocument, validateDocumentFile } from "./document.js";
+import type { DocumentCheck } from "./document.js";
+import { errorFromIssues } from "./errors.js";
+import type { ParseResult } from "./errors.js";
 import { formatPath } from "./path.js";
-import { duration } from "./schema/common.js";
+import { duration, httpUrlText } from "./schema/common.js";
 import type { PathSegment } from "./path.js";
 import { closestMatch } from "./suggest.js";
-import { explainTooLarge, readYamlSource } from "./yaml-source.js";
-import type { YamlSource } from "./yaml-source.js";
-import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
 import type { RawIssue } from "./zod-issues.js";
 
 // --- model ------------------------------------------------------------------------------------
@@ -212,20 +210,7 @@ const versionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
     `invalid version name ${describeValue(issue.input)}: use letters, digits, ".", "_" and "-"`,
 });
 
-const httpUrl = z.string().refine(
-  (text) => {
-    try {
-      const url = new URL(text);
-      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-    } catch {
-      return false;
-    }
-  },
-  {
-    error: (issue) =>
-      `invalid URL ${JSON.stringify(issue.input)}: expected an absolute http:// or https:// URL, e.g. "http://127.0.0.1:8081"`,
-  },
-);
+const httpUrl = httpUrlText("http://127.0.0.1:8081");
 
 const version = z.strictObject({
   name: versionName.describe("Version name"),
@@ -329,41 +314,26 @@ export function parseRouting(
   text: string,
   options: RoutingParseOptions = {},
 ): ParseResult<Routing> {
-  const read = readYamlSource(text);
-  if (!read.ok) {
-    const issue =
-      options.filename === undefined ? read.issue : { ...read.issue, file: options.filename };
-    return { ok: false, issues: [issue], warnings: [] };
-  }
-  return validateParsed(read.source, options.filename);
+  return parseDocument(text, checkRouting, options);
 }
 
-function validateParsed(source: YamlSource, filename: string | undefined): ParseResult<Routing> {
-  const located = (list: RawIssue[]) => locateIssues(list, source, filename);
-  const value = source.value;
+function checkRouting(value: unknown): DocumentCheck<Routing> {
   if (!isMapping(value)) {
     return {
-      ok: false,
-      issues: located([
+      issues: [
         {
           path: [],
           message: `expected a mapping with versions: and routes:, got ${describeValue(value)}`,
         },
-      ]),
+      ],
       warnings: [],
     };
   }
-  const parsed = routingSchema.safeParse(value, PARSE_PARAMS);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: located(phraseZodIssues(routingSchema, parsed.error.issues, [])),
-      warnings: [],
-    };
-  }
+  const parsed = checkSchema(routingSchema, value);
+  if (!parsed.ok) return { issues: parsed.issues, warnings: [] };
   const { issues, warnings } = checkRoutingRules(parsed.data);
-  if (issues.length > 0) return { ok: false, issues: located(issues), warnings: located(warnings) };
-  return { ok: true, value: normalise(parsed.data), warnings: located(warnings) };
+  if (issues.length > 0) return { issues, warnings };
+  return { value: normalise(parsed.data), issues: [], warnings };
 }
 
 function normalise(raw: RawRouting): Routing {
@@ -470,66 +440,9 @@ function checkRoutingRules(raw: RawRouting): { issues: RawIssue[]; warnings: Raw
   return { issues, warnings };
 }
 
-function locateIssues(
-  issues: RawIssue[],
-  source: YamlSource,
-  filename: string | undefined,
-): SpecIssue[] {
-  return issues
-    .map((issue, order) => {
-      const position = source.locate(issue.path);
-      const located: SpecIssue = {
-        path: formatPath(issue.path),
-        message: issue.message,
-        ...(position ?? {}),
-      };
-      if (filename !== undefined) located.file = filename;
-      return { located, order };
-    })
-    .sort(
-      (a, b) =>
-        (a.located.line ?? 0) - (b.located.line ?? 0) ||
-        (a.located.column ?? 0) - (b.located.column ?? 0) ||
-        a.order - b.order,
-    )
-    .map((entry) => entry.located);
-}
-
-/** Reads a spec file of at most 10 MiB for `what` (routing, rollout), as data or an `ITER8_FILE_ACCESS` error. */
-export async function readRoutingText(
-  file: string,
-  what: string,
-): Promise<{ ok: true; text: string } | { ok: false; issue: SpecIssue }> {
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) {
-      throw new SpecError("ITER8_FILE_ACCESS", `cannot read ${what} ${file}: it is a directory`);
-    }
-    const tooLarge = explainTooLarge(info.size);
-    if (tooLarge) return { ok: false, issue: { path: "", message: tooLarge, file } };
-    return { ok: true, text: await readFile(file, "utf8") };
-  } catch (error) {
-    if (error instanceof SpecError) throw error;
-    const code = (error as { code?: unknown }).code;
-    const reason =
-      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(error);
-    throw new SpecError(
-      "ITER8_FILE_ACCESS",
-      `cannot read ${what} ${file}: ${reason}`,
-      [],
-      undefined,
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
 /** Reads and validates a routing file, returning issues as data; throws only `ITER8_FILE_ACCESS`. */
 export async function validateRoutingFile(file: string): Promise<ParseResult<Routing>> {
-  const read = await readRoutingText(file, "routing");
-  if (!read.ok) return { ok: false, issues: [read.issue], warnings: [] };
-  return parseRouting(read.text, { filename: file });
+  return validateDocumentFile(file, "routing", parseRouting);
 }
 
 /** Reads and validates a routing file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE_ACCESS`. */

@@ -54,14 +54,16 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-/** An absolute http:// or https:// URL. */
-export const httpUrl = z
-  .string()
-  .refine(isHttpUrl, {
+/** An absolute http:// or https:// URL; the message of a bad one shows `example`. */
+export function httpUrlText(example: string) {
+  return z.string().refine(isHttpUrl, {
     error: (issue) =>
-      `invalid URL ${JSON.stringify(issue.input)}: expected an absolute http:// or https:// URL, e.g. "http://127.0.0.1:8080/get"`,
-  })
-  .meta({ format: "uri" });
+      `invalid URL ${JSON.stringify(issue.input)}: expected an absolute http:// or https:// URL, e.g. "${example}"`,
+  });
+}
+
+/** An absolute http:// or https:// URL (JSON Schema format `uri`). */
+export const httpUrl = httpUrlText("http://127.0.0.1:8080/get").meta({ format: "uri" });
 
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
   error: (issue) => `invalid HTTP header name ${JSON.stringify(issue.input)}`,
