@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { describeValue, isMapping } from "./describe-value.js";
-import { checkSchema, parseDocument, validateDocumentFile } from "./document.js";
-import type { DocumentCheck } from "./document.js";
+import { applyRules, checkSchema, parseDocument, validateDocumentFile } from "./document.js";
+import type { DocumentCheck, DocumentRule, RuleFinding } from "./document.js";
 import { errorFromIssues } from "./errors.js";
 import type { ParseResult } from "./errors.js";
 import { isBuiltInMetric, normaliseMetricName } from "./metric-names.js";
 import type { SLO } from "./model.js";
 import { durationMs } from "./routing.js";
-import type { RawIssue } from "./zod-issues.js";
 
 /** The normalised content of `rollout.yaml`: a metric-gated gradual rollout on a traffic proxy. */
 export interface RolloutSpec {
@@ -142,6 +141,61 @@ export const rolloutSchema = z.strictObject({
     .optional(),
 });
 
+/** `rollout.yaml` as its schema accepted it, before normalising: what the rollout rules check. */
+export type RawRollout = z.output<typeof rolloutSchema>;
+
+/** The candidate and the baseline are different versions. */
+export const candidateDiffersFromBaseline: DocumentRule<RawRollout> = (raw) =>
+  raw.baseline === raw.candidate
+    ? [
+        {
+          severity: "issue",
+          path: ["candidate"],
+          message: "candidate and baseline must be different versions",
+        },
+      ]
+    : [];
+
+/** Each SLO names a built-in metric of the proxy or a metric of a provider in custommetrics. */
+export const sloMetricHasSource: DocumentRule<RawRollout> = (raw) => {
+  const providers = Object.keys(raw.custommetrics?.templates ?? {});
+  const findings: RuleFinding[] = [];
+  raw.SLOs.forEach((s, index) => {
+    const name = normaliseMetricName(s.metric);
+    if (isBuiltInMetric(name)) return;
+    const provider = name.includes("/") ? name.slice(0, name.indexOf("/")) : "";
+    if (providers.includes(provider)) return;
+    findings.push({
+      severity: "issue",
+      path: ["SLOs", index, "metric"],
+      message:
+        providers.length === 0
+          ? `"${s.metric}" is neither a built-in metric of the proxy (e.g. built-in/error-rate, built-in/p95.0) nor a provider metric; add custommetrics: {templates: {${provider || "prometheus"}: <template>}} to read it from a provider`
+          : `"${s.metric}" is neither a built-in metric nor a metric of a provider in custommetrics.templates (${providers.join(", ")})`,
+    });
+  });
+  return findings;
+};
+
+/** The last step gives the candidate all the traffic (a warning otherwise). */
+export const lastStepTakesAllTraffic: DocumentRule<RawRollout> = (raw) =>
+  (raw.steps.at(-1) ?? 100) < 100
+    ? [
+        {
+          severity: "warning",
+          path: ["steps"],
+          message: `the last step is ${raw.steps.at(-1)}%, so the candidate never takes all the traffic`,
+        },
+      ]
+    : [];
+
+/** The meaning rules of `rollout.yaml`, checked in this order once its schema accepts it. */
+export const ROLLOUT_RULES: readonly DocumentRule<RawRollout>[] = [
+  candidateDiffersFromBaseline,
+  sloMetricHasSource,
+  lastStepTakesAllTraffic,
+];
+
 /** Parses and validates the text of `rollout.yaml`; issues carry paths and positions. */
 export function parseRollout(
   text: string,
@@ -165,34 +219,7 @@ function checkRollout(value: unknown): DocumentCheck<RolloutSpec> {
   const parsed = checkSchema(rolloutSchema, value);
   if (!parsed.ok) return { issues: parsed.issues, warnings: [] };
   const raw = parsed.data;
-  const issues: RawIssue[] = [];
-  const warnings: RawIssue[] = [];
-  if (raw.baseline === raw.candidate) {
-    issues.push({
-      path: ["candidate"],
-      message: "candidate and baseline must be different versions",
-    });
-  }
-  const providers = Object.keys(raw.custommetrics?.templates ?? {});
-  raw.SLOs.forEach((s, index) => {
-    const name = normaliseMetricName(s.metric);
-    if (isBuiltInMetric(name)) return;
-    const provider = name.includes("/") ? name.slice(0, name.indexOf("/")) : "";
-    if (providers.includes(provider)) return;
-    issues.push({
-      path: ["SLOs", index, "metric"],
-      message:
-        providers.length === 0
-          ? `"${s.metric}" is neither a built-in metric of the proxy (e.g. built-in/error-rate, built-in/p95.0) nor a provider metric; add custommetrics: {templates: {${provider || "prometheus"}: <template>}} to read it from a provider`
-          : `"${s.metric}" is neither a built-in metric nor a metric of a provider in custommetrics.templates (${providers.join(", ")})`,
-    });
-  });
-  if ((raw.steps.at(-1) ?? 100) < 100) {
-    warnings.push({
-      path: ["steps"],
-      message: `the last step is ${raw.steps.at(-1)}%, so the candidate never takes all the traffic`,
-    });
-  }
+  const { issues, warnings } = applyRules(ROLLOUT_RULES, raw);
   if (issues.length > 0) return { issues, warnings };
   const spec: RolloutSpec = {
     admin: raw.admin,
