@@ -59,7 +59,12 @@ export {
   resultSchema,
   saveResult,
 } from "./result.js";
-export { DEFAULT_LOAD, experimentJsonSchema, experimentSchema, HTTP_METHODS } from "./schema.js";
+export {
+  DEFAULT_LOAD,
+  experimentJsonSchema,
+  experimentSchema,
+  HTTP_METHODS,
+} from "./schema/index.js";
 export {
   BUILT_IN_METRICS,
   builtInNameOfV011Metric,

@@ -1,26 +1,21 @@
-import { readFile, stat } from "node:fs/promises";
 import type { z } from "zod";
 import { describeValue, isMapping } from "./describe-value.js";
-import { errorFromIssues, SpecError } from "./errors.js";
-import type { ParseResult, SpecIssue } from "./errors.js";
-import { builtInNameOfV011Metric, percentileOfMetric } from "./metric-names.js";
-import type { Condition, Experiment, LoadTask, ProxyMetricsTask, Task } from "./model.js";
+import { applyRules, checkSchema, parseDocument, validateDocumentFile } from "./document.js";
+import type { DocumentCheck, DocumentOptions } from "./document.js";
+import { errorFromIssues } from "./errors.js";
+import type { ParseResult } from "./errors.js";
+import { EXPERIMENT_RULES, writtenSloMetrics } from "./experiment-rules.js";
+import { builtInNameOfV011Metric } from "./metric-names.js";
+import type { Experiment, Task } from "./model.js";
 import { TASK_NAMES } from "./model.js";
-import { formatPath } from "./path.js";
 import type { PathSegment } from "./path.js";
-import { assessV011TaskSchema, runTaskSchema, TASK_SCHEMAS } from "./schema.js";
-import type { KnownTaskName } from "./schema.js";
+import { assessV011TaskSchema, runTaskSchema, TASK_SCHEMAS } from "./schema/index.js";
+import type { KnownTaskName } from "./schema/index.js";
 import { closestMatch } from "./suggest.js";
-import { explainTooLarge, readYamlSource } from "./yaml-source.js";
-import type { YamlSource } from "./yaml-source.js";
-import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
 import type { RawIssue, UnknownKeyHint } from "./zod-issues.js";
 
 /** Options of `parseExperiment` and `parseResult`. */
-export interface ParseOptions {
-  /** File name to put in issues (as the user should see it). */
-  filename?: string;
-}
+export type ParseOptions = DocumentOptions;
 
 const TASK_LIST =
   "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess), abnmetrics, custommetrics, proxymetrics and run: <script>";
@@ -38,38 +33,28 @@ interface ParsedTask {
  * come back as issues with a path, a message and (when the YAML gives them) line and column.
  */
 export function parseExperiment(text: string, options: ParseOptions = {}): ParseResult<Experiment> {
-  const read = readYamlSource(text);
-  if (!read.ok) {
-    return { ok: false, issues: [withFile(read.issue, options.filename)], warnings: [] };
-  }
-  const source = read.source;
+  return parseDocument(text, checkExperiment, options);
+}
+
+function checkExperiment(value: unknown): DocumentCheck<Experiment> {
+  const layout = findTaskList(value);
+  if ("problem" in layout) return { issues: layout.problem, warnings: [] };
+  const tasks: Task[] = [];
   const issues: RawIssue[] = [];
   const warnings: RawIssue[] = [];
-  const finish = (experiment?: Experiment): ParseResult<Experiment> => {
-    const located = (list: RawIssue[]) => locate(list, source, options.filename);
-    if (issues.length > 0 || !experiment) {
-      return { ok: false, issues: located(issues), warnings: located(warnings) };
-    }
-    return { ok: true, value: experiment, warnings: located(warnings) };
-  };
-
-  const layout = findTaskList(source.value);
-  if ("problem" in layout) {
-    issues.push(...layout.problem);
-    return finish();
-  }
-  const tasks: Task[] = [];
   layout.items.forEach((item, index) => {
     const parsed = parseTask(item, [...layout.base, index], layout.format);
     issues.push(...parsed.issues);
     warnings.push(...parsed.warnings);
     if (parsed.task) tasks.push(parsed.task);
   });
-  if (issues.length > 0) return finish();
-  const rules = checkRules(tasks, layout.items, layout.base);
-  issues.push(...rules.issues);
-  warnings.push(...rules.warnings);
-  return finish({ tasks, format: layout.format });
+  if (issues.length > 0) return { issues, warnings };
+  const rules = applyRules(EXPERIMENT_RULES, { tasks, items: layout.items, base: layout.base });
+  return {
+    value: { tasks, format: layout.format },
+    issues: rules.issues,
+    warnings: [...warnings, ...rules.warnings],
+  };
 }
 
 type Layout =
@@ -189,15 +174,8 @@ function parseTask(raw: unknown, path: PathSegment[], format: Experiment["format
     schema = schemaForTask(written as KnownTaskName, raw);
     name = written;
   }
-  const result = schema.safeParse(raw, PARSE_PARAMS);
-  if (!result.success) {
-    return {
-      issues: phraseZodIssues(schema, result.error.issues, path, (key, parent) =>
-        unknownKeyHint(name, key, parent),
-      ),
-      warnings: [],
-    };
-  }
+  const result = checkSchema(schema, raw, path, (key, parent) => unknownKeyHint(name, key, parent));
+  if (!result.ok) return { issues: result.issues, warnings: [] };
   return { task: result.data as Task, issues: [], warnings: taskWarnings(raw, path) };
 }
 
@@ -272,199 +250,6 @@ function taskWarnings(raw: Record<string, unknown>, path: PathSegment[]): RawIss
   return warnings;
 }
 
-// The SLO metrics as written, in the order the normalised SLO list has them.
-function writtenSloMetrics(
-  inputs: Record<string, unknown>,
-  withPath: PathSegment[],
-): Array<{ path: PathSegment[]; metric: string }> {
-  const slos = inputs.SLOs;
-  const out: Array<{ path: PathSegment[]; metric: string }> = [];
-  const collect = (list: unknown, at: PathSegment[]) => {
-    if (!Array.isArray(list)) return;
-    list.forEach((entry, index) => {
-      if (isMapping(entry) && typeof entry.metric === "string") {
-        out.push({ path: [...at, index, "metric"], metric: entry.metric });
-      }
-    });
-  };
-  if (Array.isArray(slos)) collect(slos, [...withPath, "SLOs"]);
-  else if (isMapping(slos)) {
-    collect(slos.upper, [...withPath, "SLOs", "upper"]);
-    collect(slos.lower, [...withPath, "SLOs", "lower"]);
-  }
-  return out;
-}
-
-// --- rules across tasks -----------------------------------------------------------------------
-
-function conditionRefs(condition: Condition, out: Array<Condition> = []): Condition[] {
-  out.push(condition);
-  if (condition.kind === "not") conditionRefs(condition.operand, out);
-  if (condition.kind === "and" || condition.kind === "or") {
-    conditionRefs(condition.left, out);
-    conditionRefs(condition.right, out);
-  }
-  return out;
-}
-
-function checkRules(
-  tasks: Task[],
-  items: unknown[],
-  base: PathSegment[],
-): { issues: RawIssue[]; warnings: RawIssue[] } {
-  const issues: RawIssue[] = [];
-  const warnings: RawIssue[] = [];
-  const loads = tasks
-    .map((task, index) => ({ task, index }))
-    .filter(
-      (entry): entry is { task: LoadTask; index: number } => entry.task.task === TASK_NAMES.load,
-    );
-  const builtInSources = tasks
-    .map((task, index) => ({ task, index }))
-    .filter(
-      (entry): entry is { task: LoadTask | ProxyMetricsTask; index: number } =>
-        entry.task.task === TASK_NAMES.load || entry.task.task === TASK_NAMES.proxyMetrics,
-    );
-  const proxies = tasks.filter((t): t is ProxyMetricsTask => t.task === TASK_NAMES.proxyMetrics);
-  const numVersions = Math.max(
-    0,
-    ...loads.map((l) => l.task.with.versionInfo.length),
-    ...tasks.map((t) => (t.task === TASK_NAMES.customMetrics ? t.with.versionValues.length : 0)),
-    ...proxies.map((p) => p.with.versions?.length ?? 0),
-  );
-  // Version indexes are checked when the versions are known before the run: a load task's
-  // versionInfo, or proxymetrics' versions (without them, the proxy's routing says at run time).
-  const versionsKnown =
-    (loads.length > 0 || proxies.length > 0) && proxies.every((p) => p.with.versions !== undefined);
-
-  tasks.forEach((task, index) => {
-    const path = [...base, index];
-    const raw = items[index];
-    if (task.if) {
-      for (const ref of conditionRefs(task.if)) {
-        const indexed =
-          ref.kind === "slosBy"
-            ? { name: "SLOsBy", version: ref.version }
-            : ref.kind === "winner" && ref.version !== undefined
-              ? { name: "Winner", version: ref.version }
-              : undefined;
-        if (indexed && versionsKnown && indexed.version >= numVersions) {
-          const versions = numVersions === 1 ? "index 0" : `indexes 0 to ${numVersions - 1}`;
-          issues.push({
-            path: [...path, "if"],
-            message: `${indexed.name}(${indexed.version}) refers to version ${indexed.version}, but the experiment has ${numVersions} version${numVersions === 1 ? "" : "s"} (${versions})`,
-          });
-        }
-      }
-      const assessed = tasks.slice(0, index).some((t) => t.task === TASK_NAMES.assess);
-      const usesSlos = conditionRefs(task.if).some((r) => r.kind === "slos" || r.kind === "slosBy");
-      if (usesSlos && !assessed) {
-        warnings.push({
-          path: [...path, "if"],
-          message:
-            "no assess-app-versions task runs before this one, so its SLO conditions have no SLOs to check",
-        });
-      }
-    }
-    if (task.task !== TASK_NAMES.assess || !isMapping(raw)) return;
-    // Built-in metrics come from load tasks and from proxymetrics (the proxy's counters).
-    const earlierLoads = builtInSources.filter((l) => l.index < index);
-    const written = writtenSloMetrics(isMapping(raw.with) ? raw.with : {}, [...path, "with"]);
-    task.with.SLOs.forEach((slo, sloIndex) => {
-      if (!slo.metric.startsWith("built-in/")) return;
-      const at = written[sloIndex]?.path ?? [...path, "with", "SLOs"];
-      if (earlierLoads.length === 0) {
-        warnings.push({
-          path: at,
-          message: `no gen-load-and-collect-metrics or proxymetrics task runs before this one, so ${slo.metric} will have no value`,
-        });
-        return;
-      }
-      const p = percentileOfMetric(slo.metric);
-      if (p !== undefined && !earlierLoads.some((l) => l.task.with.percentiles.includes(p))) {
-        const first = earlierLoads[0];
-        issues.push({
-          path: at,
-          message: `${slo.metric} is not collected: add ${p} to the percentiles of task ${formatPath([...base, first?.index ?? 0])}`,
-        });
-      }
-    });
-  });
-  return { issues, warnings };
-}
-
-// --- positions and files ----------------------------------------------------------------------
-
-function withFile(issue: SpecIssue, filename: string | undefined): SpecIssue {
-  return filename === undefined ? issue : { ...issue, file: filename };
-}
-
-function locate(issues: RawIssue[], source: YamlSource, filename: string | undefined): SpecIssue[] {
-  const located = issues.map((issue) => {
-    const position = source.locate(issue.path);
-    return withFile(
-      { path: formatPath(issue.path), message: issue.message, ...(position ?? {}) },
-      filename,
-    );
-  });
-  return located
-    .map((issue, order) => ({ issue, order }))
-    .sort(
-      (a, b) =>
-        (a.issue.line ?? 0) - (b.issue.line ?? 0) ||
-        (a.issue.column ?? 0) - (b.issue.column ?? 0) ||
-        a.order - b.order,
-    )
-    .map((entry) => entry.issue);
-}
-
-/** Reads a file of at most 10 MiB as UTF-8, refusing larger ones before reading them. */
-export async function readSpecFile(
-  file: string,
-  what: "experiment" | "result",
-  shown: string = file,
-): Promise<{ ok: true; text: string } | { ok: false; issue: SpecIssue }> {
-  let size: number;
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) {
-      throw new SpecError("ITER8_FILE_ACCESS", `cannot read ${what} ${shown}: it is a directory`);
-    }
-    size = info.size;
-  } catch (error) {
-    if (error instanceof SpecError) throw error;
-    throw fileError(shown, what, error);
-  }
-  const tooLarge = explainTooLarge(size);
-  if (tooLarge) return { ok: false, issue: { path: "", message: tooLarge, file: shown } };
-  try {
-    return { ok: true, text: await readFile(file, "utf8") };
-  } catch (error) {
-    throw fileError(shown, what, error);
-  }
-}
-
-function fileError(file: string, what: string, error: unknown): SpecError {
-  const code = (error as { code?: unknown }).code;
-  const reason =
-    code === "ENOENT"
-      ? "no such file"
-      : code === "EACCES"
-        ? "permission denied"
-        : error instanceof Error
-          ? error.message
-          : String(error);
-  return new SpecError(
-    "ITER8_FILE_ACCESS",
-    `cannot read ${what} ${file}: ${reason}`,
-    [],
-    undefined,
-    {
-      cause: error,
-    },
-  );
-}
-
 /**
  * Reads and validates an experiment file, returning the result as data (issues name the file as
  * `options.filename`, default `file`). Throws a `SpecError` (`ITER8_FILE_ACCESS`) only when it cannot be read.
@@ -473,10 +258,7 @@ export async function validateExperimentFile(
   file: string,
   options: ParseOptions = {},
 ): Promise<ParseResult<Experiment>> {
-  const filename = options.filename ?? file;
-  const read = await readSpecFile(file, "experiment", filename);
-  if (!read.ok) return { ok: false, issues: [read.issue], warnings: [] };
-  return parseExperiment(read.text, { filename });
+  return validateDocumentFile(file, "experiment", parseExperiment, options.filename ?? file);
 }
 
 /**

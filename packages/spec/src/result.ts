@@ -3,7 +3,7 @@ import { z } from "zod";
 import { writeFileAtomic } from "./atomic-write.js";
 import { isMapping } from "./describe-value.js";
 import { errorFromIssues, SpecError } from "./errors.js";
-import type { ParseResult, SpecIssue } from "./errors.js";
+import type { ParseResult } from "./errors.js";
 import { BUILT_IN_METRICS, percentileOfMetric } from "./metric-names.js";
 import type {
   ExperimentResult,
@@ -14,11 +14,9 @@ import type {
   TaskFailure,
   VersionLoadDetails,
 } from "./model.js";
-import { readSpecFile } from "./parse-experiment.js";
+import { checkSchema, parseDocument, readDocument } from "./document.js";
+import type { DocumentCheck } from "./document.js";
 import type { ParseOptions } from "./parse-experiment.js";
-import { formatPath } from "./path.js";
-import { readYamlSource } from "./yaml-source.js";
-import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
 
 // Metric values may be NaN or infinite (e.g. an error rate of no requests); YAML writes .nan/.inf.
 const metricValue = z.custom<number>((v) => typeof v === "number", { error: "expected a number" });
@@ -162,28 +160,17 @@ export function parseResult(
   text: string,
   options: ParseOptions = {},
 ): ParseResult<ExperimentResult> {
-  const file = options.filename === undefined ? {} : { file: options.filename };
-  const read = readYamlSource(text);
-  if (!read.ok) return { ok: false, issues: [{ ...read.issue, ...file }], warnings: [] };
-  if (!isMapping(read.source.value)) {
-    const issue: SpecIssue = {
-      path: "",
-      message: "a result is a mapping with startTime, numCompletedTasks, failure and insights",
-      ...file,
-    };
-    return { ok: false, issues: [issue], warnings: [] };
+  return parseDocument(text, checkResult, options);
+}
+
+function checkResult(value: unknown): DocumentCheck<ExperimentResult> {
+  if (!isMapping(value)) {
+    const message = "a result is a mapping with startTime, numCompletedTasks, failure and insights";
+    return { issues: [{ path: [], message, whole: true }], warnings: [] };
   }
-  const parsed = resultSchema.safeParse(read.source.value, PARSE_PARAMS);
-  if (!parsed.success) {
-    const issues = phraseZodIssues(resultSchema, parsed.error.issues, []).map((issue) => ({
-      path: formatPath(issue.path),
-      message: issue.message,
-      ...(read.source.locate(issue.path) ?? {}),
-      ...file,
-    }));
-    return { ok: false, issues, warnings: [] };
-  }
-  return { ok: true, value: compactDeep(parsed.data) as ExperimentResult, warnings: [] };
+  const parsed = checkSchema(resultSchema, value);
+  if (!parsed.ok) return { issues: parsed.issues, warnings: [] };
+  return { value: compactDeep(parsed.data) as ExperimentResult, issues: [], warnings: [] };
 }
 
 /** File name of the result, next to `experiment.yaml`. */
@@ -194,9 +181,9 @@ export const RESULT_FILE = "result.yaml";
  * `ITER8_RESULT_INVALID` when its content is not a result.
  */
 export async function loadResult(file: string): Promise<ExperimentResult> {
-  let read: Awaited<ReturnType<typeof readSpecFile>>;
+  let read: Awaited<ReturnType<typeof readDocument>>;
   try {
-    read = await readSpecFile(file, "result");
+    read = await readDocument(file, "result");
   } catch (error) {
     if (
       error instanceof SpecError &&

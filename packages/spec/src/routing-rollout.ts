@@ -1,15 +1,12 @@
 import { z } from "zod";
 import { describeValue, isMapping } from "./describe-value.js";
+import { applyRules, checkSchema, parseDocument, validateDocumentFile } from "./document.js";
+import type { DocumentCheck, DocumentRule, RuleFinding } from "./document.js";
 import { errorFromIssues } from "./errors.js";
-import type { ParseResult, SpecIssue } from "./errors.js";
+import type { ParseResult } from "./errors.js";
 import { isBuiltInMetric, normaliseMetricName } from "./metric-names.js";
 import type { SLO } from "./model.js";
-import { formatPath } from "./path.js";
-import { durationMs, readRoutingText } from "./routing.js";
-import { readYamlSource } from "./yaml-source.js";
-import type { YamlSource } from "./yaml-source.js";
-import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
-import type { RawIssue } from "./zod-issues.js";
+import { durationMs } from "./routing.js";
 
 /** The normalised content of `rollout.yaml`: a metric-gated gradual rollout on a traffic proxy. */
 export interface RolloutSpec {
@@ -144,54 +141,32 @@ export const rolloutSchema = z.strictObject({
     .optional(),
 });
 
-/** Parses and validates the text of `rollout.yaml`; issues carry paths and positions. */
-export function parseRollout(
-  text: string,
-  options: { filename?: string } = {},
-): ParseResult<RolloutSpec> {
-  const read = readYamlSource(text);
-  if (!read.ok) {
-    const issue =
-      options.filename === undefined ? read.issue : { ...read.issue, file: options.filename };
-    return { ok: false, issues: [issue], warnings: [] };
-  }
-  const locate = (list: RawIssue[]) => locateAll(list, read.source, options.filename);
-  if (!isMapping(read.source.value)) {
-    return {
-      ok: false,
-      issues: locate([
+/** `rollout.yaml` as its schema accepted it, before normalising: what the rollout rules check. */
+export type RawRollout = z.output<typeof rolloutSchema>;
+
+/** The candidate and the baseline are different versions. */
+export const candidateDiffersFromBaseline: DocumentRule<RawRollout> = (raw) =>
+  raw.baseline === raw.candidate
+    ? [
         {
-          path: [],
-          message: `expected a mapping with admin:, baseline:, candidate: and SLOs:, got ${describeValue(read.source.value)}`,
+          severity: "issue",
+          path: ["candidate"],
+          message: "candidate and baseline must be different versions",
         },
-      ]),
-      warnings: [],
-    };
-  }
-  const parsed = rolloutSchema.safeParse(read.source.value, PARSE_PARAMS);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: locate(phraseZodIssues(rolloutSchema, parsed.error.issues, [])),
-      warnings: [],
-    };
-  }
-  const raw = parsed.data;
-  const issues: RawIssue[] = [];
-  const warnings: RawIssue[] = [];
-  if (raw.baseline === raw.candidate) {
-    issues.push({
-      path: ["candidate"],
-      message: "candidate and baseline must be different versions",
-    });
-  }
+      ]
+    : [];
+
+/** Each SLO names a built-in metric of the proxy or a metric of a provider in custommetrics. */
+export const sloMetricHasSource: DocumentRule<RawRollout> = (raw) => {
   const providers = Object.keys(raw.custommetrics?.templates ?? {});
+  const findings: RuleFinding[] = [];
   raw.SLOs.forEach((s, index) => {
     const name = normaliseMetricName(s.metric);
     if (isBuiltInMetric(name)) return;
     const provider = name.includes("/") ? name.slice(0, name.indexOf("/")) : "";
     if (providers.includes(provider)) return;
-    issues.push({
+    findings.push({
+      severity: "issue",
       path: ["SLOs", index, "metric"],
       message:
         providers.length === 0
@@ -199,13 +174,53 @@ export function parseRollout(
           : `"${s.metric}" is neither a built-in metric nor a metric of a provider in custommetrics.templates (${providers.join(", ")})`,
     });
   });
-  if ((raw.steps.at(-1) ?? 100) < 100) {
-    warnings.push({
-      path: ["steps"],
-      message: `the last step is ${raw.steps.at(-1)}%, so the candidate never takes all the traffic`,
-    });
+  return findings;
+};
+
+/** The last step gives the candidate all the traffic (a warning otherwise). */
+export const lastStepTakesAllTraffic: DocumentRule<RawRollout> = (raw) =>
+  (raw.steps.at(-1) ?? 100) < 100
+    ? [
+        {
+          severity: "warning",
+          path: ["steps"],
+          message: `the last step is ${raw.steps.at(-1)}%, so the candidate never takes all the traffic`,
+        },
+      ]
+    : [];
+
+/** The meaning rules of `rollout.yaml`, checked in this order once its schema accepts it. */
+export const ROLLOUT_RULES: readonly DocumentRule<RawRollout>[] = [
+  candidateDiffersFromBaseline,
+  sloMetricHasSource,
+  lastStepTakesAllTraffic,
+];
+
+/** Parses and validates the text of `rollout.yaml`; issues carry paths and positions. */
+export function parseRollout(
+  text: string,
+  options: { filename?: string } = {},
+): ParseResult<RolloutSpec> {
+  return parseDocument(text, checkRollout, options);
+}
+
+function checkRollout(value: unknown): DocumentCheck<RolloutSpec> {
+  if (!isMapping(value)) {
+    return {
+      issues: [
+        {
+          path: [],
+          message: `expected a mapping with admin:, baseline:, candidate: and SLOs:, got ${describeValue(value)}`,
+        },
+      ],
+      warnings: [],
+    };
   }
-  if (issues.length > 0) return { ok: false, issues: locate(issues), warnings: locate(warnings) };
+  const parsed = checkSchema(rolloutSchema, value);
+  if (!parsed.ok) return { issues: parsed.issues, warnings: [] };
+  const raw = parsed.data;
+  const { issues, warnings } = applyRules(ROLLOUT_RULES, raw);
+  if (issues.length > 0) return { issues, warnings };
   const spec: RolloutSpec = {
     admin: raw.admin,
     baseline: raw.baseline,
@@ -229,27 +244,12 @@ export function parseRollout(
   }
   if (raw.route !== undefined) spec.route = raw.route;
   if (raw.emit) spec.emit = raw.emit;
-  return { ok: true, value: spec, warnings: locate(warnings) };
-}
-
-function locateAll(issues: RawIssue[], source: YamlSource, file: string | undefined): SpecIssue[] {
-  return issues.map((issue) => {
-    const out: SpecIssue = {
-      path: formatPath(issue.path),
-      message: issue.message,
-      ...(source.locate(issue.path) ?? {}),
-    };
-    if (file !== undefined) out.file = file;
-    return out;
-  });
+  return { value: spec, issues: [], warnings };
 }
 
 /** Reads and validates a rollout file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE_ACCESS`. */
 export async function loadRollout(file: string): Promise<RolloutSpec> {
-  const read = await readRoutingText(file, "rollout");
-  const result = read.ok
-    ? parseRollout(read.text, { filename: file })
-    : { ok: false as const, issues: [read.issue], warnings: [] };
+  const result = await validateDocumentFile(file, "rollout", parseRollout);
   if (!result.ok)
     throw errorFromIssues("ITER8_SPEC_INVALID", result.issues, file, "fix the rollout file");
   return result.value;

@@ -1,18 +1,15 @@
-import { readFile, stat } from "node:fs/promises";
 import { RE2JS } from "re2js";
 import { z } from "zod";
 import { describeValue, isMapping } from "./describe-value.js";
 import { formatDuration } from "./duration.js";
-import { errorFromIssues, SpecError } from "./errors.js";
-import type { ParseResult, SpecIssue } from "./errors.js";
+import { applyRules, checkSchema, parseDocument, validateDocumentFile } from "./document.js";
+import type { DocumentCheck, DocumentRule, RuleFinding } from "./document.js";
+import { errorFromIssues } from "./errors.js";
+import type { ParseResult } from "./errors.js";
 import { formatPath } from "./path.js";
-import { duration } from "./schema.js";
+import { duration, httpUrlText } from "./schema/common.js";
 import type { PathSegment } from "./path.js";
 import { closestMatch } from "./suggest.js";
-import { explainTooLarge, readYamlSource } from "./yaml-source.js";
-import type { YamlSource } from "./yaml-source.js";
-import { PARSE_PARAMS, phraseZodIssues } from "./zod-issues.js";
-import type { RawIssue } from "./zod-issues.js";
 
 // --- model ------------------------------------------------------------------------------------
 
@@ -212,20 +209,7 @@ const versionName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
     `invalid version name ${describeValue(issue.input)}: use letters, digits, ".", "_" and "-"`,
 });
 
-const httpUrl = z.string().refine(
-  (text) => {
-    try {
-      const url = new URL(text);
-      return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
-    } catch {
-      return false;
-    }
-  },
-  {
-    error: (issue) =>
-      `invalid URL ${JSON.stringify(issue.input)}: expected an absolute http:// or https:// URL, e.g. "http://127.0.0.1:8081"`,
-  },
-);
+const httpUrl = httpUrlText("http://127.0.0.1:8081");
 
 const version = z.strictObject({
   name: versionName.describe("Version name"),
@@ -306,7 +290,8 @@ export const routingSchema = z
   })
   .describe("iter8 routing: versions, and routes tried in order");
 
-type RawRouting = z.output<typeof routingSchema>;
+/** `routing.yaml` as its schema accepted it, before normalising: what the routing rules check. */
+export type RawRouting = z.output<typeof routingSchema>;
 
 /** JSON Schema (draft 2020-12) of `routing.yaml`, for editors. */
 export function routingJsonSchema(): Record<string, unknown> {
@@ -329,41 +314,26 @@ export function parseRouting(
   text: string,
   options: RoutingParseOptions = {},
 ): ParseResult<Routing> {
-  const read = readYamlSource(text);
-  if (!read.ok) {
-    const issue =
-      options.filename === undefined ? read.issue : { ...read.issue, file: options.filename };
-    return { ok: false, issues: [issue], warnings: [] };
-  }
-  return validateParsed(read.source, options.filename);
+  return parseDocument(text, checkRouting, options);
 }
 
-function validateParsed(source: YamlSource, filename: string | undefined): ParseResult<Routing> {
-  const located = (list: RawIssue[]) => locateIssues(list, source, filename);
-  const value = source.value;
+function checkRouting(value: unknown): DocumentCheck<Routing> {
   if (!isMapping(value)) {
     return {
-      ok: false,
-      issues: located([
+      issues: [
         {
           path: [],
           message: `expected a mapping with versions: and routes:, got ${describeValue(value)}`,
         },
-      ]),
+      ],
       warnings: [],
     };
   }
-  const parsed = routingSchema.safeParse(value, PARSE_PARAMS);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      issues: located(phraseZodIssues(routingSchema, parsed.error.issues, [])),
-      warnings: [],
-    };
-  }
-  const { issues, warnings } = checkRoutingRules(parsed.data);
-  if (issues.length > 0) return { ok: false, issues: located(issues), warnings: located(warnings) };
-  return { ok: true, value: normalise(parsed.data), warnings: located(warnings) };
+  const parsed = checkSchema(routingSchema, value);
+  if (!parsed.ok) return { issues: parsed.issues, warnings: [] };
+  const { issues, warnings } = applyRules(ROUTING_RULES, parsed.data);
+  if (issues.length > 0) return { issues, warnings };
+  return { value: normalise(parsed.data), issues: [], warnings };
 }
 
 function normalise(raw: RawRouting): Routing {
@@ -395,66 +365,121 @@ function normalise(raw: RawRouting): Routing {
   return routing;
 }
 
-// Rules across the document: names refer to versions, weights make a split, routes are reachable.
-function checkRoutingRules(raw: RawRouting): { issues: RawIssue[]; warnings: RawIssue[] } {
-  const issues: RawIssue[] = [];
-  const warnings: RawIssue[] = [];
+// --- rules across the document: names refer to versions, weights make a split, routes are reachable
+
+/** A version name is listed once. */
+export const versionNamesUnique: DocumentRule<RawRouting> = (raw) => {
   const names = raw.versions.map((v) => v.name);
+  const findings: RuleFinding[] = [];
   raw.versions.forEach((v, index) => {
     if (names.indexOf(v.name) !== index) {
-      issues.push({
+      findings.push({
+        severity: "issue",
         path: ["versions", index, "name"],
         message: `version "${v.name}" is listed twice`,
       });
     }
   });
+  return findings;
+};
+
+/** A route name is used once. */
+export const routeNamesUnique: DocumentRule<RawRouting> = (raw) => {
+  const seen = new Set<string>();
+  const findings: RuleFinding[] = [];
+  raw.routes.forEach((r, index) => {
+    if (r.name === undefined) return;
+    if (seen.has(r.name)) {
+      findings.push({
+        severity: "issue",
+        path: ["routes", index, "name"],
+        message: `route name "${r.name}" is used twice`,
+      });
+    }
+    seen.add(r.name);
+  });
+  return findings;
+};
+
+/** Every version a split or a mirror names is a listed version. */
+export const routeVersionsKnown: DocumentRule<RawRouting> = (raw) => {
+  const names = raw.versions.map((v) => v.name);
+  const findings: RuleFinding[] = [];
   const checkRef = (name: string, path: PathSegment[]) => {
     if (names.includes(name)) return;
     const match = closestMatch(name, names);
-    issues.push({
+    findings.push({
+      severity: "issue",
       path,
       message: match
         ? `unknown version "${name}"; did you mean "${match}"?`
         : `unknown version "${name}"; versions are ${names.join(", ")}`,
     });
   };
-  const routeNames = new Set<string>();
-  let catchAll: number | undefined;
   raw.routes.forEach((r, index) => {
-    const at: PathSegment[] = ["routes", index];
-    if (r.name !== undefined) {
-      if (routeNames.has(r.name)) {
-        issues.push({ path: [...at, "name"], message: `route name "${r.name}" is used twice` });
-      }
-      routeNames.add(r.name);
-    }
+    r.split.forEach((w, i) => checkRef(w.version, ["routes", index, "split", i, "version"]));
+    r.mirror.forEach((m, i) => checkRef(m.version, ["routes", index, "mirror", i, "version"]));
+  });
+  return findings;
+};
+
+/** A split names each version once. */
+export const splitVersionsDistinct: DocumentRule<RawRouting> = (raw) => {
+  const findings: RuleFinding[] = [];
+  raw.routes.forEach((r, index) => {
     const seen = new Set<string>();
     r.split.forEach((w, i) => {
-      checkRef(w.version, [...at, "split", i, "version"]);
       if (seen.has(w.version)) {
-        issues.push({
-          path: [...at, "split", i, "version"],
+        findings.push({
+          severity: "issue",
+          path: ["routes", index, "split", i, "version"],
           message: `version "${w.version}" appears twice in this split`,
         });
       }
       seen.add(w.version);
     });
-    if (r.split.length > 0 && r.split.every((w) => w.weight === 0)) {
-      issues.push({
-        path: [...at, "split"],
-        message: "every weight is 0; give at least one version a positive weight",
-      });
-    }
-    r.mirror.forEach((m, i) => checkRef(m.version, [...at, "mirror", i, "version"]));
-    if (r.affinity?.mode === "cookie" && r.affinity.key !== "cookie") {
-      issues.push({
-        path: [...at, "affinity", "key"],
-        message: "cookie mode pins users with a cookie: set key: cookie (name is the cookie set)",
-      });
-    }
+  });
+  return findings;
+};
+
+/** A split gives at least one version a positive weight. */
+export const splitHasPositiveWeight: DocumentRule<RawRouting> = (raw) =>
+  raw.routes.flatMap((r, index): RuleFinding[] =>
+    r.split.length > 0 && r.split.every((w) => w.weight === 0)
+      ? [
+          {
+            severity: "issue",
+            path: ["routes", index, "split"],
+            message: "every weight is 0; give at least one version a positive weight",
+          },
+        ]
+      : [],
+  );
+
+/** Cookie affinity pins users with a cookie, so its key is `cookie`. */
+export const cookieAffinityUsesCookieKey: DocumentRule<RawRouting> = (raw) =>
+  raw.routes.flatMap((r, index): RuleFinding[] =>
+    r.affinity?.mode === "cookie" && r.affinity.key !== "cookie"
+      ? [
+          {
+            severity: "issue",
+            path: ["routes", index, "affinity", "key"],
+            message:
+              "cookie mode pins users with a cookie: set key: cookie (name is the cookie set)",
+          },
+        ]
+      : [],
+  );
+
+/** No route comes after one that matches every request, and one route does (warnings). */
+export const routesReachable: DocumentRule<RawRouting> = (raw) => {
+  const findings: RuleFinding[] = [];
+  let catchAll: number | undefined;
+  raw.routes.forEach((r, index) => {
     if (catchAll !== undefined) {
-      warnings.push({
-        path: at,
+      findings.push({
+        severity: "warning",
+        path: ["routes", index],
         message: `route ${formatPath(["routes", catchAll])} matches every request, so this route is never used`,
       });
     } else if (r.match.length === 0 || r.match.some((m) => Object.keys(m).length === 0)) {
@@ -462,74 +487,29 @@ function checkRoutingRules(raw: RawRouting): { issues: RawIssue[]; warnings: Raw
     }
   });
   if (catchAll === undefined) {
-    warnings.push({
+    findings.push({
+      severity: "warning",
       path: ["routes"],
       message: "no route matches every request; requests no route matches get 404",
     });
   }
-  return { issues, warnings };
-}
+  return findings;
+};
 
-function locateIssues(
-  issues: RawIssue[],
-  source: YamlSource,
-  filename: string | undefined,
-): SpecIssue[] {
-  return issues
-    .map((issue, order) => {
-      const position = source.locate(issue.path);
-      const located: SpecIssue = {
-        path: formatPath(issue.path),
-        message: issue.message,
-        ...(position ?? {}),
-      };
-      if (filename !== undefined) located.file = filename;
-      return { located, order };
-    })
-    .sort(
-      (a, b) =>
-        (a.located.line ?? 0) - (b.located.line ?? 0) ||
-        (a.located.column ?? 0) - (b.located.column ?? 0) ||
-        a.order - b.order,
-    )
-    .map((entry) => entry.located);
-}
-
-/** Reads a spec file of at most 10 MiB for `what` (routing, rollout), as data or an `ITER8_FILE_ACCESS` error. */
-export async function readRoutingText(
-  file: string,
-  what: string,
-): Promise<{ ok: true; text: string } | { ok: false; issue: SpecIssue }> {
-  try {
-    const info = await stat(file);
-    if (info.isDirectory()) {
-      throw new SpecError("ITER8_FILE_ACCESS", `cannot read ${what} ${file}: it is a directory`);
-    }
-    const tooLarge = explainTooLarge(info.size);
-    if (tooLarge) return { ok: false, issue: { path: "", message: tooLarge, file } };
-    return { ok: true, text: await readFile(file, "utf8") };
-  } catch (error) {
-    if (error instanceof SpecError) throw error;
-    const code = (error as { code?: unknown }).code;
-    const reason =
-      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String(error);
-    throw new SpecError(
-      "ITER8_FILE_ACCESS",
-      `cannot read ${what} ${file}: ${reason}`,
-      [],
-      undefined,
-      {
-        cause: error,
-      },
-    );
-  }
-}
+/** The meaning rules of `routing.yaml`, checked in this order once its schema accepts it. */
+export const ROUTING_RULES: readonly DocumentRule<RawRouting>[] = [
+  versionNamesUnique,
+  routeNamesUnique,
+  routeVersionsKnown,
+  splitVersionsDistinct,
+  splitHasPositiveWeight,
+  cookieAffinityUsesCookieKey,
+  routesReachable,
+];
 
 /** Reads and validates a routing file, returning issues as data; throws only `ITER8_FILE_ACCESS`. */
 export async function validateRoutingFile(file: string): Promise<ParseResult<Routing>> {
-  const read = await readRoutingText(file, "routing");
-  if (!read.ok) return { ok: false, issues: [read.issue], warnings: [] };
-  return parseRouting(read.text, { filename: file });
+  return validateDocumentFile(file, "routing", parseRouting);
 }
 
 /** Reads and validates a routing file; throws `SpecError` `ITER8_SPEC_INVALID` or `ITER8_FILE_ACCESS`. */
