@@ -14,8 +14,8 @@ import { loadResult, parseExperiment } from "@iter8/spec";
 import type { ExperimentResult } from "@iter8/spec";
 import { queryPrometheus } from "@iter8/metrics";
 import { createTaskRegistry, runExperiment } from "../src/index.js";
-import { startDemoApp } from "../../../apps/cli/src/demo-app/index.js";
-import type { DemoApp } from "../../../apps/cli/src/demo-app/index.js";
+import { startDemoApp } from "@iter8/demo-app";
+import type { DemoApp } from "@iter8/demo-app";
 
 const HUB = join(import.meta.dirname, "..", "..", "..", "apps", "cli", "hub");
 const STARTUP_LIMIT_MS = 30_000;
