@@ -7,7 +7,7 @@ import type { RolloutSpec } from "@iter8/spec";
 import { describe, expect, it } from "vitest";
 import { runRollout, startTrafficProxy } from "../src/index.js";
 import type { RolloutDecision, RolloutResult } from "../src/index.js";
-import { routingFor, sendMany, startUpstream } from "./upstreams.js";
+import { routingFor, sendMany, startUpstream } from "@iter8/test-utils";
 
 async function rolloutAgainst(candidateErrorEvery: number | undefined) {
   const v1 = await startUpstream("v1", { keep: false });
