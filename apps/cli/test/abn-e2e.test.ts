@@ -8,8 +8,8 @@ import { loadResult } from "@iter8/spec";
 import { assignVersion, createAbnClient } from "@iter8/traffic";
 import { abnCommand, parseAppFlags } from "../src/commands/abn.js";
 import type { CommandContext } from "../src/context.js";
-import { createRandomSource, startDemoApp } from "../src/demo-app/index.js";
-import type { DemoApp } from "../src/demo-app/index.js";
+import { createRandomSource, startDemoApp } from "@iter8/demo-app";
+import type { DemoApp } from "@iter8/demo-app";
 import { main } from "../src/main.js";
 import { UsageError } from "../src/errors.js";
 

@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadResult } from "@iter8/spec";
 import type { ExperimentResult } from "@iter8/spec";
-import { startDemoApp } from "../src/demo-app/index.js";
-import type { DemoApp } from "../src/demo-app/index.js";
+import { startDemoApp } from "@iter8/demo-app";
+import type { DemoApp } from "@iter8/demo-app";
 
 const bin = join(import.meta.dirname, "..", "dist", "bin.js");
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });

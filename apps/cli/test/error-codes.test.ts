@@ -15,7 +15,7 @@ import {
   TRAFFIC_ERROR_CODES,
   TRAFFIC_ERROR_KINDS,
 } from "@iter8/traffic";
-import { DEMO_APP_ERROR_CODES, DEMO_APP_ERROR_KINDS } from "../src/demo-app/errors.js";
+import { DEMO_APP_ERROR_CODES, DEMO_APP_ERROR_KINDS } from "@iter8/demo-app";
 import { CLI_ERROR_CODES, CLI_ERROR_KINDS } from "../src/errors.js";
 
 // Every error class's code list and its table of kinds, as each package exports them.
@@ -30,7 +30,7 @@ const CLASSES: Array<[string, Record<string, string>, Readonly<Record<string, st
   ["AssignmentError", ASSIGNMENT_ERROR_CODES, ASSIGNMENT_ERROR_KINDS],
   ["EngineError", ENGINE_ERROR_CODES, ENGINE_ERROR_KINDS],
   ["UsageError", CLI_ERROR_CODES, CLI_ERROR_KINDS],
-  ["DemoAppListenError", DEMO_APP_ERROR_CODES, DEMO_APP_ERROR_KINDS],
+  ["DemoAppListenError, DemoAppOptionError", DEMO_APP_ERROR_CODES, DEMO_APP_ERROR_KINDS],
 ];
 
 const KINDS: string[] = Object.values(ERROR_KINDS);

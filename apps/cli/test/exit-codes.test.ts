@@ -10,7 +10,7 @@ import type { Iter8Error } from "@iter8/spec";
 import { parseRouting, SpecError } from "@iter8/spec";
 import { AbnError, AssignmentError, startTrafficProxy, TrafficError } from "@iter8/traffic";
 import type { TrafficProxy } from "@iter8/traffic";
-import { DemoAppListenError } from "../src/demo-app/errors.js";
+import { DemoAppListenError, DemoAppOptionError } from "@iter8/demo-app";
 import { describeError, EXIT_CODES, UsageError } from "../src/errors.js";
 import { main } from "../src/main.js";
 
@@ -30,6 +30,7 @@ describe("the exit code follows the error's kind", () => {
     ["ITER8_SPEC_INVALID", new SpecError("ITER8_SPEC_INVALID", "x")],
     ["ITER8_LOAD_PAYLOAD", new LoadgenError("ITER8_LOAD_PAYLOAD", "x")],
     ["ITER8_CLI_USAGE", new UsageError("x")],
+    ["ITER8_DEMO_APP_OPTION_INVALID", new DemoAppOptionError("x")],
   ])("%s is invalid input: exit 2", (_code, error) => {
     expect(error.kind).toBe("invalid-input");
     expect(describeError(error, false).exitCode).toBe(EXIT_CODES.invalid);

@@ -16,7 +16,8 @@ vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const UNDICI = /\/node_modules\/(\.pnpm\/undici@[^/]+\/node_modules\/)?undici\//;
 // A workspace package resolves to packages/<name>/, an installed one to node_modules/@iter8/<name>/.
-const HEAVY_PACKAGES = /(\/packages\/|\/@iter8\/)(traffic|report|loadgen|engine|metrics|slo)\//;
+const HEAVY_PACKAGES =
+  /(\/packages\/|\/@iter8\/)(traffic|report|loadgen|engine|metrics|slo|demo-app)\//;
 
 interface Spawned {
   code: number | null;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadResult, parseRoutingOrThrow } from "@iter8/spec";
 import { startTrafficProxy } from "@iter8/traffic";
-import { startDemoApp } from "../src/demo-app/index.js";
+import { startDemoApp } from "@iter8/demo-app";
 import { main } from "../src/main.js";
 
 const REQUESTS = 200;

@@ -12,8 +12,8 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadResult } from "@iter8/spec";
 import type { ExperimentResult } from "@iter8/spec";
-import { startDemoApp } from "../src/demo-app/index.js";
-import type { DemoApp } from "../src/demo-app/index.js";
+import { startDemoApp } from "@iter8/demo-app";
+import type { DemoApp } from "@iter8/demo-app";
 import { main } from "../src/main.js";
 import type { CliIO } from "../src/io.js";
 

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadResult, parseRoutingOrThrow } from "@iter8/spec";
 import { startTrafficProxy } from "@iter8/traffic";
-import { startDemoApp } from "../src/demo-app/index.js";
-import type { DemoApp } from "../src/demo-app/index.js";
+import { startDemoApp } from "@iter8/demo-app";
+import type { DemoApp } from "@iter8/demo-app";
 import { main } from "../src/main.js";
 import type { CliIO } from "../src/io.js";
 

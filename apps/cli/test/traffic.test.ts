@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import yargs from "yargs";
 import { trafficCommand } from "../src/commands/traffic.js";
 import type { CommandContext } from "../src/context.js";
-import { startDemoApp } from "../src/demo-app/index.js";
-import type { DemoApp } from "../src/demo-app/index.js";
+import { startDemoApp } from "@iter8/demo-app";
+import type { DemoApp } from "@iter8/demo-app";
 import { describeError } from "../src/errors.js";
 
 // `iter8 traffic` through a local yargs (main.ts registers it once the integrator adds it).

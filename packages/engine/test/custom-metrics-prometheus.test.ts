@@ -5,17 +5,16 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadResult, parseExperiment } from "@iter8/spec";
 import type { ExperimentResult } from "@iter8/spec";
 import { builtInTemplatePath, queryPrometheus } from "@iter8/providers";
+import { startDemoApp } from "@iter8/demo-app";
+import type { DemoApp } from "@iter8/demo-app";
+import { findClosedPort } from "@iter8/test-utils";
 import { createTaskRegistry, runExperiment } from "../src/index.js";
-import { startDemoApp } from "../../../apps/cli/src/demo-app/index.js";
-import type { DemoApp } from "../../../apps/cli/src/demo-app/index.js";
 
 const HUB = join(import.meta.dirname, "..", "..", "..", "apps", "cli", "hub");
 const STARTUP_LIMIT_MS = 30_000;
@@ -24,14 +23,6 @@ const SCRAPE_LIMIT_MS = 20_000;
 function findPrometheus(): string | undefined {
   const dirs = (process.env.PATH ?? "").split(delimiter).concat(["/usr/bin", "/usr/local/bin"]);
   return dirs.map((d) => join(d, "prometheus")).find((file) => existsSync(file));
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -87,7 +78,7 @@ beforeAll(async () => {
       "",
     ].join("\n"),
   );
-  const port = await freePort();
+  const port = await findClosedPort();
   prometheusUrl = `http://127.0.0.1:${port}`;
   prometheus = spawn(
     binary,

@@ -1,34 +1,32 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseExperiment } from "@iter8/spec";
 import type { ExperimentResult } from "@iter8/spec";
+import { startLoopbackServer } from "@iter8/test-utils";
+import type { LoopbackServer } from "@iter8/test-utils";
 import { runExperiment } from "../src/index.js";
 
 /** What the backend answers per query (`<part>-<version>`); absent → an empty result. */
 let data: Record<string, number> = {};
 const asked: string[] = [];
-let server: Server;
+let server: LoopbackServer;
 let url: string;
 let dir: string;
 
 beforeAll(async () => {
   // A small analytics backend: GET /stats?q=<name> → {"result": {"value": N}} or {"result": {}}.
-  server = createServer((req, res) => {
+  server = await startLoopbackServer((req, res) => {
     const q = new URL(req.url ?? "/", "http://x").searchParams.get("q") ?? "";
     asked.push(q);
     const value = data[q];
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ result: value === undefined ? {} : { value } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "iter8-custom-summaries-"));

@@ -1,20 +1,20 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { IncomingMessage, Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from "vitest";
 import { parseExperiment } from "@iter8/spec";
 import type { ExperimentResult } from "@iter8/spec";
 import { checkAssertConditions } from "@iter8/slo";
+import { startLoopbackServer } from "@iter8/test-utils";
+import type { LoopbackServer } from "@iter8/test-utils";
 import { runExperiment } from "../src/index.js";
 import type { EngineEvent } from "../src/index.js";
 
 const SECRET = "s3cr3t-token-7f1e9a";
 const hits = new Map<string, number>();
 const held: Array<() => void> = [];
-let server: Server;
+let server: LoopbackServer;
 let url: string;
 let dir: string;
 
@@ -36,7 +36,7 @@ async function readQuery(req: IncomingMessage): Promise<string> {
 
 beforeAll(async () => {
   // A Prometheus-like backend whose answer depends on the query: each bad behaviour on demand.
-  server = createServer((req, res) => {
+  server = await startLoopbackServer((req, res) => {
     void readQuery(req).then((query) => {
       hits.set(query, (hits.get(query) ?? 0) + 1);
       const json = (status: number, body: string) => {
@@ -90,14 +90,12 @@ beforeAll(async () => {
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
 
 afterAll(async () => {
   held.forEach((release) => release());
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await server.close();
 });
 
 beforeEach(async () => {

@@ -1,26 +1,25 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExperiment } from "@iter8/spec";
+import { startLoopbackServer } from "@iter8/test-utils";
+import type { LoopbackServer } from "@iter8/test-utils";
 import { runExperiment } from "../src/index.js";
 
-let server: Server;
+let server: LoopbackServer;
 let url = "";
 
 beforeAll(async () => {
   let n = 0;
   // Every 4th request the server sees fails if it is for /flaky, so /flaky has errors.
-  server = createServer((req, res) => {
+  server = await startLoopbackServer((req, res) => {
     n++;
     res.writeHead(req.url === "/flaky" && n % 4 === 0 ? 500 : 200).end("ok");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 
 describe("sufficient statistics from the load task", () => {
   it("records mean-latency and error-rate summaries that agree with the built-in metrics", async () => {

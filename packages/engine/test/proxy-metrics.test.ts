@@ -1,13 +1,12 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { RequestListener, Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadResult, parseExperiment, parseRoutingOrThrow } from "@iter8/spec";
 import type { Experiment } from "@iter8/spec";
 import { checkAssertConditions, parseAssertCondition } from "@iter8/slo";
+import { startLoopbackServer } from "@iter8/test-utils";
 import { startTrafficProxy } from "@iter8/traffic";
 import type { TrafficProxy } from "@iter8/traffic";
 import { runExperiment } from "../src/index.js";
@@ -24,11 +23,7 @@ let v1Url: string;
 let v2Url: string;
 let proxy: TrafficProxy;
 
-async function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
+const listen = startLoopbackServer;
 
 function close(server: Server): Promise<void> {
   server.closeAllConnections();

@@ -1,28 +1,27 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Condition, Experiment, LoadInputs, Task } from "@iter8/spec";
 import { loadResult } from "@iter8/spec";
+import { findClosedPort, startLoopbackServer } from "@iter8/test-utils";
+import type { LoopbackServer } from "@iter8/test-utils";
 import { createTaskRegistry, runExperiment, RUN_OUTPUT_LIMIT } from "../src/index.js";
 import type { EngineEvent } from "../src/index.js";
 
 let dir: string;
-let server: Server;
+let server: LoopbackServer;
 let url: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = await startLoopbackServer((req, res) => {
     res.writeHead(req.url === "/fail" ? 503 : 200, { "content-type": "text/plain" });
     res.end("ok");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = server.url;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => server.close());
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "iter8-engine-"));
 });
@@ -156,10 +155,7 @@ describe("runExperiment", () => {
   });
 
   it("counts an unreachable version's requests as errors instead of failing", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const port = await findClosedPort();
     const result = await runExperiment(
       experiment(load({ versionInfo: [{ url: `http://127.0.0.1:${port}/` }], numRequests: 10 })),
       { dir },

@@ -1,8 +1,8 @@
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { runLoad } from "../src/index.js";
-import { startRawServer, writeForever } from "./servers.js";
-import type { RawServer } from "./servers.js";
+import { startRawServer, writeForever } from "@iter8/test-utils";
+import type { RawServer } from "@iter8/test-utils";
 
 let server: RawServer | undefined;
 afterEach(async () => {

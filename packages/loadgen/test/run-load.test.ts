@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { runLoad } from "../src/index.js";
 import type { LoadProgress } from "../src/index.js";
-import { findClosedPort, startServer } from "./servers.js";
-import type { TestServer } from "./servers.js";
+import { findClosedPort, startServer } from "@iter8/test-utils";
+import type { TestServer } from "@iter8/test-utils";
 
 /**
  * Slack for `>=` on a difference of two clock readings: one microsecond, the clock's resolution, far

@@ -11,8 +11,8 @@ import {
   runVersions,
   summariseLoad,
 } from "../src/index.js";
-import { findClosedPort, startServer } from "./servers.js";
-import type { TestServer } from "./servers.js";
+import { findClosedPort, startServer } from "@iter8/test-utils";
+import type { TestServer } from "@iter8/test-utils";
 
 const servers: TestServer[] = [];
 let dir: string;

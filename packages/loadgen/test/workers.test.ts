@@ -2,8 +2,8 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runLoad } from "../src/index.js";
 import type { LoadProgress } from "../src/index.js";
 import { ensureBuilt } from "./ensure-built.js";
-import { startServer } from "./servers.js";
-import type { TestServer } from "./servers.js";
+import { startServer } from "@iter8/test-utils";
+import type { TestServer } from "@iter8/test-utils";
 
 let server: TestServer | undefined;
 let other: TestServer | undefined;

@@ -1,23 +1,12 @@
 import { Int32Histogram } from "hdr-histogram-js";
 import { mean, standardDeviation } from "simple-statistics";
 import { describe, expect, it } from "vitest";
+import { createSeededRandom } from "@iter8/test-utils";
 import { LatencyHistogram } from "./latency-histogram.js";
-
-/** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Latency-like samples in µs: log-normal around ~300 µs with a long tail up to seconds. */
 function sampleLatencies(n: number, seed: number): number[] {
-  const random = createRandom(seed);
+  const random = createSeededRandom(seed);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const u = Math.max(random(), 1e-12);

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createSeededRandom } from "@iter8/test-utils";
 import { choosePinnedVersion, formatPin, parsePin } from "./cookie-pin.js";
-
-// A seeded uniform generator (mulberry32) for reproducible draws.
-function sequence(seed = 42): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("cookie pins", () => {
   it("reads back what it writes", () => {
@@ -39,7 +28,7 @@ describe("cookie pins", () => {
   });
 
   it("re-pins baseline users so the split follows the new weights, never moving candidate users back", () => {
-    const random = sequence();
+    const random = createSeededRandom(42);
     const outcomes = { stayed: 0, moved: 0 };
     for (let i = 0; i < 10_000; i++) {
       const choice = choosePinnedVersion(

@@ -5,8 +5,8 @@ import { routingToDocument } from "@iter8/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProxyAdminClient, startTrafficProxy, TrafficError } from "../src/index.js";
 import type { TrafficProxy } from "../src/index.js";
-import { routingFor, startUpstream } from "./upstreams.js";
-import type { Upstream } from "./upstreams.js";
+import { routingFor, startUpstream } from "@iter8/test-utils";
+import type { Upstream } from "@iter8/test-utils";
 
 let v1: Upstream;
 let proxy: TrafficProxy;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTrafficProxy } from "../src/index.js";
-import { routingFor, sendMany, startUpstream } from "./upstreams.js";
-import type { Answer, Upstream } from "./upstreams.js";
+import { routingFor, sendMany, startUpstream } from "@iter8/test-utils";
+import type { Answer, Upstream } from "@iter8/test-utils";
 
 let v1: Upstream;
 let v2: Upstream;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseRoutingOrThrow } from "@iter8/spec";
 import { startTrafficProxy } from "../src/index.js";
 import type { TrafficProxy } from "../src/index.js";
-import { waitFor } from "./upstreams.js";
+import { waitFor } from "@iter8/test-utils";
 
 const BIG = Buffer.alloc(16 * 1024 * 1024);
 for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 31 + 7) & 0xff;

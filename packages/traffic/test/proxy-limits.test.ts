@@ -9,8 +9,8 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTrafficProxy } from "../src/index.js";
 import type { TrafficProxy } from "../src/index.js";
-import { adminHeaders, routingFor, sendMany, startUpstream, waitFor } from "./upstreams.js";
-import type { Upstream } from "./upstreams.js";
+import { adminHeaders, routingFor, sendMany, startUpstream, waitFor } from "@iter8/test-utils";
+import type { Upstream } from "@iter8/test-utils";
 
 let v1: Upstream;
 let v2: Upstream;

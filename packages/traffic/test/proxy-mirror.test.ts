@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTrafficProxy } from "../src/index.js";
 import type { TrafficCounters, TrafficProxy } from "../src/index.js";
-import { routingFor, sendMany, startUpstream, waitFor } from "./upstreams.js";
-import type { Upstream } from "./upstreams.js";
+import { routingFor, sendMany, startUpstream, waitFor } from "@iter8/test-utils";
+import type { Upstream } from "@iter8/test-utils";
 
 let v1: Upstream;
 let shadow: Upstream;

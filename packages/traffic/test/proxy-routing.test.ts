@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request } from "undici";
 import { startTrafficProxy } from "../src/index.js";
 import type { TrafficProxy } from "../src/index.js";
-import { adminHeaders, percentOf, routingFor, sendMany, startUpstream } from "./upstreams.js";
-import type { Upstream } from "./upstreams.js";
+import { adminHeaders, percentOf, routingFor, sendMany, startUpstream } from "@iter8/test-utils";
+import type { Upstream } from "@iter8/test-utils";
 
 let v1: Upstream;
 let v2: Upstream;

@@ -13,8 +13,8 @@ import {
   sendMany,
   startUpstream,
   waitFor,
-} from "./upstreams.js";
-import type { Upstream } from "./upstreams.js";
+} from "@iter8/test-utils";
+import type { Upstream } from "@iter8/test-utils";
 
 let v1: Upstream;
 let v2: Upstream;

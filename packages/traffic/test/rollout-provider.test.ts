@@ -7,8 +7,8 @@ import { parseRollout } from "@iter8/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runRollout, startTrafficProxy, TrafficError } from "../src/index.js";
 import type { RolloutDecision, TrafficProxy } from "../src/index.js";
-import { routingFor, startUpstream } from "./upstreams.js";
-import type { Upstream } from "./upstreams.js";
+import { routingFor, startUpstream } from "@iter8/test-utils";
+import type { Upstream } from "@iter8/test-utils";
 
 /** A stand-in for Prometheus's instant-query API whose answer the test switches. */
 interface FakePrometheus {

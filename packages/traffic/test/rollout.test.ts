@@ -7,7 +7,7 @@ import type { RolloutSpec } from "@iter8/spec";
 import { describe, expect, it } from "vitest";
 import { runRollout, startTrafficProxy } from "../src/index.js";
 import type { RolloutDecision, RolloutResult } from "../src/index.js";
-import { routingFor, sendMany, startUpstream, waitFor } from "./upstreams.js";
+import { routingFor, sendMany, startUpstream, waitFor } from "@iter8/test-utils";
 
 /**
  * Candidate requests a step waits for: at most 8 are in flight across a window's edges, so at

@@ -1,6 +1,6 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../context.js";
-import type { DemoAppFlags, DemoAppVersion } from "../demo-app/index.js";
+import type { DemoAppFlags, DemoAppVersion } from "@iter8/demo-app";
 import { waitForStop } from "../wait-for-stop.js";
 
 /**
@@ -55,7 +55,7 @@ export function demoAppCommand(ctx: CommandContext): CommandModule {
           "v1 on :8080, a slower and flakier v2 on :8081",
         ),
     handler: async (argv) => {
-      const { resolveDemoAppFlags, startDemoApp } = await import("../demo-app/index.js");
+      const { resolveDemoAppFlags, startDemoApp } = await import("@iter8/demo-app");
       const options = resolveDemoAppFlags(argv as DemoAppFlags);
       const app = await startDemoApp(options);
       for (const version of app.versions) ctx.io.out(describeListening(version));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createSeededRandom } from "@iter8/test-utils";
 import { SLO_ERROR_CODES } from "../errors.js";
 import type { Comparison, MeanSummary, ProportionSummary } from "./compare.js";
 import { compareMeans, compareProportions } from "./compare.js";
@@ -31,18 +32,6 @@ function expectNoNaN(c: Comparison): void {
     ...(c.risk ?? []),
   ];
   for (const x of numbers) expect(Number.isNaN(x)).toBe(false);
-}
-
-/** Deterministic uniform PRNG (mulberry32), so simulations are reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe("compareMeans (Welch)", () => {
@@ -234,7 +223,7 @@ describe("sequential comparisons", () => {
 
   it("keeps the false-positive rate of continuous peeking at alpha, unlike Welch", () => {
     // 200 A/A experiments, each looked at after every 100 users per arm up to 2000.
-    const rng = random(7);
+    const rng = createSeededRandom(7);
     let welchFalse = 0;
     let seqFalse = 0;
     for (let e = 0; e < 200; e++) {

@@ -3,18 +3,15 @@ import { createServer as createNetServer, connect } from "node:net";
 import type { Server as NetServer } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterEach, describe, expect, it } from "vitest";
-import yargs from "yargs";
-import { demoAppCommand } from "../src/commands/demo-app.js";
-import type { CommandContext } from "../src/context.js";
 import {
+  DemoAppOptionError,
   escapeLabelValue,
   EXPOSITION_CONTENT_TYPE,
   parseDurationFlag,
   resolveDemoAppFlags,
   startDemoApp,
-} from "../src/demo-app/index.js";
-import type { DemoApp, DemoAppFlags, DemoAppOptions } from "../src/demo-app/index.js";
-import { UsageError } from "../src/errors.js";
+} from "../src/index.js";
+import type { DemoApp, DemoAppFlags, DemoAppOptions } from "../src/index.js";
 
 const running: DemoApp[] = [];
 
@@ -518,17 +515,17 @@ describe("iter8 demo-app flags", () => {
     [{ versions: "a=b" }, "--versions", "a=b"],
     [{ versions: "," }, "--versions", ","],
     [{ seed: "1.5" }, "--seed", "1.5"],
-  ])("rejects %j with a UsageError naming %s and %s", (flags, flag, value) => {
+  ])("rejects %j with a DemoAppOptionError naming %s and %s", (flags, flag, value) => {
     let error: unknown;
     try {
       resolveDemoAppFlags(flags);
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toContain(flag);
-    expect((error as UsageError).message).toContain(`"${value}`);
-    expect((error as UsageError).message).not.toContain("\n");
+    expect(error).toBeInstanceOf(DemoAppOptionError);
+    expect((error as DemoAppOptionError).message).toContain(flag);
+    expect((error as DemoAppOptionError).message).toContain(`"${value}`);
+    expect((error as DemoAppOptionError).message).not.toContain("\n");
   });
 
   it.each([
@@ -539,75 +536,5 @@ describe("iter8 demo-app flags", () => {
     ["0", 0],
   ])("reads the Go duration %j as %s ms", (text, ms) => {
     expect(parseDurationFlag("--latency", text)).toBe(ms);
-  });
-});
-
-describe("iter8 demo-app command", () => {
-  it("prints one listening line per version, serves until aborted, and exits 0", async () => {
-    const lines: string[] = [];
-    const controller = new AbortController();
-    let exitCode: number | undefined;
-    const ctx: CommandContext = {
-      io: {
-        out: (text) => lines.push(text),
-        err: (text) => lines.push(`ERR ${text}`),
-        progress: () => undefined,
-      },
-      cwd: process.cwd(),
-      env: {},
-      signal: controller.signal,
-      setExitCode: (code) => {
-        exitCode = code;
-      },
-    };
-    const parsing = yargs()
-      .command(demoAppCommand(ctx))
-      .strict()
-      .exitProcess(false)
-      .parseAsync([
-        "demo-app",
-        "--port",
-        "0",
-        "--versions",
-        "v1,v2",
-        "--latency",
-        "v2=1ms",
-        "--error-rate",
-        "v2=1",
-      ]);
-    // Up to 20 s for the listening lines: a loaded machine can take seconds to start.
-    for (let i = 0; i < 2000 && lines.length < 2; i += 1)
-      await new Promise((r) => setTimeout(r, 10));
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^demo-app v1 listening on http:\/\/127\.0\.0\.1:\d+$/);
-    expect(lines[1]).toMatch(
-      /^demo-app v2 listening on http:\/\/127\.0\.0\.1:\d+ \(latency 1ms, error rate 1\)$/,
-    );
-    const v2 = /(http:\S+)/.exec(lines[1] ?? "")?.[1] ?? "";
-    expect((await fetch(`${v2}/get`)).status).toBe(500);
-
-    controller.abort();
-    await parsing;
-    expect(lines.at(-1)).toBe("demo-app stopped");
-    expect(exitCode).toBe(0);
-    await expect(fetch(`${v2}/get`)).rejects.toThrow();
-  });
-
-  it("rejects a bad flag value with a UsageError before listening", async () => {
-    const ctx: CommandContext = {
-      io: { out: () => undefined, err: () => undefined, progress: () => undefined },
-      cwd: process.cwd(),
-      env: {},
-      setExitCode: () => undefined,
-    };
-    await expect(
-      yargs()
-        .command(demoAppCommand(ctx))
-        .exitProcess(false)
-        .fail((message, error) => {
-          throw error ?? new Error(message);
-        })
-        .parseAsync(["demo-app", "--port", "0", "--error-rate", "v1=2"]),
-    ).rejects.toThrow(/--error-rate value "2"/);
   });
 });

@@ -3,8 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { parseDuration } from "@iter8/spec";
-import { UsageError } from "../errors.js";
-import { DemoAppListenError } from "./errors.js";
+import { DemoAppListenError, DemoAppOptionError } from "./errors.js";
 import { EXPOSITION_CONTENT_TYPE, VersionMetrics } from "./metrics.js";
 import type { RouteLabel } from "./metrics.js";
 import { createRandomSource } from "./random.js";
@@ -93,15 +92,15 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
     basePort < 0 ||
     basePort + (basePort ? specs.length - 1 : 0) > 65535
   ) {
-    throw new UsageError(
+    throw new DemoAppOptionError(
       `port ${basePort} cannot serve ${specs.length} version(s): ports must lie in 0..65535`,
     );
   }
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
-    throw new UsageError(`seed ${options.seed} is not an integer`);
+    throw new DemoAppOptionError(`seed ${options.seed} is not an integer`);
   }
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 0) {
-    throw new UsageError(`maxBodyBytes ${maxBodyBytes} is not a non-negative integer`);
+    throw new DemoAppOptionError(`maxBodyBytes ${maxBodyBytes} is not a non-negative integer`);
   }
 
   const runtimes = specs.map((spec, i) => createRuntime(spec, i, options.seed, maxBodyBytes));
@@ -138,7 +137,8 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
 function normalizeVersions(
   versions: readonly (string | DemoAppVersionSpec)[],
 ): Required<DemoAppVersionSpec>[] {
-  if (versions.length === 0) throw new UsageError("the demo app needs at least one version");
+  if (versions.length === 0)
+    throw new DemoAppOptionError("the demo app needs at least one version");
   const seen = new Set<string>();
   return versions.map((entry) => {
     const spec = typeof entry === "string" ? { name: entry } : entry;
@@ -149,19 +149,21 @@ function normalizeVersions(
       errorRate: spec.errorRate ?? 0,
     };
     if (!isValidVersionName(full.name)) {
-      throw new UsageError(
+      throw new DemoAppOptionError(
         `version name "${full.name}" is not valid: use letters, digits and punctuation other than "," and "=", no spaces`,
       );
     }
-    if (seen.has(full.name)) throw new UsageError(`version "${full.name}" is listed twice`);
+    if (seen.has(full.name)) throw new DemoAppOptionError(`version "${full.name}" is listed twice`);
     seen.add(full.name);
     for (const key of ["latencyMs", "jitterMs"] as const) {
       if (!Number.isFinite(full[key]) || full[key] < 0) {
-        throw new UsageError(`${key} of version ${full.name} must be a non-negative number`);
+        throw new DemoAppOptionError(
+          `${key} of version ${full.name} must be a non-negative number`,
+        );
       }
     }
     if (!(full.errorRate >= 0 && full.errorRate <= 1)) {
-      throw new UsageError(`errorRate of version ${full.name} must lie in 0..1`);
+      throw new DemoAppOptionError(`errorRate of version ${full.name} must lie in 0..1`);
     }
     return full;
   });

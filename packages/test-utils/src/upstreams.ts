@@ -1,9 +1,8 @@
-import { createServer } from "node:http";
-import type { IncomingHttpHeaders, Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders } from "node:http";
 import { parseRoutingOrThrow } from "@iter8/spec";
 import type { Routing } from "@iter8/spec";
 import { Pool } from "undici";
+import { startLoopbackServer } from "./http-servers.js";
 
 /** A real HTTP server on 127.0.0.1 that answers with its name and remembers what it received. */
 export interface Upstream {
@@ -32,7 +31,7 @@ export async function startUpstream(
 ): Promise<Upstream> {
   const received: Upstream["received"] = [];
   let count = 0;
-  const server: Server = createServer((req, res) => {
+  const listening = await startLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -55,18 +54,7 @@ export async function startUpstream(
       else later();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    name,
-    url: `http://127.0.0.1:${port}`,
-    received,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { name, url: listening.url, received, close: () => listening.close() };
 }
 
 /** A routing for `versions` (name → url) from a YAML text of routes. */

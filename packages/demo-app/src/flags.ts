@@ -1,5 +1,5 @@
 import { parseDuration } from "@iter8/spec";
-import { UsageError } from "../errors.js";
+import { DemoAppOptionError } from "./errors.js";
 import { DEFAULT_DEMO_APP_HOST, DEFAULT_DEMO_APP_PORT, isValidVersionName } from "./server.js";
 import type { DemoAppOptions, DemoAppVersionSpec } from "./server.js";
 
@@ -24,21 +24,24 @@ function splitList(value: string | readonly string[] | undefined): string[] {
     .filter((p) => p !== "");
 }
 
-/** Parses `--versions v1,v2` into version names; defaults to `["v1"]`. Throws `UsageError`. */
+/** Parses `--versions v1,v2` into version names; defaults to `["v1"]`. Throws `DemoAppOptionError`. */
 export function parseVersionNames(value: string | readonly string[] | undefined): string[] {
   const names = splitList(value);
   if (names.length === 0) {
     if (value === undefined) return ["v1"];
-    throw new UsageError(`invalid --versions value "${String(value)}": name at least one version`);
+    throw new DemoAppOptionError(
+      `invalid --versions value "${String(value)}": name at least one version`,
+    );
   }
   const seen = new Set<string>();
   for (const name of names) {
     if (!isValidVersionName(name)) {
-      throw new UsageError(
+      throw new DemoAppOptionError(
         `invalid --versions value "${name}": a version name is visible ASCII without spaces, "," or "="`,
       );
     }
-    if (seen.has(name)) throw new UsageError(`invalid --versions value: "${name}" is listed twice`);
+    if (seen.has(name))
+      throw new DemoAppOptionError(`invalid --versions value: "${name}" is listed twice`);
     seen.add(name);
   }
   return names;
@@ -46,7 +49,7 @@ export function parseVersionNames(value: string | readonly string[] | undefined)
 
 /**
  * Parses a per-version flag: items `version=value` set one version, a bare `value` sets every
- * version (named items win over a bare one). Returns the value per version name. Throws `UsageError`
+ * version (named items win over a bare one). Returns the value per version name. Throws `DemoAppOptionError`
  * naming the flag and the item.
  */
 export function parsePerVersion<T>(
@@ -66,7 +69,7 @@ export function parsePerVersion<T>(
     }
     const version = item.slice(0, eq).trim();
     if (!versions.includes(version)) {
-      throw new UsageError(
+      throw new DemoAppOptionError(
         `invalid ${flag} value "${item}": no version "${version}"`,
         `versions are ${versions.join(", ")} (set them with --versions)`,
       );
@@ -77,7 +80,7 @@ export function parsePerVersion<T>(
   return all;
 }
 
-/** Parses a non-negative Go duration (`20ms`, `1.5s`, `0`) for `flag` into milliseconds. Throws `UsageError`. */
+/** Parses a non-negative Go duration (`20ms`, `1.5s`, `0`) for `flag` into milliseconds. Throws `DemoAppOptionError`. */
 export function parseDurationFlag(flag: string, text: string): number {
   let ms: number | undefined;
   try {
@@ -87,7 +90,7 @@ export function parseDurationFlag(flag: string, text: string): number {
   }
   if (ms === undefined) {
     const hint = /^\d+(\.\d+)?$/.test(text) ? "add a unit, e.g. 20ms" : undefined;
-    throw new UsageError(
+    throw new DemoAppOptionError(
       `invalid ${flag} value "${text}": expected a non-negative duration such as 20ms, 1.5s or 1m30s`,
       hint,
     );
@@ -95,46 +98,46 @@ export function parseDurationFlag(flag: string, text: string): number {
   return ms;
 }
 
-/** Parses an error rate: a fraction in 0..1 (`0.02`) or a percentage (`2%`). Throws `UsageError`. */
+/** Parses an error rate: a fraction in 0..1 (`0.02`) or a percentage (`2%`). Throws `DemoAppOptionError`. */
 export function parseErrorRate(text: string): number {
   const percent = text.endsWith("%");
   const number = /^(\d+(\.\d*)?|\.\d+)$/.test(percent ? text.slice(0, -1) : text)
     ? Number(percent ? text.slice(0, -1) : text) / (percent ? 100 : 1)
     : NaN;
   if (!(number >= 0 && number <= 1)) {
-    throw new UsageError(
+    throw new DemoAppOptionError(
       `invalid --error-rate value "${text}": expected a fraction in 0..1 such as 0.02, or a percentage such as 2%`,
     );
   }
   return number;
 }
 
-/** Parses `--port`: an integer in 0..65535 (`0` picks ephemeral ports). Throws `UsageError`. */
+/** Parses `--port`: an integer in 0..65535 (`0` picks ephemeral ports). Throws `DemoAppOptionError`. */
 export function parsePort(value: string | number): number {
   const text = String(value).trim();
   const port = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(port >= 0 && port <= 65535)) {
-    throw new UsageError(`invalid --port value "${text}": expected an integer in 0..65535`);
+    throw new DemoAppOptionError(`invalid --port value "${text}": expected an integer in 0..65535`);
   }
   return port;
 }
 
-/** Parses `--seed`: an integer (used modulo 2^32). Throws `UsageError`. */
+/** Parses `--seed`: an integer (used modulo 2^32). Throws `DemoAppOptionError`. */
 export function parseSeed(value: string | number): number {
   const text = String(value).trim();
   const seed = /^-?\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(seed)) {
-    throw new UsageError(`invalid --seed value "${text}": expected an integer`);
+    throw new DemoAppOptionError(`invalid --seed value "${text}": expected an integer`);
   }
   return seed;
 }
 
-/** Turns the flags of `iter8 demo-app` into `startDemoApp` options. Throws `UsageError` on bad values. */
+/** Turns the flags of `iter8 demo-app` into `startDemoApp` options. Throws `DemoAppOptionError` on bad values. */
 export function resolveDemoAppFlags(flags: DemoAppFlags): DemoAppOptions {
   const port = flags.port === undefined ? DEFAULT_DEMO_APP_PORT : parsePort(flags.port);
   const names = parseVersionNames(flags.versions);
   if (port !== 0 && port + names.length - 1 > 65535) {
-    throw new UsageError(
+    throw new DemoAppOptionError(
       `invalid --port value "${port}": ${names.length} versions need ports ${port}..${port + names.length - 1}, past 65535`,
     );
   }
@@ -152,7 +155,8 @@ export function resolveDemoAppFlags(flags: DemoAppFlags): DemoAppOptions {
     errorRate: errorRate.get(name) ?? 0,
   }));
   const host = flags.host ?? DEFAULT_DEMO_APP_HOST;
-  if (host.trim() === "") throw new UsageError(`invalid --host value "${host}": name an address`);
+  if (host.trim() === "")
+    throw new DemoAppOptionError(`invalid --host value "${host}": name an address`);
   return {
     host,
     port,

@@ -18,6 +18,12 @@ export {
 } from "./flags.js";
 export type { DemoAppFlags } from "./flags.js";
 export { DURATION_BUCKETS_SECONDS, EXPOSITION_CONTENT_TYPE, escapeLabelValue } from "./metrics.js";
-export { createRandomSource } from "./random.js";
+export { createRandomSource, createSeededRandom } from "./random.js";
 export type { RandomSource } from "./random.js";
-export { DemoAppListenError } from "./errors.js";
+export {
+  DEMO_APP_ERROR_CODES,
+  DEMO_APP_ERROR_KINDS,
+  DemoAppListenError,
+  DemoAppOptionError,
+} from "./errors.js";
+export type { DemoAppErrorCode } from "./errors.js";

@@ -1,7 +1,42 @@
 import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import type { AddressInfo, Socket } from "node:net";
+
+/** A real HTTP server listening on 127.0.0.1 (port 0). */
+export interface LoopbackServer {
+  server: Server;
+  /** `http://127.0.0.1:<port>`, without a trailing slash. */
+  url: string;
+  port: number;
+  /** Destroys every open connection, then stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `handler` on 127.0.0.1 at an ephemeral port: the one place the tests' HTTP servers listen
+ * and close, so a closed server never holds a keep-alive connection open.
+ */
+export async function startLoopbackServer(handler?: RequestListener): Promise<LoopbackServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer(handler);
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 /** What a test server saw of one request. */
 export interface SeenRequest {
@@ -30,8 +65,7 @@ export async function startServer(
   ) => res.end("ok"),
 ): Promise<TestServer> {
   const seen: SeenRequest[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
+  const listening = await startLoopbackServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -45,22 +79,8 @@ export async function startServer(
       respond(index, req, res, record);
     });
   });
-  server.keepAliveTimeout = 30_000;
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  listening.server.keepAliveTimeout = 30_000;
+  return { url: `${listening.url}/`, seen, close: () => listening.close() };
 }
 
 /** A loopback port that nothing listens on (bound, then released). */
