@@ -1,6 +1,6 @@
 export { LatencyHistogram } from "./latency-histogram.js";
-export { deriveBuiltInMetrics } from "./built-in-metrics.js";
-export type { BuiltInMetrics, LoadSummary } from "./built-in-metrics.js";
+export { builtInMetricSummaries, deriveBuiltInMetrics } from "./built-in-metrics.js";
+export type { BuiltInMetrics, LoadStatisticsInput, LoadSummary } from "./built-in-metrics.js";
 export { PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, ProviderError } from "./providers/errors.js";
 export type { ProviderErrorCode } from "./providers/errors.js";
 export { renderTemplate } from "./providers/go-template.js";
