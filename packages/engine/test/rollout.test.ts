@@ -5,9 +5,10 @@ import { load } from "js-yaml";
 import { parseRollout } from "@iter8/spec";
 import type { RolloutSpec } from "@iter8/spec";
 import { describe, expect, it } from "vitest";
-import { runRollout, startTrafficProxy } from "../src/index.js";
+import { startTrafficProxy } from "@iter8/traffic";
+import { runRollout } from "../src/index.js";
 import type { RolloutDecision, RolloutResult } from "../src/index.js";
-import { routingFor, sendMany, startUpstream } from "./upstreams.js";
+import { routingFor, sendMany, startUpstream } from "../../traffic/test/upstreams.js";
 
 async function rolloutAgainst(candidateErrorEvery: number | undefined) {
   const v1 = await startUpstream("v1", { keep: false });

@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseRollout } from "@iter8/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runRollout, startTrafficProxy, TrafficError } from "../src/index.js";
-import type { RolloutDecision, TrafficProxy } from "../src/index.js";
-import { routingFor, startUpstream } from "./upstreams.js";
-import type { Upstream } from "./upstreams.js";
+import { startTrafficProxy, TrafficError } from "@iter8/traffic";
+import type { TrafficProxy } from "@iter8/traffic";
+import { runRollout } from "../src/index.js";
+import type { RolloutDecision } from "../src/index.js";
+import { routingFor, startUpstream } from "../../traffic/test/upstreams.js";
+import type { Upstream } from "../../traffic/test/upstreams.js";
 
 /** A stand-in for Prometheus's instant-query API whose answer the test switches. */
 interface FakePrometheus {
