@@ -13,3 +13,14 @@ export {
   RUN_OUTPUT_LIMIT,
   stopProcessGroup,
 } from "./tasks/run-script.js";
+export { runRollout } from "./rollout/run-rollout.js";
+export type { RolloutOptions, RolloutResult } from "./rollout/run-rollout.js";
+export { decideStep } from "./rollout/decide-step.js";
+export type {
+  RolloutCandidateCheck,
+  RolloutDecision,
+  RolloutState,
+  StepDecision,
+  StepEvaluation,
+} from "./rollout/decide-step.js";
+export { InsightsRecorder } from "./insights-recorder.js";

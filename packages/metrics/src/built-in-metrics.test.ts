@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { percentileMetricName as specPercentileMetricName } from "@iter8/spec";
-import { deriveBuiltInMetrics, percentileMetricName } from "./built-in-metrics.js";
+import {
+  builtInMetricSummaries,
+  deriveBuiltInMetrics,
+  percentileMetricName,
+} from "./built-in-metrics.js";
 import { LatencyHistogram } from "./latency-histogram.js";
 
 function histogramOf(values: number[]): LatencyHistogram {
@@ -94,4 +98,27 @@ describe("deriveBuiltInMetrics", () => {
       expect(percentileMetricName(p)).toBe(specPercentileMetricName(p));
     },
   );
+});
+
+describe("builtInMetricSummaries", () => {
+  it("gives the error rate as a proportion and the mean latency's sufficient statistics in msec", () => {
+    const latency = histogramOf([1000, 2000, 3000, 4000]);
+    const summaries = builtInMetricSummaries({ requests: 4, errors: 1, latency });
+    expect(summaries["built-in/error-rate"]).toEqual({
+      type: "proportion",
+      count: 4,
+      successes: 1,
+    });
+    const mean = summaries["built-in/mean-latency"];
+    if (mean?.type !== "mean") throw new Error("no mean-latency summary");
+    expect(mean.count).toBe(4);
+    expect(mean.sum / mean.count).toBeCloseTo(latency.mean / 1000, 9);
+    const variance = mean.sumSquares / mean.count - (mean.sum / mean.count) ** 2;
+    expect(Math.sqrt(Math.max(0, variance))).toBeCloseTo(latency.stddev / 1000, 6);
+  });
+
+  it("has no mean-latency summary when no latency was recorded", () => {
+    const summaries = builtInMetricSummaries({ requests: 0, errors: 0, latency: histogramOf([]) });
+    expect(Object.keys(summaries)).toEqual(["built-in/error-rate"]);
+  });
 });

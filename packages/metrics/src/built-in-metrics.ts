@@ -1,4 +1,4 @@
-import type { MetricInfo } from "@iter8/spec";
+import type { MetricInfo, MetricSummary } from "@iter8/spec";
 import type { LatencyHistogram } from "./latency-histogram.js";
 
 /** Prefix of the metrics iter8's load task derives itself. */
@@ -89,4 +89,37 @@ export function deriveBuiltInMetrics(summary: LoadSummary, percentiles: number[]
     }
   }
   return { metricsInfo, values };
+}
+
+/** What the sufficient statistics of a load are derived from (a structural subset of a load's summary). */
+export interface LoadStatisticsInput {
+  /** Completed requests. */
+  requests: number;
+  /** Requests counted as errors. */
+  errors: number;
+  /** Latency histogram in microseconds: its count, mean and population standard deviation. */
+  latency: { count: number; mean: number; stddev: number };
+}
+
+/**
+ * Sufficient statistics for comparing versions (additive `metricSummaries`) from one version's
+ * load: the error rate as a proportion of requests, and, when any latency was recorded, the mean
+ * latency in msec from the histogram's count, mean and population stddev (Σx² = n·(σ² + mean²)).
+ */
+export function builtInMetricSummaries(load: LoadStatisticsInput): Record<string, MetricSummary> {
+  const summaries: Record<string, MetricSummary> = {
+    [`${PREFIX}error-rate`]: { type: "proportion", count: load.requests, successes: load.errors },
+  };
+  const n = load.latency.count;
+  if (n > 0) {
+    const mean = load.latency.mean / 1000;
+    const sd = load.latency.stddev / 1000;
+    summaries[`${PREFIX}mean-latency`] = {
+      type: "mean",
+      count: n,
+      sum: n * mean,
+      sumSquares: n * (sd * sd + mean * mean),
+    };
+  }
+  return summaries;
 }

@@ -1,3 +1,3 @@
 export { LatencyHistogram } from "./latency-histogram.js";
-export { deriveBuiltInMetrics } from "./built-in-metrics.js";
-export type { BuiltInMetrics, LoadSummary } from "./built-in-metrics.js";
+export { builtInMetricSummaries, deriveBuiltInMetrics } from "./built-in-metrics.js";
+export type { BuiltInMetrics, LoadStatisticsInput, LoadSummary } from "./built-in-metrics.js";

@@ -213,3 +213,19 @@ describe("evaluateSlos", () => {
     },
   );
 });
+
+describe("checkSlo's finding", () => {
+  it.each([
+    [{ metric: "m", upperLimit: 100 }, { m: [120.5] }, "fails m <= 100 (value 120.5)"],
+    [{ metric: "m", upperLimit: 100 }, { m: [50] }, "satisfies m <= 100 (value 50)"],
+    [{ metric: "m", upperLimit: 100 }, {}, "fails m <= 100: no data for m"],
+  ] as Array<[SLO, Record<string, number[]>, string]>)(
+    "is the message without its version subject (%j, %j)",
+    (slo, values, finding) => {
+      const insights: Insights = { numVersions: 2, metricsInfo: {}, metricValues: [{}, values] };
+      const check = checkSlo(slo, 1, insights);
+      expect(check.finding).toBe(finding);
+      expect(check.message).toBe(`version 1 ${finding}`);
+    },
+  );
+});

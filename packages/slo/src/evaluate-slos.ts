@@ -14,6 +14,11 @@ export interface SloCheck {
   skipped?: boolean;
   /** One line for people, e.g. `version 0 fails built-in/p95.0 <= 100 (value 120.5)`. */
   message: string;
+  /**
+   * The message without its subject, e.g. `fails built-in/p95.0 <= 100 (value 120.5)`, for callers
+   * that name the version themselves (`message` is `version <index> ` followed by it).
+   */
+  finding: string;
 }
 
 /** The outcome of a list of SLOs for every version. */
@@ -64,6 +69,15 @@ export function latestMetricValue(
  * `onNoData: skip`, which counts it as satisfied and marks it `skipped`.
  */
 export function checkSlo(slo: SLO, version: number, insights: Insights | undefined): SloCheck {
+  const check = judgeSlo(slo, version, insights);
+  return { ...check, message: `version ${version} ${check.finding}` };
+}
+
+function judgeSlo(
+  slo: SLO,
+  version: number,
+  insights: Insights | undefined,
+): Omit<SloCheck, "message"> {
   const condition = formatSlo(slo);
   const value = latestMetricValue(insights, version, slo.metric);
   if (value === undefined) {
@@ -75,13 +89,13 @@ export function checkSlo(slo: SLO, version: number, insights: Insights | undefin
         satisfied: true,
         skipped: true,
         reason: "no-data",
-        message: `version ${version} skips ${condition}: no data for ${metric}${cause}`,
+        finding: `skips ${condition}: no data for ${metric}${cause}`,
       };
     }
     return {
       satisfied: false,
       reason: "no-data",
-      message: `version ${version} fails ${condition}: no data for ${metric}${cause}`,
+      finding: `fails ${condition}: no data for ${metric}${cause}`,
     };
   }
   const shown = `(value ${String(value)})`;
@@ -90,7 +104,7 @@ export function checkSlo(slo: SLO, version: number, insights: Insights | undefin
       satisfied: false,
       value,
       reason: "above-upper",
-      message: `version ${version} fails ${condition} ${shown}`,
+      finding: `fails ${condition} ${shown}`,
     };
   }
   if (slo.lowerLimit !== undefined && value < slo.lowerLimit) {
@@ -98,14 +112,14 @@ export function checkSlo(slo: SLO, version: number, insights: Insights | undefin
       satisfied: false,
       value,
       reason: "below-lower",
-      message: `version ${version} fails ${condition} ${shown}`,
+      finding: `fails ${condition} ${shown}`,
     };
   }
   return {
     satisfied: true,
     value,
     reason: "ok",
-    message: `version ${version} satisfies ${condition} ${shown}`,
+    finding: `satisfies ${condition} ${shown}`,
   };
 }
 

@@ -74,6 +74,7 @@ export {
   percentileOfMetric,
 } from "./metric-names.js";
 export { MAX_ALIAS_EXPANSION, MAX_DOCUMENT_BYTES } from "./yaml-source.js";
+export { writeFileAtomic } from "./atomic-write.js";
 export {
   DEFAULT_ROUTING,
   PROXY_TOKEN_ENV,

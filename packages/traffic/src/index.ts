@@ -10,10 +10,15 @@ export type { AssignmentErrorCode } from "./assignment.js";
 export { IDEMPOTENT_METHODS, shadowHost, startTrafficProxy } from "./proxy.js";
 export type { ProxyEvent, RetainedResources, TrafficProxy, TrafficProxyOptions } from "./proxy.js";
 export { checkAdminToken, generateAdminToken, PROXY_TOKEN_ENV } from "./admin-guard.js";
-export { insightsFromProxyStats, ProxyMetrics } from "./proxy-metrics.js";
+export {
+  deriveProxyVersionMetrics,
+  insightsFromProxyStats,
+  ProxyMetrics,
+} from "./proxy-metrics.js";
 export type {
   MirrorSkipReason,
   ProxyStats,
+  ProxyVersionMetrics,
   TrafficCounters,
   TrafficKind,
   VersionStats,
@@ -31,20 +36,15 @@ export { choosePinnedVersion, formatPin, parsePin } from "./cookie-pin.js";
 export type { Pin } from "./cookie-pin.js";
 export { TRAFFIC_ERROR_CODES, TRAFFIC_ERROR_KINDS, TrafficError } from "./errors.js";
 export type { TrafficErrorCode } from "./errors.js";
-export {
-  createProxyAdminClient,
-  rolloutTemplateValues,
-  runRollout,
-  withCandidateWeight,
-} from "./rollout.js";
+export { withCandidateWeight } from "./rollout.js";
+export { createProxyAdminClient, PROXY_ADMIN_TIMEOUT_MS, ProxyAdminError } from "./admin-client.js";
 export type {
   ProxyAdminClient,
   ProxyAdminClientOptions,
-  RolloutDecision,
-  RolloutOptions,
-  RolloutResult,
-  RolloutTemplateBuiltIns,
-} from "./rollout.js";
+  ProxyAdminFailure,
+  ProxyAdminMethod,
+  ProxyRoutingAnswer,
+} from "./admin-client.js";
 export { ABN_ERROR_CODES, ABN_ERROR_KINDS, AbnError } from "./abn/errors.js";
 export type { AbnErrorCode } from "./abn/errors.js";
 export { openAbnStore } from "./abn/store.js";

@@ -1,6 +1,10 @@
 import { LatencyHistogram } from "@iter8/metrics";
 import { describe, expect, it } from "vitest";
-import { insightsFromProxyStats, ProxyMetrics } from "./proxy-metrics.js";
+import {
+  deriveProxyVersionMetrics,
+  insightsFromProxyStats,
+  ProxyMetrics,
+} from "./proxy-metrics.js";
 
 describe("ProxyMetrics", () => {
   it("keeps cumulative counters while each window starts from zero", () => {
@@ -68,5 +72,35 @@ describe("ProxyMetrics", () => {
     expect(insights.metricValues[0]).toEqual({});
     expect(insights.metricValues[1]?.["built-in/error-rate"]).toEqual([0.2]);
     expect(insights.metricValues[1]?.["built-in/p95.0"]?.[0]).toBeCloseTo(4, 1);
+  });
+});
+
+describe("deriveProxyVersionMetrics", () => {
+  it("gives counts of 0 and names the rates and latencies without data when nothing was served", () => {
+    const derived = deriveProxyVersionMetrics({ requests: 0, errors: 0, latency: "" }, [95]);
+    expect(derived.values).toEqual({
+      "built-in/request-count": [0],
+      "built-in/error-count": [0],
+    });
+    expect(derived.summaries).toEqual({});
+    expect(derived.noData).toContain("built-in/error-rate");
+    expect(derived.noData).toContain("built-in/mean-latency");
+    expect(derived.noData).toContain("built-in/p95.0");
+    expect(derived.noData).not.toContain("built-in/request-count");
+  });
+
+  it("derives values and summaries from the counters the proxy serves", () => {
+    const metrics = new ProxyMetrics();
+    for (const us of [1000, 2000, 3000]) metrics.record("v1", "live", us === 3000, us);
+    const live = metrics.snapshot(1).versions.v1?.live;
+    if (!live) throw new Error("no counters");
+    const derived = deriveProxyVersionMetrics(live, [50]);
+    expect(derived.noData).toEqual([]);
+    expect(derived.values["built-in/error-count"]).toEqual([1]);
+    expect(derived.summaries["built-in/error-rate"]).toEqual({
+      type: "proportion",
+      count: 3,
+      successes: 1,
+    });
   });
 });

@@ -1,5 +1,7 @@
-import { deriveBuiltInMetrics, LatencyHistogram } from "@iter8/metrics";
-import type { Insights } from "@iter8/spec";
+import { builtInMetricSummaries, deriveBuiltInMetrics, LatencyHistogram } from "@iter8/metrics";
+import type { BuiltInMetrics } from "@iter8/metrics";
+import { BUILT_IN_METRICS, percentileMetricName } from "@iter8/spec";
+import type { Insights, MetricSummary } from "@iter8/spec";
 
 /** Live traffic is what clients asked for; mirror traffic is the copies. */
 export type TrafficKind = "live" | "mirror";
@@ -233,6 +235,40 @@ function toStats(
   return { generation, unrouted, versions };
 }
 
+/** The built-in metrics of one version, derived from its proxy counters. */
+export interface ProxyVersionMetrics extends BuiltInMetrics {
+  /** Sufficient statistics (error rate, mean latency) for comparisons; empty without requests. */
+  summaries: Record<string, MetricSummary>;
+  /** The metrics without a value because the version served no requests: rates and latencies. */
+  noData: string[];
+}
+
+/**
+ * The built-in metrics of one version from its counters (as the proxy's admin API serves them):
+ * request and error counts, error rate, latencies and `pXX.X` percentiles, and their sufficient
+ * statistics. A version without requests has counts of 0 and no rate or latency values (named in
+ * `noData`), never a made-up 0. Throws when the latency histogram cannot be decoded.
+ */
+export function deriveProxyVersionMetrics(
+  counters: Pick<TrafficCounters, "requests" | "errors" | "latency">,
+  percentiles: readonly number[],
+): ProxyVersionMetrics {
+  const latency =
+    counters.requests > 0 ? LatencyHistogram.decode(counters.latency) : new LatencyHistogram();
+  const load = { requests: counters.requests, errors: counters.errors, latency };
+  const derived = deriveBuiltInMetrics(load, [...percentiles]);
+  if (counters.requests === 0) {
+    const noData = [
+      ...BUILT_IN_METRICS.filter(
+        (m) => m !== "built-in/request-count" && m !== "built-in/error-count",
+      ),
+      ...percentiles.map(percentileMetricName),
+    ];
+    return { ...derived, summaries: {}, noData };
+  }
+  return { ...derived, summaries: builtInMetricSummaries(load), noData: [] };
+}
+
 /**
  * Iter8 insights (built-in metrics, one entry per version in `versions` order) from a proxy's live
  * counters, for `evaluateSlos`. A version without counters has no values, so its SLOs fail.
@@ -246,14 +282,7 @@ export function insightsFromProxyStats(
   const metricValues = versions.map((name) => {
     const counters = stats.versions[name]?.live;
     if (!counters) return {};
-    const derived = deriveBuiltInMetrics(
-      {
-        requests: counters.requests,
-        errors: counters.errors,
-        latency: LatencyHistogram.decode(counters.latency),
-      },
-      [...percentiles],
-    );
+    const derived = deriveProxyVersionMetrics(counters, percentiles);
     metricsInfo = derived.metricsInfo;
     return derived.values;
   });

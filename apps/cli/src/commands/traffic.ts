@@ -9,7 +9,8 @@ import {
   routingJsonSchema,
   validateRoutingFile,
 } from "@iter8/spec";
-import type { ProxyEvent, RolloutDecision } from "@iter8/traffic";
+import type { RolloutDecision } from "@iter8/engine";
+import type { ProxyEvent } from "@iter8/traffic";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
 import { waitForStop } from "../wait-for-stop.js";
@@ -240,7 +241,10 @@ function rolloutCommand(ctx: CommandContext): CommandModule<object, RolloutArgs>
           "Exit codes: 0 the candidate reached its last step, 1 it was rolled back, 2 invalid input, 130 interrupted.",
         ),
     handler: async (argv) => {
-      const { formatManifests, renderRouting, runRollout } = await import("@iter8/traffic");
+      const [{ runRollout }, { formatManifests, renderRouting }] = await Promise.all([
+        import("@iter8/engine"),
+        import("@iter8/traffic"),
+      ]);
       const { path } = resolveFile(ctx, argv);
       const adminToken = await readAdminToken(ctx, argv);
       const spec = await loadRollout(path);

@@ -1,6 +1,7 @@
-import type { CustomMetricsTask, Insights } from "@iter8/spec";
+import type { CustomMetricsTask } from "@iter8/spec";
 import { collectProviderMetrics, readProviderTemplate, renderProviderSpec } from "@iter8/providers";
 import type { ProviderSpec } from "@iter8/providers";
+import { InsightsRecorder } from "../insights-recorder.js";
 import type { TaskContext } from "../registry.js";
 
 /** Variables iter8 sets for every provider template, besides `values` and `versionValues`. */
@@ -18,13 +19,15 @@ export interface CustomMetricsBuiltIns {
 /**
  * The values a provider template sees for version `version`: iter8's built-ins, then `values`,
  * then `versionValues[version]` (later ones win; `elapsedTimeSeconds` follows the winning
- * `startingTime`).
+ * `startingTime`). `extraBuiltIns` are further built-ins a caller sets (the rollout's `version`,
+ * `baseline` and `weight`), overridden by the values like the others.
  */
 export function templateValuesFor(
-  inputs: CustomMetricsTask["with"],
+  inputs: Pick<CustomMetricsTask["with"], "values" | "versionValues" | "startingTime">,
   version: number,
   experimentStart: string,
   now: Date,
+  extraBuiltIns: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const merged: Record<string, unknown> = {
     ...inputs.values,
@@ -36,7 +39,8 @@ export function templateValuesFor(
       : (inputs.startingTime ?? experimentStart);
   const started = Date.parse(startingTime);
   const elapsed = Number.isNaN(started) ? 1 : Math.ceil((now.getTime() - started) / 1000);
-  const builtIns: CustomMetricsBuiltIns = {
+  const builtIns: CustomMetricsBuiltIns & Record<string, unknown> = {
+    ...extraBuiltIns,
     elapsedTimeSeconds: Math.max(1, elapsed),
     startTime: experimentStart,
     startingTime,
@@ -45,11 +49,20 @@ export function templateValuesFor(
   return { ...builtIns, ...merged, elapsedTimeSeconds: builtIns.elapsedTimeSeconds };
 }
 
-function ensureInsights(existing: Insights | undefined, numVersions: number): Insights {
-  const insights: Insights = existing ?? { numVersions, metricsInfo: {}, metricValues: [] };
-  insights.numVersions = Math.max(insights.numVersions, numVersions);
-  while (insights.metricValues.length < insights.numVersions) insights.metricValues.push({});
-  return insights;
+/** Reads every provider's template (a path relative to `baseDir`, or an http(s) URL). */
+export async function readProviderTemplates(
+  refs: Record<string, string>,
+  baseDir: string,
+  signal?: AbortSignal,
+): Promise<Map<string, string>> {
+  const templates = new Map<string, string>();
+  for (const [provider, ref] of Object.entries(refs)) {
+    templates.set(
+      provider,
+      await readProviderTemplate(ref, { baseDir, ...(signal ? { signal } : {}) }),
+    );
+  }
+  return templates;
 }
 
 /**
@@ -67,13 +80,7 @@ export async function customMetricsTaskRunner(
 ): Promise<void> {
   const inputs = task.with;
   const numVersions = Math.max(1, inputs.versionValues.length);
-  const templates = new Map<string, string>();
-  for (const [provider, ref] of Object.entries(inputs.templates)) {
-    templates.set(
-      provider,
-      await readProviderTemplate(ref, { baseDir: ctx.dir, signal: ctx.signal }),
-    );
-  }
+  const templates = await readProviderTemplates(inputs.templates, ctx.dir, ctx.signal);
 
   // Render everything first, so a missing variable fails the task before any backend is queried.
   const specs: Array<Array<[string, ProviderSpec]>> = [];
@@ -94,11 +101,7 @@ export async function customMetricsTaskRunner(
     );
   }
 
-  const insights = ensureInsights(ctx.result.insights, numVersions);
-  const problems = insights.metricProblems ?? [];
-  while (problems.length < insights.numVersions) problems.push({});
-  const summaries = insights.metricSummaries ?? [];
-  while (summaries.length < insights.numVersions) summaries.push({});
+  const recorder = new InsightsRecorder(ctx.result.insights, numVersions);
   for (const [v, versionSpecs] of specs.entries()) {
     for (const [provider, spec] of versionSpecs) {
       if (ctx.signal.aborted) break;
@@ -109,28 +112,8 @@ export async function customMetricsTaskRunner(
         ...(inputs.timeoutMs !== undefined ? { timeoutMs: inputs.timeoutMs } : {}),
         ...(inputs.retries !== undefined ? { retries: inputs.retries } : {}),
       });
-      const values = insights.metricValues[v] ?? {};
-      const versionProblems = problems[v] ?? {};
-      const versionSummaries = summaries[v] ?? {};
-      for (const m of measurements) {
-        insights.metricsInfo[m.name] = m.info;
-        // A mean or proportion metric: the latest complete summary, for comparing versions.
-        if (m.summary !== undefined) versionSummaries[m.name] = m.summary;
-        if (m.status === "ok" && m.value !== undefined) {
-          // Iter8 keeps a list per metric: a later measurement of the same metric is appended.
-          values[m.name] = [...(values[m.name] ?? []), m.value];
-          delete versionProblems[m.name];
-        } else if (m.status !== "ok") {
-          versionProblems[m.name] = { status: m.status, reason: m.reason ?? m.status };
-        }
-      }
-      insights.metricValues[v] = values;
-      problems[v] = versionProblems;
-      summaries[v] = versionSummaries;
+      recorder.recordMeasurements(v, measurements);
     }
   }
-  if (problems.some((p) => Object.keys(p).length > 0)) insights.metricProblems = problems;
-  else delete insights.metricProblems;
-  if (summaries.some((s) => Object.keys(s).length > 0)) insights.metricSummaries = summaries;
-  ctx.result.insights = insights;
+  ctx.result.insights = recorder.finish();
 }

@@ -1,16 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Insights, MetricProblem, ProxyMetricsTask } from "@iter8/spec";
-import { BUILT_IN_METRICS, percentileMetricName, PROXY_TOKEN_ENV } from "@iter8/spec";
-import { deriveBuiltInMetrics, LatencyHistogram } from "@iter8/metrics";
+import type { ProxyMetricsTask, Route } from "@iter8/spec";
+import { PROXY_TOKEN_ENV } from "@iter8/spec";
+import { createProxyAdminClient, deriveProxyVersionMetrics, ProxyAdminError } from "@iter8/traffic";
+import type { ProxyRoutingAnswer, ProxyStats, ProxyVersionMetrics } from "@iter8/traffic";
 import { EngineError, ENGINE_ERROR_CODES } from "../errors.js";
+import { InsightsRecorder } from "../insights-recorder.js";
 import type { TaskContext } from "../registry.js";
-import { recordSummaries } from "./load.js";
 
 /** Per-request timeout of the admin API calls when the task sets none. */
 export const PROXY_METRICS_TIMEOUT_MS = 10_000;
-
-/** Environment variable the proxy's admin token is read from when `tokenFile` is not set. */
 
 /** The admin token: the first line of `tokenFile`, else `ITER8_PROXY_TOKEN`, else none. */
 async function readAdminToken(
@@ -28,80 +27,33 @@ async function readAdminToken(
   }
 }
 
-/** One version's counters for one kind of traffic, as the proxy's `/stats` serves them. */
-interface Counters {
-  requests: number;
-  errors: number;
-  latency: string;
-}
-
-/** The part of the proxy's `/stats` answer this task reads. */
-interface Stats {
-  /** Generation of the route table in force when the counters were read. */
-  generation?: number;
-  versions: Record<string, Partial<Record<"live" | "mirror", Counters>>>;
-}
-
-/** The part of the proxy's `GET /routing` answer this task reads. */
-interface RoutingAnswer {
-  /** 1 for the routing the proxy started with; each swap adds 1. */
-  generation?: number;
-  routing: { versions: Array<{ name: string }>; routes?: unknown };
-}
-
 /** Thrown inside the task and turned into one `ITER8_TASK_FAILED` line. */
 function fail(message: string): EngineError {
   return new EngineError(ENGINE_ERROR_CODES.taskFailed, `proxymetrics: ${message}`);
 }
 
-/** The root cause of a failed `fetch`, e.g. `connect ECONNREFUSED 127.0.0.1:9901`. */
-function describeFetchError(error: unknown): string {
-  const cause = error instanceof Error ? error.cause : undefined;
-  if (cause instanceof Error && cause.message !== "") return cause.message;
-  if (error instanceof Error) return error.message;
-  return String(error);
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-const isCount = (value: unknown): value is number =>
-  typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-
-function isCounters(value: unknown): value is Counters {
-  return (
-    isRecord(value) &&
-    isCount(value.requests) &&
-    isCount(value.errors) &&
-    value.errors <= value.requests &&
-    typeof value.latency === "string"
-  );
-}
-
-/** The stats answer, checked: every version entry must carry well-formed counters. */
-function readStats(body: unknown, what: string): Stats {
-  if (!isRecord(body) || !isRecord(body.versions)) {
-    throw fail(`${what} is not an iter8 traffic proxy's stats (no versions object)`);
-  }
-  for (const [name, entry] of Object.entries(body.versions)) {
-    if (!isRecord(entry) || !isCounters(entry.live) || !isCounters(entry.mirror)) {
-      throw fail(`${what} has malformed counters for version ${JSON.stringify(name)}`);
+/** A failed admin API call in the task's words: one line, with what to do. */
+function describeAdminError(error: ProxyAdminError): string {
+  const { method, url, base, path, failure } = error;
+  switch (failure.reason) {
+    case "unreachable":
+      return `cannot reach the proxy's admin API at ${base} (${failure.cause}); start the proxy with iter8 traffic proxy -f routing.yaml --admin-port <port> and set admin: to its admin URL`;
+    case "timeout":
+      return `the proxy's admin API at ${base} did not answer ${method} ${path} in ${failure.timeoutMs} ms`;
+    case "aborted":
+      return `${method} ${url} was aborted`;
+    case "status": {
+      if (failure.status === 401) {
+        return `${method} ${url} answered 401: the proxy's admin API needs its token; set ${PROXY_TOKEN_ENV} or tokenFile: to the token the proxy printed at start`;
+      }
+      const body = failure.body.trim().replace(/\s+/g, " ").slice(0, 200);
+      return `${method} ${url} answered ${failure.status}${body ? `: ${body}` : ""}; is admin: the admin URL of an iter8 traffic proxy?`;
     }
+    case "not-json":
+      return `${method} ${url} did not answer with JSON; is admin: the admin URL of an iter8 traffic proxy?`;
+    case "malformed":
+      return `${method} ${url} ${failure.problem}`;
   }
-  return body as unknown as Stats;
-}
-
-/** The routing in force, from `GET /routing`, checked as far as this task reads it. */
-function readRouting(body: unknown, what: string): RoutingAnswer {
-  const versions =
-    isRecord(body) && isRecord(body.routing) && Array.isArray(body.routing.versions)
-      ? body.routing.versions
-      : undefined;
-  const names = versions?.map((v) => (isRecord(v) ? v.name : undefined));
-  if (!names || names.length === 0 || !names.every((n): n is string => typeof n === "string")) {
-    throw fail(`${what} is not an iter8 traffic proxy's routing (no versions list)`);
-  }
-  return body as RoutingAnswer;
 }
 
 /**
@@ -114,35 +66,22 @@ function readRouting(body: unknown, what: string): RoutingAnswer {
  * `undefined`: the weights in force do not describe the counts.
  */
 function expectedWeights(
-  routing: RoutingAnswer,
-  stats: Stats,
+  answer: ProxyRoutingAnswer,
+  stats: ProxyStats,
   names: readonly string[],
 ): number[] | undefined {
-  if (routing.generation !== 1 || stats.generation !== 1) return undefined;
-  const routes = Array.isArray(routing.routing.routes)
-    ? routing.routing.routes.filter(isRecord)
-    : [];
-  const weightIn = (split: unknown, name: string): number => {
-    if (!Array.isArray(split)) return 0;
-    return split.reduce<number>((sum, entry) => {
-      if (!isRecord(entry) || entry.version !== name) return sum;
-      return typeof entry.weight === "number" && entry.weight > 0 ? sum + entry.weight : sum;
-    }, 0);
-  };
-  const sending = routes.filter((route) => names.some((name) => weightIn(route.split, name) > 0));
+  if (answer.generation !== 1 || stats.generation !== 1) return undefined;
+  const weightIn = (route: Route, name: string): number =>
+    route.split.reduce(
+      (sum, entry) => (entry.version === name && entry.weight > 0 ? sum + entry.weight : sum),
+      0,
+    );
+  const sending = answer.routing.routes.filter((route) =>
+    names.some((name) => weightIn(route, name) > 0),
+  );
   const route = sending[0];
   if (sending.length !== 1 || !route || route.affinity !== undefined) return undefined;
-  return names.map((name) => weightIn(route.split, name));
-}
-
-/** The metrics a version without traffic has no value for: rates and latencies. */
-function metricsNeedingTraffic(percentiles: readonly number[]): string[] {
-  return [
-    ...BUILT_IN_METRICS.filter(
-      (m) => m !== "built-in/request-count" && m !== "built-in/error-count",
-    ),
-    ...percentiles.map(percentileMetricName),
-  ];
+  return names.map((name) => weightIn(route, name));
 }
 
 /**
@@ -166,62 +105,22 @@ export async function proxyMetricsTaskRunner(
   ctx: TaskContext,
 ): Promise<void> {
   const inputs = task.with;
-  const base = inputs.admin.replace(/\/+$/, "");
-  const timeoutMs = inputs.timeoutMs ?? PROXY_METRICS_TIMEOUT_MS;
   const token = await readAdminToken(inputs.tokenFile, ctx);
-  const headers: Record<string, string> =
-    token === undefined ? {} : { authorization: `Bearer ${token}` };
+  const admin = createProxyAdminClient(inputs.admin, {
+    timeoutMs: inputs.timeoutMs ?? PROXY_METRICS_TIMEOUT_MS,
+    signal: ctx.signal,
+    ...(token === undefined ? {} : { token }),
+  });
+  const base = admin.base;
 
-  const call = async (method: "GET" | "POST", path: string): Promise<unknown> => {
-    const url = `${base}${path}`;
-    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]);
-    let status: number;
-    let text: string;
-    try {
-      const res = await fetch(url, { method, signal, headers });
-      status = res.status;
-      text = await res.text();
-    } catch (error) {
-      if (ctx.signal.aborted) throw error;
-      if (signal.aborted) {
-        throw fail(
-          `the proxy's admin API at ${base} did not answer ${method} ${path} in ${timeoutMs} ms`,
-        );
-      }
-      throw fail(
-        `cannot reach the proxy's admin API at ${base} (${describeFetchError(error)}); start the proxy with iter8 traffic proxy -f routing.yaml --admin-port <port> and set admin: to its admin URL`,
-      );
-    }
-    if (status === 401) {
-      throw fail(
-        `${method} ${url} answered 401: the proxy's admin API needs its token; set ${PROXY_TOKEN_ENV} or tokenFile: to the token the proxy printed at start`,
-      );
-    }
-    if (status !== 200) {
-      const body = text.trim().replace(/\s+/g, " ").slice(0, 200);
-      throw fail(
-        `${method} ${url} answered ${status}${body ? `: ${body}` : ""}; is admin: the admin URL of an iter8 traffic proxy?`,
-      );
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw fail(
-        `${method} ${url} did not answer with JSON; is admin: the admin URL of an iter8 traffic proxy?`,
-      );
-    }
-  };
-
-  const readRoutingAnswer = async () =>
-    readRouting(await call("GET", "/routing"), `GET ${base}/routing`);
   let names: string[];
-  let stats: Stats;
-  let routing: RoutingAnswer | undefined;
+  let stats: ProxyStats;
+  let routing: ProxyRoutingAnswer | undefined;
   try {
-    if (inputs.versions === undefined) routing = await readRoutingAnswer();
+    if (inputs.versions === undefined) routing = await admin.readRouting();
     names = inputs.versions ?? (routing?.routing.versions ?? []).map((v) => v.name);
     // Check the names before a window read restarts the window, so a typo loses no counts.
-    const cumulative = readStats(await call("GET", "/stats"), `GET ${base}/stats`);
+    const cumulative = await admin.readStats();
     const known = Object.keys(cumulative.versions);
     const unknown = names.find((name) => !known.includes(name));
     if (unknown !== undefined) {
@@ -230,65 +129,37 @@ export async function proxyMetricsTaskRunner(
       );
     }
     // Live traffic is split by the routing's weights: read them for the sample-ratio check.
-    if (inputs.traffic === "live") routing ??= await readRoutingAnswer();
-    stats = inputs.window
-      ? readStats(await call("POST", "/stats/window"), `POST ${base}/stats/window`)
-      : cumulative;
+    if (inputs.traffic === "live") routing ??= await admin.readRouting();
+    stats = inputs.window ? await admin.takeWindow() : cumulative;
   } catch (error) {
     if (ctx.signal.aborted) return;
+    if (error instanceof ProxyAdminError) throw fail(describeAdminError(error));
     throw error;
   }
 
-  const numVersions = names.length;
-  const insights: Insights = ctx.result.insights ?? {
-    numVersions,
-    metricsInfo: {},
-    metricValues: [],
-  };
-  insights.numVersions = Math.max(insights.numVersions, numVersions);
-  while (insights.metricValues.length < insights.numVersions) insights.metricValues.push({});
-  const problems: Array<Record<string, MetricProblem>> = insights.metricProblems ?? [];
-  while (problems.length < insights.numVersions) problems.push({});
-
+  const recorder = new InsightsRecorder(ctx.result.insights, names.length);
   names.forEach((name, v) => {
     const counters = stats.versions[name]?.[inputs.traffic] ?? {
       requests: 0,
       errors: 0,
       latency: "",
     };
-    let latency: LatencyHistogram;
+    let derived: ProxyVersionMetrics;
     try {
-      latency =
-        counters.requests > 0 ? LatencyHistogram.decode(counters.latency) : new LatencyHistogram();
+      derived = deriveProxyVersionMetrics(counters, inputs.percentiles);
     } catch {
       throw fail(
         `the proxy sent a latency histogram for version ${JSON.stringify(name)} that cannot be decoded`,
       );
     }
-    const summary = { requests: counters.requests, errors: counters.errors, latency };
-    const derived = deriveBuiltInMetrics(summary, inputs.percentiles);
-    Object.assign(insights.metricsInfo, derived.metricsInfo);
-    const values = insights.metricValues[v] ?? {};
-    const own = problems[v] ?? {};
-    for (const [metric, observed] of Object.entries(derived.values)) {
-      // Iter8 keeps a list per metric: a later measurement of the same metric is appended.
-      values[metric] = [...(values[metric] ?? []), ...observed];
-      delete own[metric];
-    }
-    if (counters.requests === 0) {
-      const reason = `the proxy counted no ${inputs.traffic} requests for version ${JSON.stringify(name)}${inputs.window ? " in this window" : ""}`;
-      for (const metric of metricsNeedingTraffic(inputs.percentiles)) {
-        own[metric] = { status: "no-data", reason };
-      }
-    } else {
-      recordSummaries(insights, v, summary);
-    }
-    insights.metricValues[v] = values;
-    problems[v] = own;
+    recorder.recordBuiltIns(v, derived);
+    const reason = `the proxy counted no ${inputs.traffic} requests for version ${JSON.stringify(name)}${inputs.window ? " in this window" : ""}`;
+    for (const metric of derived.noData)
+      recorder.recordProblem(v, metric, { status: "no-data", reason });
+    recorder.recordSummaries(v, derived.summaries);
   });
+  const insights = recorder.finish();
 
-  if (problems.some((p) => Object.keys(p).length > 0)) insights.metricProblems = problems;
-  else delete insights.metricProblems;
   // The counts and the weights the sample-ratio-mismatch check compares are one pair: replace
   // both, so these counts never meet weights another task recorded.
   insights.trafficCounts = names.map(

@@ -16,6 +16,8 @@ export interface AbnClient {
 export interface AbnClientOptions {
   /** Per-request timeout in milliseconds; default 5000. */
   timeoutMs?: number;
+  /** Aborts the calls in flight. */
+  signal?: AbortSignal;
 }
 
 /** A client of the `iter8 abn` service at `baseUrl` (e.g. `http://127.0.0.1:8080`). */
@@ -25,7 +27,9 @@ export function createAbnClient(baseUrl: string, options: AbnClientOptions = {})
     const url = new URL(path, baseUrl);
     let res: Response;
     try {
-      res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      res = await fetch(url, { ...init, signal });
     } catch (error) {
       throw new AbnError(ABN_ERROR_CODES.request, `cannot reach ${url.origin}: ${String(error)}`, {
         cause: error,
@@ -41,12 +45,21 @@ export function createAbnClient(baseUrl: string, options: AbnClientOptions = {})
       }
       throw new AbnError(ABN_ERROR_CODES.request, `${url.pathname}: ${res.status} ${message}`);
     }
-    return JSON.parse(text) as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new AbnError(ABN_ERROR_CODES.request, `${url.pathname}: the answer is not JSON`);
+    }
   };
   return {
     lookup: async (app, user) => {
       const query = new URLSearchParams({ app, user });
-      return (await call<AbnLookup>(`/lookup?${query.toString()}`)).version;
+      const answer = await call<Partial<AbnLookup> | null>(`/lookup?${query.toString()}`);
+      const version = answer?.version;
+      if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 0) {
+        throw new AbnError(ABN_ERROR_CODES.request, "/lookup: malformed answer: no version index");
+      }
+      return version;
     },
     recordMetric: async (app, user, metric, value) => {
       await call("/metrics", {

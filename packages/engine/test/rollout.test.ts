@@ -5,7 +5,8 @@ import { load } from "js-yaml";
 import { parseRollout } from "@iter8/spec";
 import type { RolloutSpec } from "@iter8/spec";
 import { describe, expect, it } from "vitest";
-import { runRollout, startTrafficProxy } from "../src/index.js";
+import { startTrafficProxy } from "@iter8/traffic";
+import { runRollout } from "../src/index.js";
 import type { RolloutDecision, RolloutResult } from "../src/index.js";
 import { routingFor, sendMany, startUpstream, waitFor } from "@iter8/test-utils";
 
@@ -59,7 +60,7 @@ SLOs:
       // The interval, and then until the candidate has received STEP_REQUESTS more requests: on a
       // busy machine 400 ms may carry fewer than minRequests, and a check would fail for that
       // rather than for the candidate's errors. Each decision then follows from the candidate.
-      waitInterval: async (ms) => {
+      sleep: async (ms) => {
         const before = v2.received.length;
         await new Promise((resolve) => setTimeout(resolve, ms));
         const enough = await waitFor(() => v2.received.length - before >= STEP_REQUESTS, 30_000);

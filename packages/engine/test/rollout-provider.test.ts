@@ -5,8 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseRollout } from "@iter8/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runRollout, startTrafficProxy, TrafficError } from "../src/index.js";
-import type { RolloutDecision, TrafficProxy } from "../src/index.js";
+import { startTrafficProxy, TrafficError } from "@iter8/traffic";
+import type { TrafficProxy } from "@iter8/traffic";
+import { runRollout } from "../src/index.js";
+import type { RolloutDecision } from "../src/index.js";
 import { routingFor, startUpstream } from "@iter8/test-utils";
 import type { Upstream } from "@iter8/test-utils";
 
