@@ -3,8 +3,14 @@
 export { PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, ProviderError } from "./errors.js";
 /** @public The codes `ProviderError` carries. */
 export type { ProviderErrorCode } from "./errors.js";
+/** @public The Go-template subset, documented for library use in docs/metrics.md. */
+export { renderTemplate } from "./go-template/index.js";
 /** @public The values a provider template is rendered with. */
 export type { TemplateValues } from "./go-template/index.js";
+/** @public The jq subset, documented for library use in docs/metrics.md. */
+export { compileJq } from "./jq.js";
+/** @public A compiled jq expression. */
+export type { JqProgram } from "./jq.js";
 export { callBackend } from "./backend-call.js";
 /** @public The request, options and answer of `callBackend`, for embedders. */
 export type { BackendAnswer, BackendCallOptions, BackendRequest } from "./backend-call.js";

@@ -11,3 +11,20 @@ export type { AssertCondition, AssertOutcome } from "./assert.js";
 export { SLO_ERROR_CODES, SLO_ERROR_KINDS, SloError } from "./errors.js";
 /** @public The codes `SloError` carries. */
 export type { SloErrorCode } from "./errors.js";
+/** @public The A/B/n statistics, documented for library use in docs/ab-testing.md. */
+export { compareMeans, compareProportions } from "./stats/compare.js";
+/** @public The inputs, options and result of `compareMeans` and `compareProportions`. */
+export type {
+  Comparison,
+  CompareOptions,
+  MeanSummary,
+  ProportionSummary,
+} from "./stats/compare.js";
+/** @public Sample-ratio-mismatch check, documented in docs/ab-testing.md. */
+export { sampleRatioMismatch } from "./stats/srm.js";
+/** @public The result of `sampleRatioMismatch`. */
+export type { SampleRatioMismatch } from "./stats/srm.js";
+/** @public Multiple-comparison corrections, documented in docs/ab-testing.md. */
+export { adjustPValues } from "./stats/adjust.js";
+/** @public The corrections `adjustPValues` offers. */
+export type { PValueAdjustment } from "./stats/adjust.js";
