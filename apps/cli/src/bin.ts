@@ -17,5 +17,8 @@ process.exitCode = await main(process.argv.slice(2), {
   signal: controller.signal,
   isTTY: process.stderr.isTTY,
   // Loaded only by the commands that generate load, so that e.g. `validate` does not load undici.
-  prepareForLoad: async () => (await import("@iter8/loadgen")).applyLoadProcessFlags(),
+  prepareForLoad: async () => {
+    const { applyLoadProcessFlags } = await import("@iter8/loadgen");
+    applyLoadProcessFlags();
+  },
 });

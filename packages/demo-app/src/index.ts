@@ -1,29 +1,20 @@
-export {
-  DEFAULT_DEMO_APP_HOST,
-  DEFAULT_DEMO_APP_PORT,
-  DEFAULT_MAX_BODY_BYTES,
-  MAX_DELAY_MS,
-  isValidVersionName,
-  startDemoApp,
-} from "./server.js";
-export type { DemoApp, DemoAppOptions, DemoAppVersion, DemoAppVersionSpec } from "./server.js";
-export {
-  parseDurationFlag,
-  parseErrorRate,
-  parsePerVersion,
-  parsePort,
-  parseSeed,
-  parseVersionNames,
-  resolveDemoAppFlags,
-} from "./flags.js";
+// Public API of this package: what the CLI, the test utilities and embedders use (see README.md).
+export { startDemoApp } from "./server.js";
+export type { DemoApp, DemoAppOptions, DemoAppVersion } from "./server.js";
+/** @public One version's behaviour in `DemoAppOptions`, for embedders. */
+export type { DemoAppVersionSpec } from "./server.js";
+export { parseDurationFlag, resolveDemoAppFlags } from "./flags.js";
 export type { DemoAppFlags } from "./flags.js";
-export { DURATION_BUCKETS_SECONDS, EXPOSITION_CONTENT_TYPE, escapeLabelValue } from "./metrics.js";
+export { EXPOSITION_CONTENT_TYPE, escapeLabelValue } from "./metrics.js";
 export { createRandomSource, createSeededRandom } from "./random.js";
+/** @public The random source `DemoAppOptions` accepts. */
 export type { RandomSource } from "./random.js";
+/** @public The error classes and their code and kind tables, for embedders. */
 export {
   DEMO_APP_ERROR_CODES,
   DEMO_APP_ERROR_KINDS,
   DemoAppListenError,
   DemoAppOptionError,
 } from "./errors.js";
+/** @public The codes the demo app's errors carry. */
 export type { DemoAppErrorCode } from "./errors.js";

@@ -1,16 +1,20 @@
+// Public API of this package: what the engine, the CLI, the bench and embedders use (see README.md).
 export { runLoad } from "./run-load.js";
 export { runVersions, loadOptionsForVersion } from "./run-versions.js";
+/** @public The stop/abort handle of `runVersions`, for embedders. */
 export type { RunVersionsControl } from "./run-versions.js";
 export { summariseLoad } from "./summarise.js";
-export { resolvePayload, MAX_PAYLOAD_BYTES } from "./payload.js";
+export { resolvePayload } from "./payload.js";
+/** @public The options and result of `resolvePayload`, for embedders. */
 export type { PayloadOptions, PayloadSource } from "./payload.js";
+/** @public The error class and its code and kind tables, for embedders. */
 export { LoadgenError, LOADGEN_ERROR_CODES, LOADGEN_ERROR_KINDS } from "./errors.js";
+/** @public The codes `LoadgenError` carries. */
 export type { LoadgenErrorCode } from "./errors.js";
-export { LOAD_DEFAULTS } from "./options.js";
-export { Pacer } from "./pacer.js";
-export { LOAD_PROCESS_FLAGS, applyLoadProcessFlags } from "./runtime-flags.js";
-export { classifyTransportError, isErrorStatus } from "./outcome.js";
+export { applyLoadProcessFlags } from "./runtime-flags.js";
+/** @public The transport interface `runLoad` drives (HTTP today), for embedders that bring their own. */
 export type { CreateTransport, OutcomeSink, Transport } from "./transport.js";
+/** @public The options, progress, control and result of `runLoad`, for embedders. */
 export type {
   DispatchLag,
   Pacing,

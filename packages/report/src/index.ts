@@ -1,35 +1,10 @@
+// Public API of this package: what the CLI and embedders use (see README.md).
 export { renderReport, AVAILABLE_REPORT_FORMATS } from "./render-report.js";
+/** @public The options of `renderReport`, for embedders. */
 export type { RenderReportOptions, ReportFormat } from "./render-report.js";
-export { renderTextReport } from "./text-report.js";
-export type { TextReportOptions } from "./text-report.js";
-export { buildReportModel } from "./report-model.js";
-export type {
-  MetricDirection,
-  ReportMetricRow,
-  ReportModel,
-  ReportSloCheck,
-  ReportSloReason,
-  ReportSloRow,
-  ReportSummary,
-  ReportVersionLoad,
-  SloStatus,
-} from "./report-model.js";
-export { renderMarkdownReport, escapeMarkdown } from "./markdown-report.js";
-export {
-  renderJsonReport,
-  REPORT_VERSION,
-  reportJsonSchema,
-  reportJsonSchemaDocument,
-  toReportJson,
-} from "./json-report.js";
+/** @public The shape of the JSON report, for embedders that read it. */
 export type { ReportJson } from "./json-report.js";
-export { renderHtmlReport } from "./html-report.js";
-export type { HtmlReportOptions } from "./html-report.js";
-export { CURVE_PERCENTILES, percentileCurve } from "./percentile-curve.js";
-export type { PercentilePoint } from "./percentile-curve.js";
-export { escapeXml } from "./svg-charts.js";
-export { formatMetricValue, UNAVAILABLE } from "./format-value.js";
+/** @public The error class and its code and kind tables, for embedders. */
 export { REPORT_ERROR_CODES, REPORT_ERROR_KINDS, ReportError } from "./errors.js";
+/** @public The codes `ReportError` carries. */
 export type { ReportErrorCode } from "./errors.js";
-export { comparisonTableRows, renderComparisonText } from "./comparison-table.js";
-export type { ComparisonTableRow } from "./comparison-table.js";

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { Experiment, ExperimentResult, Task } from "@iter8/spec";
-import { renderReport, renderTextReport } from "@iter8/report";
+import { renderReport } from "../src/render-report.js";
+import { renderTextReport } from "../src/text-report.js";
 
 function fixture(name: string): string {
   return readFileSync(fileURLToPath(new URL(`fixtures/${name}`, import.meta.url)), "utf8");

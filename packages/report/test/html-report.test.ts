@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { ExperimentResult } from "@iter8/spec";
-import { renderReport } from "@iter8/report";
+import { renderReport } from "../src/render-report.js";
 
 function resultFixture(name: string): ExperimentResult {
   const file = fileURLToPath(new URL(`fixtures/${name}`, import.meta.url));

@@ -3,8 +3,9 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { ExperimentResult } from "@iter8/spec";
-import { renderReport, reportJsonSchemaDocument } from "@iter8/report";
-import type { ReportJson } from "@iter8/report";
+import { renderReport } from "../src/render-report.js";
+import { reportJsonSchemaDocument } from "../src/json-report.js";
+import type { ReportJson } from "../src/json-report.js";
 
 const schemaFile = fileURLToPath(new URL("../report.schema.json", import.meta.url));
 

@@ -1,4 +1,5 @@
 export { TASK_NAMES } from "./model.js";
+/** @public The data model of experiments and results, for embedders that build or read them. */
 export type {
   AbnMetricsInputs,
   AbnMetricsTask,
@@ -39,6 +40,7 @@ export {
   SPEC_ERROR_KINDS,
   SpecError,
 } from "./errors.js";
+/** @public The error kinds, the result of the parse functions and the codes `SpecError` carries. */
 export type {
   ErrorKindTable,
   Iter8ErrorKind,
@@ -47,11 +49,10 @@ export type {
   SpecIssue,
 } from "./errors.js";
 export { loadExperiment, parseExperiment, validateExperimentFile } from "./parse-experiment.js";
+/** @public The options of `parseExperiment`, for embedders. */
 export type { ParseOptions } from "./parse-experiment.js";
-export { formatCondition, parseCondition } from "./condition.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export {
-  compareMetricNames,
   formatResult,
   loadResult,
   parseResult,
@@ -59,34 +60,25 @@ export {
   resultSchema,
   saveResult,
 } from "./result.js";
-export {
-  DEFAULT_LOAD,
-  experimentJsonSchema,
-  experimentSchema,
-  HTTP_METHODS,
-} from "./schema/index.js";
+export { DEFAULT_LOAD, experimentJsonSchema, experimentSchema } from "./schema/index.js";
 export {
   BUILT_IN_METRICS,
-  builtInNameOfV011Metric,
-  isBuiltInMetric,
   normaliseMetricName,
   percentileMetricName,
   percentileOfMetric,
 } from "./metric-names.js";
-export { MAX_ALIAS_EXPANSION, MAX_DOCUMENT_BYTES } from "./yaml-source.js";
 export { writeFileAtomic } from "./atomic-write.js";
 export {
-  DEFAULT_ROUTING,
   PROXY_TOKEN_ENV,
   ROUTING_LIMITS,
   loadRouting,
   parseRouting,
   parseRoutingOrThrow,
   routingJsonSchema,
-  routingSchema,
   routingToDocument,
   validateRoutingFile,
 } from "./routing.js";
+/** @public The routing data model and the options of `parseRouting`, for embedders. */
 export type {
   MirrorTarget,
   Route,
@@ -99,7 +91,7 @@ export type {
   StringMatch,
   WeightedVersion,
 } from "./routing.js";
-export { DEFAULT_ROLLOUT, loadRollout, parseRollout, rolloutSchema } from "./routing-rollout.js";
+export { loadRollout, parseRollout } from "./routing-rollout.js";
 export type { RolloutCustomMetrics, RolloutSpec } from "./routing-rollout.js";
 export { explainBadHeaderValue } from "./header-value.js";
 export { MAX_DURATION_TEXT, SPEC_LIMITS } from "./limits.js";

@@ -132,13 +132,6 @@ export function percentOf(answers: Answer[], version: string): number {
   return (100 * answers.filter((a) => a.version === version).length) / answers.length;
 }
 
-/** Median of numbers. */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
-
 /** Headers of an admin API call: the proxy's token, and a JSON content type for a body. */
 export function adminHeaders(proxy: { adminToken: string }, json = false): Record<string, string> {
   const auth = { authorization: `Bearer ${proxy.adminToken}` };

@@ -2,10 +2,6 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { TrafficError } from "./errors.js";
 
-import { PROXY_TOKEN_ENV } from "@iter8/spec";
-
-export { PROXY_TOKEN_ENV };
-
 /** What an admin token must look like: visible ASCII (a header value), at least 16 characters. */
 const TOKEN_SHAPE = /^[\x21-\x7e]{16,}$/;
 
