@@ -1,0 +1,144 @@
+import { isMapping } from "./describe-value.js";
+
+// Iter8 wrote its result in several shapes (v0.8.0 to v0.14). This module turns each into the
+// shape of our `resultSchema`, before it is checked, so that nothing after @iter8/spec needs to
+// know which release wrote a file. It only moves and renames fields; values stay the file's own.
+
+type Plain = Record<string, unknown>;
+
+/** The metric types whose values are plain numbers (others, e.g. `Histogram`, hold buckets). */
+const SCALAR_METRIC_TYPES = new Set(["Counter", "Gauge"]);
+
+// Iter8 v0.9+ names `http/latency-p50.0` the metric it records as `http/latency-p50`.
+const WHOLE_PERCENTILE = /^((?:http|grpc)\/latency-p\d+)\.0$/;
+
+/** Number of buckets of the latency histogram Iter8 v0.8.0 recorded (`base/collect.go`). */
+export const ITER8_LATENCY_BUCKETS = 20;
+
+/** The metric name of the latency histogram as Iter8 v0.8.0 recorded it. */
+export const ITER8_LATENCY_HISTOGRAM = "built-in/latency";
+
+/**
+ * Turns the result of any Iter8 release (or of ours) into our result shape: a v0.11+ experiment
+ * file `{spec, result}` gives its `result`; v0.9+ `nonHistMetricValues` become `metricValues`;
+ * histogram metrics (v0.8 `built-in/latency`, v0.9+ `histMetricValues`) are set aside; v0.11+
+ * `{upper, lower}` SLOs become one list; `SLOsSatisfiedBy` (version indices, or absent before
+ * v0.8's writer and after v0.9) becomes one boolean per version.
+ */
+export function normaliseResultDocument(value: Plain): Plain {
+  const source = isMapping(value.result) && "spec" in value ? value.result : value;
+  const out: Plain = { ...source };
+  if (isMapping(out.insights)) out.insights = normaliseInsights(out.insights);
+  return out;
+}
+
+function keyOf(record: Plain, name: string): string | undefined {
+  // Go's JSON decoding matches keys regardless of case (`Upper` is `upper`).
+  return Object.keys(record).find((k) => k.toLowerCase() === name);
+}
+
+function normaliseInsights(source: Plain): Plain {
+  const insights: Plain = { ...source };
+  if (insights.metricValues === undefined && Array.isArray(insights.nonHistMetricValues)) {
+    insights.metricValues = insights.nonHistMetricValues.map((v: unknown) => v ?? {});
+  }
+  delete insights.nonHistMetricValues;
+  delete insights.histMetricValues;
+
+  // Metrics whose values are not plain numbers are left out of metricsInfo and metricValues.
+  if (isMapping(insights.metricsInfo)) {
+    const info: Plain = {};
+    const dropped = new Set<string>();
+    for (const [name, meta] of Object.entries(insights.metricsInfo)) {
+      if (isMapping(meta) && typeof meta.type === "string" && !SCALAR_METRIC_TYPES.has(meta.type)) {
+        dropped.add(name);
+      } else {
+        info[name] = meta;
+      }
+    }
+    insights.metricsInfo = info;
+    if (Array.isArray(insights.metricValues) && dropped.size > 0) {
+      insights.metricValues = insights.metricValues.map((values: unknown) =>
+        isMapping(values)
+          ? Object.fromEntries(Object.entries(values).filter(([name]) => !dropped.has(name)))
+          : values,
+      );
+    }
+  }
+
+  const fromSides = slosFromSides(insights.SLOs, insights.SLOsSatisfied);
+  if (fromSides) {
+    insights.SLOs = fromSides.slos;
+    insights.SLOsSatisfied = fromSides.satisfied;
+  }
+  if (Array.isArray(insights.SLOs)) {
+    insights.SLOs = insights.SLOs.map((slo: unknown) =>
+      isMapping(slo) && typeof slo.metric === "string"
+        ? { ...slo, metric: slo.metric.replace(WHOLE_PERCENTILE, "$1") }
+        : slo,
+    );
+  }
+
+  const numVersions = typeof insights.numVersions === "number" ? insights.numVersions : 0;
+  const by = insights.SLOsSatisfiedBy;
+  if (Array.isArray(by) && by.every((v) => typeof v === "number")) {
+    // Iter8 v0.8.0 (and our writer): the indices of the versions that satisfy every SLO.
+    const indices = new Set(by);
+    insights.SLOsSatisfiedBy = Array.from({ length: numVersions }, (_, v) => indices.has(v));
+  } else if (by === undefined && Array.isArray(insights.SLOsSatisfied)) {
+    // Iter8 v0.9+ wrote no SLOsSatisfiedBy: a version satisfies the SLOs when it satisfies each.
+    const table = insights.SLOsSatisfied as unknown[];
+    insights.SLOsSatisfiedBy = Array.from({ length: numVersions }, (_, v) =>
+      table.every((row) => Array.isArray(row) && row[v] === true),
+    );
+  }
+
+  const rewards = insights.rewards;
+  if (isMapping(rewards)) {
+    // Iter8 v0.13+: `{max: [metric...], min: [metric...]}`.
+    const list = (side: string, direction: "high" | "low") => {
+      const key = keyOf(rewards, side);
+      const names = key ? rewards[key] : undefined;
+      return Array.isArray(names)
+        ? names.map((metric: unknown) => ({ metric, preferredDirection: direction }))
+        : [];
+    };
+    insights.rewards = [...list("max", "high"), ...list("min", "low")];
+  }
+  return insights;
+}
+
+// Iter8 v0.11+: `SLOs: {upper: [{metric, limit}], lower: [...]}` and
+// `SLOsSatisfied: {upper: [[...]], lower: [[...]]}`: upper ones first, then lower ones.
+function slosFromSides(
+  slos: unknown,
+  satisfied: unknown,
+): { slos: unknown[]; satisfied: unknown } | undefined {
+  if (!isMapping(slos)) return undefined;
+  const side = (record: unknown, name: string): unknown[] => {
+    if (!isMapping(record)) return [];
+    const key = keyOf(record, name);
+    const list = key ? record[key] : undefined;
+    return Array.isArray(list) ? list : [];
+  };
+  const limitOf = (slo: unknown, field: "upperLimit" | "lowerLimit"): unknown => {
+    if (!isMapping(slo)) return slo;
+    const metricKey = keyOf(slo, "metric");
+    const limitKey = keyOf(slo, "limit");
+    return {
+      metric: metricKey ? slo[metricKey] : undefined,
+      [field]: limitKey ? slo[limitKey] : undefined,
+    };
+  };
+  const list = [
+    ...side(slos, "upper").map((s) => limitOf(s, "upperLimit")),
+    ...side(slos, "lower").map((s) => limitOf(s, "lowerLimit")),
+  ];
+  const table =
+    satisfied === undefined
+      ? undefined
+      : isMapping(satisfied)
+        ? [...side(satisfied, "upper"), ...side(satisfied, "lower")]
+        : satisfied;
+  return { slos: list, satisfied: table };
+}
