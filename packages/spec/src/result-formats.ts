@@ -13,10 +13,10 @@ const SCALAR_METRIC_TYPES = new Set(["Counter", "Gauge"]);
 const WHOLE_PERCENTILE = /^((?:http|grpc)\/latency-p\d+)\.0$/;
 
 /** Number of buckets of the latency histogram Iter8 v0.8.0 recorded (`base/collect.go`). */
-export const ITER8_LATENCY_BUCKETS = 20;
+export const V080_LATENCY_BUCKETS = 20;
 
 /** The metric name of the latency histogram as Iter8 v0.8.0 recorded it. */
-export const ITER8_LATENCY_HISTOGRAM = "built-in/latency";
+export const V080_LATENCY_HISTOGRAM = "built-in/latency";
 
 /**
  * Turns the result of any Iter8 release (or of ours) into our result shape: a v0.11+ experiment
@@ -26,8 +26,13 @@ export const ITER8_LATENCY_HISTOGRAM = "built-in/latency";
  * v0.8's writer and after v0.9) becomes one boolean per version.
  */
 export function normaliseResultDocument(value: Plain): Plain {
-  const source = isMapping(value.result) && "spec" in value ? value.result : value;
+  const embedded = isMapping(value.result) && "spec" in value;
+  const source = embedded && isMapping(value.result) ? value.result : value;
   const out: Plain = { ...source };
+  // Iter8 v0.11+ counted the tasks of the spec beside the result.
+  if (embedded && out.numTasks === undefined && Array.isArray(value.spec)) {
+    out.numTasks = value.spec.length;
+  }
   if (isMapping(out.insights)) out.insights = normaliseInsights(out.insights);
   return out;
 }

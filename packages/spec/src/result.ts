@@ -18,8 +18,8 @@ import { checkSchema, parseDocument, readDocument } from "./document.js";
 import type { DocumentCheck } from "./document.js";
 import type { ParseOptions } from "./parse-experiment.js";
 import {
-  ITER8_LATENCY_BUCKETS,
-  ITER8_LATENCY_HISTOGRAM,
+  V080_LATENCY_BUCKETS,
+  V080_LATENCY_HISTOGRAM,
   normaliseResultDocument,
 } from "./result-formats.js";
 
@@ -346,14 +346,14 @@ function iter8LatencyHistogram(
   if (buckets.length === 0) return undefined;
   const xmin = Math.min(0, ...buckets.map(([lower]) => lower));
   const xmax = Math.max(200, ...buckets.map(([, upper]) => upper));
-  const width = (xmax - xmin) / ITER8_LATENCY_BUCKETS;
+  const width = (xmax - xmin) / V080_LATENCY_BUCKETS;
   const values = insights.metricValues.map((_, v) => {
     const histogram = details[v]?.histogram;
     if (!histogram) return undefined;
-    const counts = new Array<number>(ITER8_LATENCY_BUCKETS).fill(0);
+    const counts = new Array<number>(V080_LATENCY_BUCKETS).fill(0);
     for (const [lower, upper, n] of histogram) {
       const index = Math.floor(((lower + upper) / 2 - xmin) / width);
-      const bucket = Math.min(ITER8_LATENCY_BUCKETS - 1, Math.max(0, index));
+      const bucket = Math.min(V080_LATENCY_BUCKETS - 1, Math.max(0, index));
       counts[bucket] = (counts[bucket] ?? 0) + n;
     }
     return counts;
@@ -364,7 +364,7 @@ function iter8LatencyHistogram(
     type: "Histogram",
     xmin,
     xmax,
-    numBuckets: ITER8_LATENCY_BUCKETS,
+    numBuckets: V080_LATENCY_BUCKETS,
   };
   return { info, values };
 }
@@ -374,7 +374,7 @@ function orderInsights(insights: Insights): Plain {
   const metricsInfo = sortRecord(insights.metricsInfo, compareMetricNames, (info: MetricInfo) =>
     pick(info, ["description", "units", "type"]),
   );
-  if (histogram) metricsInfo[ITER8_LATENCY_HISTOGRAM] = histogram.info;
+  if (histogram) metricsInfo[V080_LATENCY_HISTOGRAM] = histogram.info;
   return pick(
     {
       ...insights,
@@ -382,7 +382,7 @@ function orderInsights(insights: Insights): Plain {
       metricValues: insights.metricValues.map((values, v) => {
         const sorted = sortRecord(values, compareMetricNames);
         const counts = histogram?.values[v];
-        if (counts) sorted[ITER8_LATENCY_HISTOGRAM] = counts;
+        if (counts) sorted[V080_LATENCY_HISTOGRAM] = counts;
         return sorted;
       }),
       // Iter8 v0.8.0 writes the indices of the versions that satisfy every SLO (Go `[]int`).
