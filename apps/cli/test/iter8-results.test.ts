@@ -151,58 +151,60 @@ function tableOf(report: string, title: string): Array<[string, string]> {
   return rows;
 }
 
-describe.skipIf(compat === undefined)(
-  "real results written by Iter8 (../shared/iter8-compat)",
-  () => {
-    const dir = compat ?? "";
-    // Exit codes of `iter8 assert -c nofailure -c slos`, from the README of that folder.
-    const verdicts: Record<string, number> = {
-      "v0.9.4-assertinputs-result.yaml": 0,
-      "v0.9.4-assertinputsfail-result.yaml": 1,
-      "v0.11.16-assertinputs-experiment.yaml": 0,
-      "v0.11.16-lowerslos-experiment.yaml": 0,
-    };
+const realTitle =
+  compat === undefined
+    ? "real results written by Iter8: SKIPPED, no ../shared/iter8-compat/results beside the checkout (set ITER8_COMPAT_DIR)"
+    : `real results written by Iter8 (${compat})`;
 
-    it.each(Object.entries(verdicts))(
-      "assert on %s gives Iter8's exit code %i",
-      async (name, code) => {
-        const workDir = await dirWith(join(dir, "results", name), "result.yaml");
-        expect((await iter8(workDir, ["assert", "-c", "nofailure", "-c", "slos"])).code).toBe(code);
-      },
-    );
+describe.skipIf(compat === undefined)(realTitle, () => {
+  const dir = compat ?? "";
+  // Exit codes of `iter8 assert -c nofailure -c slos`, from the README of that folder.
+  const verdicts: Record<string, number> = {
+    "v0.9.4-assertinputs-result.yaml": 0,
+    "v0.9.4-assertinputsfail-result.yaml": 1,
+    "v0.11.16-assertinputs-experiment.yaml": 0,
+    "v0.11.16-lowerslos-experiment.yaml": 0,
+  };
 
-    it("every result in the folder is read", async () => {
-      const names = (await readdir(join(dir, "results"))).filter((n) => n.endsWith(".yaml"));
-      for (const name of names) {
-        const text = await readFile(join(dir, "results", name), "utf8");
-        if (name.endsWith("-experiment.yaml") && !/^result\s*:/m.test(text)) continue;
-        const result = await loadResult(join(dir, "results", name));
-        expect(result.insights?.SLOsSatisfiedBy, name).toBeDefined();
+  it.each(Object.entries(verdicts))(
+    "assert on %s gives Iter8's exit code %i",
+    async (name, code) => {
+      const workDir = await dirWith(join(dir, "results", name), "result.yaml");
+      expect((await iter8(workDir, ["assert", "-c", "nofailure", "-c", "slos"])).code).toBe(code);
+    },
+  );
+
+  it("every result in the folder is read", async () => {
+    const names = (await readdir(join(dir, "results"))).filter((n) => n.endsWith(".yaml"));
+    for (const name of names) {
+      const text = await readFile(join(dir, "results", name), "utf8");
+      if (name.endsWith("-experiment.yaml") && !/^result\s*:/m.test(text)) continue;
+      const result = await loadResult(join(dir, "results", name));
+      expect(result.insights?.SLOsSatisfiedBy, name).toBeDefined();
+    }
+  });
+
+  it.each(["v0.9.4", "v0.11.16"])(
+    "report of %s shows the golden report's metric values and SLO verdicts",
+    async (version) => {
+      const golden = await readFile(join(dir, "reports", `${version}-report.txt`), "utf8");
+      const candidates = [
+        join(dir, "results", `${version}-assertinputs-result.yaml`),
+        join(dir, "results", `${version}-assertinputs-experiment.yaml`),
+      ];
+      const source = candidates.find((f) => existsSync(f)) ?? "";
+      const report = await jsonReport(await dirWith(source, "result.yaml"));
+      const values = valuesOf(report);
+      const metrics = tableOf(golden, "Latest observed values for metrics:");
+      expect(metrics.length).toBeGreaterThan(0);
+      for (const [label, value] of metrics) {
+        const name = label.replace(/ \(.*\)$/, "");
+        expect(values[name]?.[0]?.toFixed(2), name).toBe(value);
       }
-    });
-
-    it.each(["v0.9.4", "v0.11.16"])(
-      "report of %s shows the golden report's metric values and SLO verdicts",
-      async (version) => {
-        const golden = await readFile(join(dir, "reports", `${version}-report.txt`), "utf8");
-        const candidates = [
-          join(dir, "results", `${version}-assertinputs-result.yaml`),
-          join(dir, "results", `${version}-assertinputs-experiment.yaml`),
-        ];
-        const source = candidates.find((f) => existsSync(f)) ?? "";
-        const report = await jsonReport(await dirWith(source, "result.yaml"));
-        const values = valuesOf(report);
-        const metrics = tableOf(golden, "Latest observed values for metrics:");
-        expect(metrics.length).toBeGreaterThan(0);
-        for (const [label, value] of metrics) {
-          const name = label.replace(/ \(.*\)$/, "");
-          expect(values[name]?.[0]?.toFixed(2), name).toBe(value);
-        }
-        const slos = tableOf(golden, "Whether or not service level objectives");
-        expect(report.slos.map((s) => String(s.checks[0]?.satisfied))).toEqual(
-          slos.map(([, satisfied]) => satisfied),
-        );
-      },
-    );
-  },
-);
+      const slos = tableOf(golden, "Whether or not service level objectives");
+      expect(report.slos.map((s) => String(s.checks[0]?.satisfied))).toEqual(
+        slos.map(([, satisfied]) => satisfied),
+      );
+    },
+  );
+});

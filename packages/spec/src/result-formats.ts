@@ -33,7 +33,9 @@ export function normaliseResultDocument(value: Plain): Plain {
   if (embedded && out.numTasks === undefined && Array.isArray(value.spec)) {
     out.numTasks = value.spec.length;
   }
-  if (isMapping(out.insights)) out.insights = normaliseInsights(out.insights);
+  // From v0.9 on, Iter8 wrote `iter8Version` and derived the verdicts when it read a result.
+  const derives = "iter8Version" in out || embedded;
+  if (isMapping(out.insights)) out.insights = normaliseInsights(out.insights, derives);
   return out;
 }
 
@@ -42,7 +44,7 @@ function keyOf(record: Plain, name: string): string | undefined {
   return Object.keys(record).find((k) => k.toLowerCase() === name);
 }
 
-function normaliseInsights(source: Plain): Plain {
+function normaliseInsights(source: Plain, derives: boolean): Plain {
   const insights: Plain = { ...source };
   if (insights.metricValues === undefined && Array.isArray(insights.nonHistMetricValues)) {
     insights.metricValues = insights.nonHistMetricValues.map((v: unknown) => v ?? {});
@@ -96,6 +98,9 @@ function normaliseInsights(source: Plain): Plain {
     insights.SLOsSatisfiedBy = Array.from({ length: numVersions }, (_, v) =>
       table.every((row) => Array.isArray(row) && row[v] === true),
     );
+  } else if (by === undefined && derives && insights.SLOs === undefined) {
+    // Iter8 v0.9+ (getSLOsSatisfiedBy): without SLOs, every version satisfies them.
+    insights.SLOsSatisfiedBy = Array.from({ length: numVersions }, () => true);
   }
 
   const rewards = insights.rewards;

@@ -41,6 +41,23 @@ describe("results written by every Iter8 release", () => {
     expect(insights?.metricsInfo["http/latency"]).toBeUndefined();
   });
 
+  it("reads v0.9+ insights without SLOs as Iter8 did: every version satisfies them", () => {
+    const text = [
+      "iter8Version: v0.9",
+      "startTime: '2022-04-01T12:30:00Z'",
+      "numCompletedTasks: 1",
+      "failure: false",
+      "insights:",
+      "  numVersions: 2",
+      "  nonHistMetricValues: [{m/a: [1]}, {m/a: [2]}]",
+    ].join("\n");
+    const parsed = parseResult(text);
+    expect(parsed.ok && parsed.value.insights?.SLOsSatisfiedBy).toEqual([true, true]);
+    // Iter8 v0.8.0 (no iter8Version) wrote SLOsSatisfiedBy itself: absent means none assessed.
+    const v08 = parseResult(text.replace("iter8Version: v0.9\n", ""));
+    expect(v08.ok && v08.value.insights?.SLOsSatisfiedBy).toBeUndefined();
+  });
+
   it("reads a v0.9 result without insights", async () => {
     const result = await loadResult(join(fixtures, "v0.9-no-insights-result.yaml"));
     expect(result).toEqual({
