@@ -120,6 +120,14 @@ describe("our fixtures in every Iter8 result format", () => {
     expect(values["http/latency-mean"]).toEqual([20.5, 12.25]);
   });
 
+  it("v0.13+ summary metrics: report shows their aggregations", async () => {
+    const dir = await dirWith(join(fixtures, "v0.14-summary-experiment.yaml"), "result.yaml");
+    const values = valuesOf(await jsonReport(dir));
+    expect(values["abn/basket-size/mean"]).toEqual([2.5, 3]);
+    expect(values["abn/basket-size/count"]).toEqual([4, 2]);
+    expect((await iter8(dir, ["assert", "-c", "nofailure", "-c", "slos"])).code).toBe(0);
+  });
+
   it("if: conditions read old results as Iter8 did", async () => {
     const v09 = await loadResult(join(fixtures, "v0.9-result.yaml"));
     expect(evaluateCondition(parseCondition("SLOs()"), v09)).toBe(false);

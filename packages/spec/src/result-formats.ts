@@ -51,6 +51,7 @@ function normaliseInsights(source: Plain, derives: boolean): Plain {
   }
   delete insights.nonHistMetricValues;
   delete insights.histMetricValues;
+  expandSummaryMetrics(insights);
 
   // Metrics whose values are not plain numbers are left out of metricsInfo and metricValues.
   if (isMapping(insights.metricsInfo)) {
@@ -151,4 +152,56 @@ function slosFromSides(
         ? [...side(satisfied, "upper"), ...side(satisfied, "lower")]
         : satisfied;
   return { slos: list, satisfied: table };
+}
+
+// Iter8 v0.13+ summary metrics: per version, name → [count, sum, min, max, sumSquares] (Go
+// `SummaryMetric`, written under the lower-cased key `summarymetricvalues`). Iter8 reads them
+// through aggregations (`name/count`, `/mean`, `/stddev`, `/min`, `/max`, as in
+// getSummaryAggregation); they become those plain metrics here.
+function expandSummaryMetrics(insights: Plain): void {
+  const key = keyOf(insights, "summarymetricvalues");
+  const summaries = key ? insights[key] : undefined;
+  if (key) delete insights[key];
+  if (!Array.isArray(summaries)) return;
+  const info = isMapping(insights.metricsInfo) ? { ...insights.metricsInfo } : {};
+  const values = Array.isArray(insights.metricValues)
+    ? [...(insights.metricValues as unknown[])]
+    : [];
+  summaries.forEach((perVersion: unknown, v) => {
+    if (!isMapping(perVersion)) return;
+    const target: Plain = isMapping(values[v]) ? { ...values[v] } : {};
+    for (const [name, summary] of Object.entries(perVersion)) {
+      if (!Array.isArray(summary) || summary.length < 5) continue;
+      const [count, sum, min, max, squares] = summary.map(Number) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const mean = sum / count;
+      const stddev = Math.sqrt(squares / (count - 1) - (mean * mean * count) / (count - 1));
+      const meta = isMapping(info[name]) ? info[name] : {};
+      const description = typeof meta.description === "string" ? meta.description : name;
+      const units = typeof meta.units === "string" ? { units: meta.units } : {};
+      const aggregates: Array<[string, number, string]> = [
+        ["count", count, "Counter"],
+        ["mean", mean, "Gauge"],
+        ["stddev", stddev, "Gauge"],
+        ["min", min, "Gauge"],
+        ["max", max, "Gauge"],
+      ];
+      for (const [aggregate, value, type] of aggregates) {
+        target[`${name}/${aggregate}`] = [value];
+        info[`${name}/${aggregate}`] = {
+          description: `${aggregate} of ${description}`,
+          type,
+          ...(aggregate === "count" ? {} : units),
+        };
+      }
+    }
+    values[v] = target;
+  });
+  insights.metricsInfo = info;
+  insights.metricValues = values;
 }

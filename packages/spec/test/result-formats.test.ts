@@ -115,6 +115,25 @@ describe("results written by every Iter8 release", () => {
     });
   });
 
+  it("reads v0.13+ summary metrics as their aggregations name/count, /mean, /stddev, /min, /max", async () => {
+    const result = await loadResult(join(fixtures, "v0.14-summary-experiment.yaml"));
+    const first = result.insights?.metricValues[0] ?? {};
+    // [count 4, sum 10, min 1, max 4, sumSquares 30]: mean 2.5, sample stddev sqrt(5/3).
+    expect(first["abn/basket-size/count"]).toEqual([4]);
+    expect(first["abn/basket-size/mean"]).toEqual([2.5]);
+    expect(first["abn/basket-size/stddev"]?.[0]).toBeCloseTo(Math.sqrt(5 / 3), 12);
+    expect(first["abn/basket-size/min"]).toEqual([1]);
+    expect(first["abn/basket-size/max"]).toEqual([4]);
+    expect(result.insights?.metricValues[1]?.["abn/basket-size/mean"]).toEqual([3]);
+    expect(result.insights?.metricsInfo["abn/basket-size/mean"]).toEqual({
+      description: "mean of items in basket",
+      type: "Gauge",
+      units: "items",
+    });
+    expect(result.insights?.metricsInfo["abn/basket-size"]).toBeUndefined();
+    expect(result.insights?.SLOsSatisfiedBy).toEqual([true, true]);
+  });
+
   it("refuses an experiment file that has no result yet", () => {
     const parsed = parseResult("spec:\n  - task: assess\n");
     expect(parsed.ok).toBe(false);
