@@ -1,7 +1,7 @@
 // Results written by Iter8 v0.8.0 to v0.14 through `iter8 assert`, `report` and `gen` (main()):
 // our own fixtures in each format, then the real files of ../shared/iter8-compat when present.
 import { existsSync } from "node:fs";
-import { copyFile, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -111,6 +111,14 @@ describe("our fixtures in every Iter8 result format", () => {
       "user/conversions": [42],
     });
     expect(report.slos.map((s) => s.checks[0]?.satisfied)).toEqual([true, false]);
+  });
+
+  it("an experiment.yaml without a result still means no result yet", async () => {
+    const dir = await mkdtemp(join(root, "d-"));
+    await writeFile(join(dir, "experiment.yaml"), "spec:\n  - run: echo hi\n");
+    const report = await iter8(dir, ["report"]);
+    expect(report.code).toBe(2);
+    expect(report.err).toContain("result.yaml does not exist");
   });
 
   it("v0.13+ rewards: the file's metrics are reported", async () => {
