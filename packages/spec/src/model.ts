@@ -256,7 +256,10 @@ export interface Insights {
   SLOs?: SLO[];
   /** Indexed [slo][version]. */
   SLOsSatisfied?: boolean[][];
-  /** Indexed [version]: true when the version satisfies every SLO. */
+  /**
+   * Indexed [version]: true when the version satisfies every SLO. `result.yaml` holds it as
+   * Iter8 v0.8.0 did, the list of the indices of those versions; reading and writing convert.
+   */
   SLOsSatisfiedBy?: boolean[];
   /** Additive: per-version load details (`null` for a skipped version). */
   loadDetails?: Array<VersionLoadDetails | null>;
@@ -274,6 +277,8 @@ export interface Insights {
   comparisons?: RewardComparison[];
   /** Additive: the winner (if any) and why. */
   winner?: WinnerAssessment;
+  /** Read from Iter8 v0.13+ results: per reward metric (`max` then `min`), the winning version. */
+  rewardsWinners?: { max?: number[]; min?: number[] };
 }
 
 /** Sufficient statistics of one metric for one version (additive). */

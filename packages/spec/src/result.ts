@@ -17,6 +17,11 @@ import type {
 import { checkSchema, parseDocument, readDocument } from "./document.js";
 import type { DocumentCheck } from "./document.js";
 import type { ParseOptions } from "./parse-experiment.js";
+import {
+  V080_LATENCY_BUCKETS,
+  V080_LATENCY_HISTOGRAM,
+  normaliseResultDocument,
+} from "./result-formats.js";
 
 // Metric values may be NaN or infinite (e.g. an error rate of no requests); YAML writes .nan/.inf.
 const metricValue = z.custom<number>((v) => typeof v === "number", { error: "expected a number" });
@@ -26,6 +31,11 @@ const metricInfoSchema = z.object({
   description: z.string(),
   units: z.string().optional(),
   type: z.enum(["Counter", "Gauge"]),
+});
+
+const rewardsWinnersSchema = z.object({
+  max: z.array(z.int().min(0)).optional(),
+  min: z.array(z.int().min(0)).optional(),
 });
 
 const sloSchema = z.object({
@@ -130,6 +140,7 @@ const insightsSchema = z.object({
   rewards: z.array(rewardSchema).optional(),
   comparisons: z.array(rewardComparisonSchema).optional(),
   winner: winnerSchema.optional(),
+  rewardsWinners: rewardsWinnersSchema.optional(),
 });
 
 /** The schema of `result.yaml` (Iter8 v0.8 fields plus iter8's additive ones; unknown keys dropped). */
@@ -168,7 +179,7 @@ function checkResult(value: unknown): DocumentCheck<ExperimentResult> {
     const message = "a result is a mapping with startTime, numCompletedTasks, failure and insights";
     return { issues: [{ path: [], message, whole: true }], warnings: [] };
   }
-  const parsed = checkSchema(resultSchema, value);
+  const parsed = checkSchema(resultSchema, normaliseResultDocument(value));
   if (!parsed.ok) return { issues: parsed.issues, warnings: [] };
   return { value: compactDeep(parsed.data) as ExperimentResult, issues: [], warnings: [] };
 }
@@ -321,14 +332,65 @@ function orderLoadDetails(details: VersionLoadDetails | null): Plain | null {
   );
 }
 
+/**
+ * The latency histogram as Iter8 v0.8.0 recorded it (`base/collect.go`): metric
+ * `built-in/latency` of type `Histogram`, 20 equal buckets from `xmin` (at most 0) to `xmax` (at
+ * least 200 ms), one list of 20 counts per version. Each of our exact buckets (`loadDetails`)
+ * counts in the Iter8 bucket holding its midpoint. Undefined when no version has a histogram.
+ */
+function iter8LatencyHistogram(
+  insights: Insights,
+): { info: Plain; values: Array<number[] | undefined> } | undefined {
+  const details = insights.loadDetails ?? [];
+  const buckets = details.flatMap((d) => d?.histogram ?? []);
+  if (buckets.length === 0) return undefined;
+  const xmin = Math.min(0, ...buckets.map(([lower]) => lower));
+  const xmax = Math.max(200, ...buckets.map(([, upper]) => upper));
+  const width = (xmax - xmin) / V080_LATENCY_BUCKETS;
+  const values = insights.metricValues.map((_, v) => {
+    const histogram = details[v]?.histogram;
+    if (!histogram) return undefined;
+    const counts = new Array<number>(V080_LATENCY_BUCKETS).fill(0);
+    for (const [lower, upper, n] of histogram) {
+      const index = Math.floor(((lower + upper) / 2 - xmin) / width);
+      const bucket = Math.min(V080_LATENCY_BUCKETS - 1, Math.max(0, index));
+      counts[bucket] = (counts[bucket] ?? 0) + n;
+    }
+    return counts;
+  });
+  const info = {
+    description: "Latency Histogram",
+    units: "msec",
+    type: "Histogram",
+    xmin,
+    xmax,
+    numBuckets: V080_LATENCY_BUCKETS,
+  };
+  return { info, values };
+}
+
 function orderInsights(insights: Insights): Plain {
+  const histogram = iter8LatencyHistogram(insights);
+  const metricsInfo = sortRecord(insights.metricsInfo, compareMetricNames, (info: MetricInfo) =>
+    pick(info, ["description", "units", "type"]),
+  );
+  if (histogram) metricsInfo[V080_LATENCY_HISTOGRAM] = histogram.info;
   return pick(
     {
       ...insights,
-      metricsInfo: sortRecord(insights.metricsInfo, compareMetricNames, (info: MetricInfo) =>
-        pick(info, ["description", "units", "type"]),
-      ),
-      metricValues: insights.metricValues.map((values) => sortRecord(values, compareMetricNames)),
+      metricsInfo,
+      metricValues: insights.metricValues.map((values, v) => {
+        const sorted = sortRecord(values, compareMetricNames);
+        const counts = histogram?.values[v];
+        if (counts) sorted[V080_LATENCY_HISTOGRAM] = counts;
+        return sorted;
+      }),
+      // Iter8 v0.8.0 writes the indices of the versions that satisfy every SLO (Go `[]int`).
+      ...(insights.SLOsSatisfiedBy
+        ? {
+            SLOsSatisfiedBy: insights.SLOsSatisfiedBy.flatMap((ok, v) => (ok ? [v] : [])),
+          }
+        : {}),
       ...(insights.SLOs ? { SLOs: insights.SLOs.map(orderSlo) } : {}),
       ...(insights.loadDetails ? { loadDetails: insights.loadDetails.map(orderLoadDetails) } : {}),
     },
@@ -347,6 +409,7 @@ function orderInsights(insights: Insights): Plain {
       "rewards",
       "comparisons",
       "winner",
+      "rewardsWinners",
     ],
   );
 }

@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CommandModule } from "yargs";
 import { parseDuration, RESULT_FILE } from "@iter8/spec";
@@ -7,7 +5,11 @@ import type { ExperimentResult } from "@iter8/spec";
 import type { AssertOutcome } from "@iter8/slo";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
-import { experimentDir, loadExperimentIfPresent, loadResultIn } from "../experiment-dir.js";
+import {
+  experimentDir,
+  loadExperimentIfPresent,
+  loadResultIfPresentIn,
+} from "../experiment-dir.js";
 
 /** How often `assert -t` re-reads `result.yaml`. */
 const POLL_INTERVAL_MS = 500;
@@ -53,14 +55,11 @@ export function assertCommand(ctx: CommandContext): CommandModule<object, Assert
       const timeoutMs = argv.timeout !== undefined ? parseTimeout(argv.timeout) : 0;
       const experiment = await loadExperimentIfPresent(dir);
       const numTasks = experiment?.tasks.length;
-      const resultFile = join(dir, RESULT_FILE);
       const deadline = Date.now() + timeoutMs;
 
       let outcomes: AssertOutcome[] = [];
       for (;;) {
-        const result: ExperimentResult | undefined = existsSync(resultFile)
-          ? await loadResultIn(dir)
-          : undefined;
+        const result: ExperimentResult | undefined = await loadResultIfPresentIn(dir);
         if (!result && timeoutMs === 0) {
           throw new UsageError(
             `no ${RESULT_FILE} in ${dir}`,
