@@ -40,6 +40,8 @@ export {
   SPEC_ERROR_KINDS,
   SpecError,
 } from "./errors.js";
+export { MAX_DOCUMENT_BYTES } from "./yaml-source.js";
+export { parseCondition } from "./condition.js";
 /** @public The error kinds, the result of the parse functions and the codes `SpecError` carries. */
 export type {
   ErrorKindTable,
