@@ -86,7 +86,7 @@ describe("iter8 validate", () => {
       code: 2,
       out: [],
       err: [
-        'experiment.yaml:9:7: [[1].with.SLOs[0].upperLimt] unknown key "upperLimt"; did you mean "upperLimit"?',
+        'experiment.yaml:9:7: [[1].with.SLOs[0].upperLimt] unknown key "upperLimt"; did you mean "upperLimit"? (Iter8 silently ignored it; --lenient ignores it with a warning)',
         'experiment.yaml:11:7: [[1].with.SLOs[1].upperLimit] expected a number, got the text "fast"',
         "experiment.yaml is invalid: 2 problems",
       ],

@@ -47,7 +47,7 @@ export type {
   SpecIssue,
 } from "./errors.js";
 export { loadExperiment, parseExperiment, validateExperimentFile } from "./parse-experiment.js";
-export type { ParseOptions } from "./parse-experiment.js";
+export type { LoadExperimentOptions, ParseOptions } from "./parse-experiment.js";
 export { formatCondition, parseCondition } from "./condition.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export {
