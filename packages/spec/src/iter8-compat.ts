@@ -142,7 +142,7 @@ function mapRewards(inputs: Record<string, unknown>, at: PathSegment[], warn: Wa
   if (Object.keys(written).some((k) => !known.has(k))) return; // let the schema name the bad key
   const asList = (value: unknown, direction: "high" | "low") =>
     Array.isArray(value)
-      ? value.map((metric) => ({ metric, preferredDirection: direction }))
+      ? (value as unknown[]).map((metric) => ({ metric, preferredDirection: direction }))
       : [{ metric: value, preferredDirection: direction }];
   delete inputs[rewards[0]];
   inputs.rewards = [...(max ? asList(max[1], "high") : []), ...(min ? asList(min[1], "low") : [])];
@@ -202,6 +202,10 @@ export function reconcileKeys(
   lenient: boolean,
 ): { raw: Record<string, unknown>; warnings: RawIssue[] } {
   const warnings: RawIssue[] = [];
+  // Keys renamed so far (by their new path), so later warnings point at the keys as written.
+  const renamed = new Map<string, string>();
+  const asWritten = (at: PathSegment[]): PathSegment[] =>
+    at.map((segment, i) => renamed.get(JSON.stringify(at.slice(0, i + 1))) ?? segment);
   for (let round = 0; round < 8; round++) {
     const result = schema.safeParse(raw, PARSE_PARAMS);
     if (result.success) break;
@@ -217,8 +221,9 @@ export function reconcileKeys(
         if (folded && !(folded in parent)) {
           parent[folded] = parent[key];
           delete parent[key];
+          renamed.set(JSON.stringify([...at, folded]), key);
           warnings.push({
-            path: [...path, ...at, key],
+            path: [...path, ...asWritten(at), key],
             message: `"${key}" read as "${folded}" (Iter8 matched keys in any case)`,
           });
           changed = true;
@@ -226,7 +231,7 @@ export function reconcileKeys(
           const match = closestMatch(key, known);
           delete parent[key];
           warnings.push({
-            path: [...path, ...at, key],
+            path: [...path, ...asWritten(at), key],
             message: `unknown key "${key}" ignored (--lenient), as Iter8 ignored it${match ? `; did you mean "${match}"?` : ""}`,
           });
           changed = true;

@@ -188,7 +188,8 @@ function parseTask(
     if (!(taskName in TASK_SCHEMAS)) {
       return fail(unknownTaskMessage(taskName, format), [...path, "task"]);
     }
-    const withInputs = isMapping(raw.with) ? raw.with : undefined;
+    const withKey = Object.keys(raw).find((k) => k.toLowerCase() === "with");
+    const withInputs = withKey !== undefined && isMapping(raw[withKey]) ? raw[withKey] : undefined;
     const slosKey = withInputs && Object.keys(withInputs).find((k) => k.toLowerCase() === "slos");
     schema = schemaForTask(taskName as KnownTaskName, slosKey ? withInputs[slosKey] : undefined);
     name = taskName;
