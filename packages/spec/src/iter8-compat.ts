@@ -71,6 +71,8 @@ export function mapIter8Task(raw: Record<string, unknown>, path: PathSegment[]):
   if (name === "collect-metrics-database") mapDatabaseInputs(inputs, withPath, warn);
   if (out.task === "abnmetrics") mapAbnInputs(inputs, withPath, warn);
   if (out.task === "http" || out.task === "gen-load-and-collect-metrics") {
+    const refused = mapLoadInputs(inputs, withPath, warn);
+    if (refused) return { raw: out, warnings, issues: [refused] };
     const str = getFolded(inputs, "payloadStr");
     const url = getFolded(inputs, "payloadURL");
     if (str && url) {
@@ -86,6 +88,50 @@ export function mapIter8Task(raw: Record<string, unknown>, path: PathSegment[]):
 }
 
 type Warn = (at: PathSegment[], message: string) => void;
+
+// Load inputs of single Iter8 releases: v0.8.29's rps, v0.13+'s warmup flag, allowInitialErrors
+// and endpoints. Returns an issue for what iter8 cannot do yet.
+function mapLoadInputs(
+  inputs: Record<string, unknown>,
+  at: PathSegment[],
+  warn: Warn,
+): RawIssue | undefined {
+  const rps = getFolded(inputs, "rps");
+  if (rps && getFolded(inputs, "qps") === undefined) {
+    delete inputs[rps[0]];
+    inputs.qps = rps[1];
+    warn([...at, rps[0]], "rps (Iter8 v0.8.29) is read as qps");
+  }
+  const endpoints = getFolded(inputs, "endpoints");
+  if (endpoints) {
+    return {
+      path: [...at, endpoints[0]],
+      message:
+        "endpoints (Iter8 v0.13+, several endpoints in one load task) is not supported yet; write one load task per endpoint",
+    };
+  }
+  const warmup = getFolded(inputs, "warmup");
+  if (warmup && typeof warmup[1] === "boolean") {
+    if (warmup[1]) {
+      return {
+        path: [...at, warmup[0]],
+        message:
+          'warmup: true (Iter8 v0.13+: run the load but discard its metrics) is not supported yet; use warmup: <duration>, e.g. "5s"',
+      };
+    }
+    delete inputs[warmup[0]];
+    warn([...at, warmup[0]], "warmup: false (Iter8 v0.13+) is the default; ignored");
+  }
+  const initial = getFolded(inputs, "allowInitialErrors");
+  if (initial && typeof initial[1] === "boolean") {
+    delete inputs[initial[0]];
+    warn(
+      [...at, initial[0]],
+      "allowInitialErrors (Iter8 v0.13+) is ignored: iter8 counts errors and does not abort the load on them",
+    );
+  }
+  return undefined;
+}
 
 function mapDatabaseInputs(inputs: Record<string, unknown>, at: PathSegment[], warn: Warn): void {
   const providers = getFolded(inputs, "providers");

@@ -72,6 +72,15 @@ describe("Iter8 v0.8.29–v0.8.34 experiments", () => {
     ]);
   });
 
+  it("reads v0.8.29's rps as qps", () => {
+    const result = valid("iter8-v0.8.29/rps.yaml");
+    expect(result.value.tasks[0]?.with).toMatchObject({ qps: 5, numRequests: 25 });
+    expect(warningsOf(result)).toContainEqual([
+      "[0].with.rps",
+      "rps (Iter8 v0.8.29) is read as qps",
+    ]);
+  });
+
   it("refuses gen-load-and-collect-metrics-grpc with one line: gRPC is not supported yet", () => {
     expect(refusal("iter8-v0.8.29/grpc-task.yaml")).toEqual([
       [
@@ -221,7 +230,30 @@ describe("Iter8 v0.13–v0.14 experiments", () => {
     ]);
   });
 
+  it("ignores warmup: false and allowInitialErrors with warnings", () => {
+    const result = valid("iter8-v0.13/http-flags.yaml");
+    expect(result.value.tasks[0]?.with).toMatchObject({ numRequests: 12 });
+    expect(result.value.tasks[0]?.with).not.toHaveProperty("warmupMs");
+    expect(warningsOf(result)).toEqual([
+      ["spec[0].with.warmup", "warmup: false (Iter8 v0.13+) is the default; ignored"],
+      [
+        "spec[0].with.allowInitialErrors",
+        "allowInitialErrors (Iter8 v0.13+) is ignored: iter8 counts errors and does not abort the load on them",
+      ],
+    ]);
+  });
+
   it.each([
+    [
+      "iter8-v0.13/warmup-task.yaml",
+      "spec[0].with.warmup",
+      'warmup: true (Iter8 v0.13+: run the load but discard its metrics) is not supported yet; use warmup: <duration>, e.g. "5s"',
+    ],
+    [
+      "iter8-v0.13/endpoints.yaml",
+      "spec[0].with.endpoints",
+      "endpoints (Iter8 v0.13+, several endpoints in one load task) is not supported yet; write one load task per endpoint",
+    ],
     [
       "iter8-v0.14/ready.yaml",
       "spec[0].task",
