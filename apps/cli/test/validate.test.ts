@@ -124,7 +124,7 @@ describe("iter8 validate", () => {
       code: 0,
       out: ["experiment.yaml is valid (1 task)"],
       err: [
-        'warning: experiment.yaml:4:5: [[0].with.connect-timeeout] unknown key "connect-timeeout" ignored (--lenient), as Iter8 ignored it',
+        'warning: experiment.yaml:4:5: [[0].with.connect-timeeout] unknown key "connect-timeeout" ignored (--lenient), as Iter8 ignored it; did you mean "timeout"?',
       ],
     });
   });

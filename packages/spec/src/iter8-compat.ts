@@ -274,7 +274,7 @@ export function reconcileKeys(
           });
           changed = true;
         } else if (lenient) {
-          const match = closestMatch(key, known);
+          const match = likelyKey(key, known);
           delete parent[key];
           warnings.push({
             path: [...path, ...asWritten(at), key],
@@ -287,6 +287,18 @@ export function reconcileKeys(
     if (!changed) break;
   }
   return { raw, warnings };
+}
+
+/**
+ * The known key `key` was likely meant to be: the closest as a whole, else (for a compound key
+ * such as `connect-timeeout`) the closest to its last word.
+ */
+export function likelyKey(key: string, known: readonly string[]): string | undefined {
+  const whole = closestMatch(key, known);
+  if (whole) return whole;
+  const words = key.split(/[-_]/u).filter((w) => w.length > 0);
+  const last = words[words.length - 1];
+  return words.length > 1 && last ? closestMatch(last, known) : undefined;
 }
 
 function valueAt(value: unknown, path: readonly PathSegment[]): unknown {

@@ -5,7 +5,7 @@ import type { DocumentCheck, DocumentOptions } from "./document.js";
 import { errorFromIssues } from "./errors.js";
 import type { ParseResult, SpecIssue } from "./errors.js";
 import { EXPERIMENT_RULES, writtenSloMetrics } from "./experiment-rules.js";
-import { mapIter8Task, reconcileKeys } from "./iter8-compat.js";
+import { likelyKey, mapIter8Task, reconcileKeys } from "./iter8-compat.js";
 import { builtInNameOfV011Metric } from "./metric-names.js";
 import type { Experiment, Task } from "./model.js";
 import { TASK_NAMES } from "./model.js";
@@ -259,13 +259,8 @@ function unknownKeyHint(
     };
   }
   // A compound key with no close match as a whole (connect-timeeout): try its last word.
-  const words = key.split(/[-_]/u).filter((w) => w.length > 0);
-  const last = words[words.length - 1];
-  if (words.length > 1 && last && closestMatch(key, known) === undefined) {
-    const match = closestMatch(last, known);
-    if (match)
-      return { message: `unknown key "${key}"; did you mean "${match}"?`, replaces: match };
-  }
+  const match = closestMatch(key, known) === undefined ? likelyKey(key, known) : undefined;
+  if (match) return { message: `unknown key "${key}"; did you mean "${match}"?`, replaces: match };
   return undefined;
 }
 

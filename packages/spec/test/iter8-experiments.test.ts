@@ -105,7 +105,7 @@ describe("Iter8 v0.8.29–v0.8.34 experiments", () => {
     expect(result.value.tasks[0]?.with).toMatchObject({ numRequests: 10 });
     expect(warningsOf(result)).toContainEqual([
       "[0].with.connect-timeeout",
-      'unknown key "connect-timeeout" ignored (--lenient), as Iter8 ignored it',
+      'unknown key "connect-timeeout" ignored (--lenient), as Iter8 ignored it; did you mean "timeout"?',
     ]);
   });
 
