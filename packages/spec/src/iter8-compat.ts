@@ -246,7 +246,12 @@ export function reconcileKeys(
   raw: Record<string, unknown>,
   path: PathSegment[],
   lenient: boolean,
-): { raw: Record<string, unknown>; warnings: RawIssue[] } {
+): {
+  raw: Record<string, unknown>;
+  warnings: RawIssue[];
+  /** A path (from the document root) inside the task, with renamed keys as they were written. */
+  asWritten: (at: PathSegment[]) => PathSegment[];
+} {
   const warnings: RawIssue[] = [];
   // Keys renamed so far (by their new path), so later warnings point at the keys as written.
   const renamed = new Map<string, string>();
@@ -286,7 +291,11 @@ export function reconcileKeys(
     }
     if (!changed) break;
   }
-  return { raw, warnings };
+  return {
+    raw,
+    warnings,
+    asWritten: (at) => [...at.slice(0, path.length), ...asWritten(at.slice(path.length))],
+  };
 }
 
 /**

@@ -30,6 +30,8 @@ interface ParsedTask {
   task?: Task;
   /** The task as read after mapping Iter8 names and keys. */
   raw?: Record<string, unknown>;
+  /** A path inside the mapped task, with renamed keys as they were written. */
+  asWritten?: (path: PathSegment[]) => PathSegment[];
   issues: RawIssue[];
   warnings: RawIssue[];
 }
@@ -50,19 +52,27 @@ function checkExperiment(value: unknown, lenient: boolean): DocumentCheck<Experi
   const tasks: Task[] = [];
   const issues: RawIssue[] = [];
   const warnings: RawIssue[] = [];
+  const translators: Array<ParsedTask["asWritten"]> = [];
   const items = layout.items.map((item, index) => {
     const parsed = parseTask(item, [...layout.base, index], layout.format, lenient);
     issues.push(...parsed.issues);
     warnings.push(...parsed.warnings);
     if (parsed.task) tasks.push(parsed.task);
+    translators.push(parsed.asWritten);
     return parsed.raw ?? item;
   });
   if (issues.length > 0) return { issues, warnings };
   const rules = applyRules(EXPERIMENT_RULES, { tasks, items, base: layout.base });
+  // Rules see the tasks with Iter8 keys renamed (Upper → upper); point findings at keys as written.
+  const asWritten = (issue: RawIssue): RawIssue => {
+    const index = issue.path[layout.base.length];
+    const translate = typeof index === "number" ? translators[index] : undefined;
+    return translate ? { ...issue, path: translate(issue.path) } : issue;
+  };
   return {
     value: { tasks, format: layout.format },
-    issues: rules.issues,
-    warnings: [...warnings, ...rules.warnings],
+    issues: rules.issues.map(asWritten),
+    warnings: [...warnings, ...rules.warnings.map(asWritten)],
   };
 }
 
@@ -206,8 +216,12 @@ function parseTask(
   return {
     task: result.data as Task,
     raw,
+    asWritten: reconciled.asWritten,
     issues: [],
-    warnings: [...mappedWarnings, ...taskWarnings(raw, path)],
+    warnings: [
+      ...mappedWarnings,
+      ...taskWarnings(raw, path).map((w) => ({ ...w, path: reconciled.asWritten(w.path) })),
+    ],
   };
 }
 

@@ -192,6 +192,7 @@ describe("Iter8 v0.11 experiments", () => {
       with: {
         SLOs: [
           { metric: "prom/latency", upperLimit: 250 },
+          { metric: "built-in/mean-latency", upperLimit: 100 },
           { metric: "prom/throughput", lowerLimit: 10 },
         ],
       },
@@ -199,7 +200,17 @@ describe("Iter8 v0.11 experiments", () => {
     expect(result.warnings.map((w) => [w.path, w.line, w.message])).toEqual([
       ["spec[1].With", 10, '"With" read as "with" (Iter8 matched keys in any case)'],
       ["spec[1].With.SLOs.Upper", 12, '"Upper" read as "upper" (Iter8 matched keys in any case)'],
-      ["spec[1].With.SLOs.LOWER", 15, '"LOWER" read as "lower" (Iter8 matched keys in any case)'],
+      [
+        "spec[1].With.SLOs.Upper[1].metric",
+        15,
+        '"http/latency-mean" is an Iter8 v0.9+ metric name; read as "built-in/mean-latency"',
+      ],
+      [
+        "spec[1].With.SLOs.Upper[1].metric",
+        15,
+        "no gen-load-and-collect-metrics or proxymetrics task runs before this one, so built-in/mean-latency will have no value",
+      ],
+      ["spec[1].With.SLOs.LOWER", 17, '"LOWER" read as "lower" (Iter8 matched keys in any case)'],
     ]);
   });
 
