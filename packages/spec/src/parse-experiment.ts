@@ -24,7 +24,7 @@ export interface ParseOptions extends DocumentOptions {
 
 const TASK_LIST =
   "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess), abnmetrics, custommetrics, proxymetrics and run: <script>";
-const V011_TASKS = ["http", "assess"];
+const V011_TASKS = ["http", "assess", "custommetrics", "abnmetrics"];
 
 interface ParsedTask {
   task?: Task;

@@ -214,6 +214,13 @@ describe("Iter8 v0.11 experiments", () => {
     ]);
   });
 
+  it("names every v0.11 task iter8 reads when a v0.11 task is unknown", () => {
+    const result = parseExperiment("spec:\n- task: slack\n  with: {}\n");
+    expect(result.ok ? [] : result.issues.map((i) => i.message)).toEqual([
+      'the Iter8 v0.11 task "slack" is not supported; iter8 supports http, assess, custommetrics, abnmetrics and run',
+    ]);
+  });
+
   it("refuses the grpc task: gRPC is not supported yet", () => {
     expect(refusal("iter8-v0.11/grpc.yaml")).toEqual([
       [
