@@ -13,10 +13,14 @@ export function experimentDir(ctx: CommandContext, dir: string | undefined): str
   return resolve(ctx.cwd, dir ?? ".");
 }
 
-/** Reads `experiment.yaml` from `dir` when it exists (reports can do without it). */
+/**
+ * Reads `experiment.yaml` from `dir` when it exists (reports can do without it). Leniently: the
+ * experiment was checked when it ran (`iter8 run --lenient` may have ignored unknown keys, as
+ * Iter8 did), and a key nothing reads does not change a report or a verdict.
+ */
 export async function loadExperimentIfPresent(dir: string): Promise<Experiment | undefined> {
   const file = join(dir, EXPERIMENT_FILE);
-  return existsSync(file) ? loadExperiment(file) : undefined;
+  return existsSync(file) ? loadExperiment(file, { lenient: true }) : undefined;
 }
 
 // A top-level `result:` key, as Iter8 v0.11+ wrote it into experiment.yaml.

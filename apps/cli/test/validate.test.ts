@@ -86,7 +86,7 @@ describe("iter8 validate", () => {
       code: 2,
       out: [],
       err: [
-        'experiment.yaml:9:7: [[1].with.SLOs[0].upperLimt] unknown key "upperLimt"; did you mean "upperLimit"?',
+        'experiment.yaml:9:7: [[1].with.SLOs[0].upperLimt] unknown key "upperLimt"; did you mean "upperLimit"? (Iter8 silently ignored it; --lenient ignores it with a warning)',
         'experiment.yaml:11:7: [[1].with.SLOs[1].upperLimit] expected a number, got the text "fast"',
         "experiment.yaml is invalid: 2 problems",
       ],
@@ -105,6 +105,40 @@ describe("iter8 validate", () => {
         "warning: experiment.yaml:3:5: [[0].with.numQueries] numQueries is the old name of numRequests; read as numRequests",
       ],
     });
+  });
+
+  it("refuses a key Iter8 silently ignored, and --lenient accepts it with a warning", async () => {
+    const cwd = await inDir(
+      "iter8-typo",
+      "- task: gen-load-and-collect-metrics\n  with:\n    numRequests: 5\n    connect-timeeout: 5s\n    versionInfo:\n    - url: http://127.0.0.1:8080/get\n",
+    );
+    expect(await run(["validate"], cwd)).toEqual({
+      code: 2,
+      out: [],
+      err: [
+        'experiment.yaml:4:5: [[0].with.connect-timeeout] unknown key "connect-timeeout"; did you mean "timeout"? (Iter8 silently ignored it; --lenient ignores it with a warning)',
+        "experiment.yaml is invalid: 1 problem",
+      ],
+    });
+    expect(await run(["validate", "--lenient"], cwd)).toEqual({
+      code: 0,
+      out: ["experiment.yaml is valid (1 task)"],
+      err: [
+        'warning: experiment.yaml:4:5: [[0].with.connect-timeeout] unknown key "connect-timeeout" ignored (--lenient), as Iter8 ignored it; did you mean "timeout"?',
+      ],
+    });
+  });
+
+  it("iter8 run refuses an Iter8 gRPC experiment with exit 2: gRPC is not supported yet", async () => {
+    const cwd = await inDir(
+      "iter8-grpc",
+      "spec:\n- task: grpc\n  with:\n    host: 127.0.0.1:50051\n    call: pkg.Service.Method\n",
+    );
+    const result = await run(["run", "--lenient"], cwd);
+    expect(result.code).toBe(2);
+    expect(result.err.join("\n")).toMatch(
+      /gRPC is not supported yet: iter8 cannot run the Iter8 v0\.11\+ gRPC load task grpc/u,
+    );
   });
 
   it("reads experiment.yaml from --dir and names it relative to the working directory", async () => {

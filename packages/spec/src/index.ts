@@ -51,8 +51,8 @@ export type {
   SpecIssue,
 } from "./errors.js";
 export { loadExperiment, parseExperiment, validateExperimentFile } from "./parse-experiment.js";
-/** @public The options of `parseExperiment`, for embedders. */
-export type { ParseOptions } from "./parse-experiment.js";
+/** @public The options of `parseExperiment` and `loadExperiment`, for embedders. */
+export type { LoadExperimentOptions, ParseOptions } from "./parse-experiment.js";
 export { formatDuration, parseDuration } from "./duration.js";
 export {
   formatResult,

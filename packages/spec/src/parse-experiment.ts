@@ -3,8 +3,9 @@ import { describeValue, isMapping } from "./describe-value.js";
 import { applyRules, checkSchema, parseDocument, validateDocumentFile } from "./document.js";
 import type { DocumentCheck, DocumentOptions } from "./document.js";
 import { errorFromIssues } from "./errors.js";
-import type { ParseResult } from "./errors.js";
+import type { ParseResult, SpecIssue } from "./errors.js";
 import { EXPERIMENT_RULES, writtenSloMetrics } from "./experiment-rules.js";
+import { likelyKey, mapIter8Task, reconcileKeys } from "./iter8-compat.js";
 import { builtInNameOfV011Metric } from "./metric-names.js";
 import type { Experiment, Task } from "./model.js";
 import { TASK_NAMES } from "./model.js";
@@ -12,17 +13,25 @@ import type { PathSegment } from "./path.js";
 import { assessV011TaskSchema, runTaskSchema, TASK_SCHEMAS } from "./schema/index.js";
 import type { KnownTaskName } from "./schema/index.js";
 import { closestMatch } from "./suggest.js";
+import { knownKeysAt } from "./zod-issues.js";
 import type { RawIssue, UnknownKeyHint } from "./zod-issues.js";
 
 /** Options of `parseExperiment` and `parseResult`. */
-export type ParseOptions = DocumentOptions;
+export interface ParseOptions extends DocumentOptions {
+  /** Unknown keys become warnings (and are ignored, as Iter8 ignored them) instead of issues. */
+  lenient?: boolean | undefined;
+}
 
 const TASK_LIST =
   "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess), abnmetrics, custommetrics, proxymetrics and run: <script>";
-const V011_TASKS = ["http", "assess"];
+const V011_TASKS = ["http", "assess", "custommetrics", "abnmetrics"];
 
 interface ParsedTask {
   task?: Task;
+  /** The task as read after mapping Iter8 names and keys. */
+  raw?: Record<string, unknown>;
+  /** A path inside the mapped task, with renamed keys as they were written. */
+  asWritten?: (path: PathSegment[]) => PathSegment[];
   issues: RawIssue[];
   warnings: RawIssue[];
 }
@@ -33,27 +42,37 @@ interface ParsedTask {
  * come back as issues with a path, a message and (when the YAML gives them) line and column.
  */
 export function parseExperiment(text: string, options: ParseOptions = {}): ParseResult<Experiment> {
-  return parseDocument(text, checkExperiment, options);
+  const lenient = options.lenient === true;
+  return parseDocument(text, (value) => checkExperiment(value, lenient), options);
 }
 
-function checkExperiment(value: unknown): DocumentCheck<Experiment> {
+function checkExperiment(value: unknown, lenient: boolean): DocumentCheck<Experiment> {
   const layout = findTaskList(value);
   if ("problem" in layout) return { issues: layout.problem, warnings: [] };
   const tasks: Task[] = [];
   const issues: RawIssue[] = [];
   const warnings: RawIssue[] = [];
-  layout.items.forEach((item, index) => {
-    const parsed = parseTask(item, [...layout.base, index], layout.format);
+  const translators: Array<ParsedTask["asWritten"]> = [];
+  const items = layout.items.map((item, index) => {
+    const parsed = parseTask(item, [...layout.base, index], layout.format, lenient);
     issues.push(...parsed.issues);
     warnings.push(...parsed.warnings);
     if (parsed.task) tasks.push(parsed.task);
+    translators.push(parsed.asWritten);
+    return parsed.raw ?? item;
   });
   if (issues.length > 0) return { issues, warnings };
-  const rules = applyRules(EXPERIMENT_RULES, { tasks, items: layout.items, base: layout.base });
+  const rules = applyRules(EXPERIMENT_RULES, { tasks, items, base: layout.base });
+  // Rules see the tasks with Iter8 keys renamed (Upper → upper); point findings at keys as written.
+  const asWritten = (issue: RawIssue): RawIssue => {
+    const index = issue.path[layout.base.length];
+    const translate = typeof index === "number" ? translators[index] : undefined;
+    return translate ? { ...issue, path: translate(issue.path) } : issue;
+  };
   return {
     value: { tasks, format: layout.format },
-    issues: rules.issues,
-    warnings: [...warnings, ...rules.warnings],
+    issues: rules.issues.map(asWritten),
+    warnings: [...warnings, ...rules.warnings.map(asWritten)],
   };
 }
 
@@ -130,14 +149,22 @@ function findTaskList(value: unknown): Layout {
   };
 }
 
-function parseTask(raw: unknown, path: PathSegment[], format: Experiment["format"]): ParsedTask {
+function parseTask(
+  written: unknown,
+  path: PathSegment[],
+  format: Experiment["format"],
+  lenient: boolean,
+): ParsedTask {
   const fail = (message: string, at: PathSegment[] = path): ParsedTask => ({
     issues: [{ path: at, message }],
     warnings: [],
   });
-  if (!isMapping(raw)) {
-    return fail(`a task is a mapping with "task:" or "run:", got ${describeValue(raw)}`);
+  if (!isMapping(written)) {
+    return fail(`a task is a mapping with "task:" or "run:", got ${describeValue(written)}`);
   }
+  const mapped = mapIter8Task(written, path);
+  if (mapped.issues.length > 0) return { issues: mapped.issues, warnings: mapped.warnings };
+  let raw = mapped.raw;
   const hasTask = "task" in raw;
   const hasRun = "run" in raw;
   if (hasTask && hasRun) {
@@ -161,28 +188,55 @@ function parseTask(raw: unknown, path: PathSegment[], format: Experiment["format
     schema = runTaskSchema;
     name = TASK_NAMES.run;
   } else {
-    const written = raw.task;
-    if (typeof written !== "string") {
+    const taskName = raw.task;
+    if (typeof taskName !== "string") {
       return fail(
-        `expected a task name, got ${describeValue(written)}; known tasks: ${TASK_LIST}`,
+        `expected a task name, got ${describeValue(taskName)}; known tasks: ${TASK_LIST}`,
         [...path, "task"],
       );
     }
-    if (!(written in TASK_SCHEMAS)) {
-      return fail(unknownTaskMessage(written, format), [...path, "task"]);
+    if (!(taskName in TASK_SCHEMAS)) {
+      return fail(unknownTaskMessage(taskName, format), [...path, "task"]);
     }
-    schema = schemaForTask(written as KnownTaskName, raw);
-    name = written;
+    const withKey = Object.keys(raw).find((k) => k.toLowerCase() === "with");
+    const withInputs = withKey !== undefined && isMapping(raw[withKey]) ? raw[withKey] : undefined;
+    const slosKey = withInputs && Object.keys(withInputs).find((k) => k.toLowerCase() === "slos");
+    schema = schemaForTask(taskName as KnownTaskName, slosKey ? withInputs[slosKey] : undefined);
+    name = taskName;
   }
-  const result = checkSchema(schema, raw, path, (key, parent) => unknownKeyHint(name, key, parent));
-  if (!result.ok) return { issues: result.issues, warnings: [] };
-  return { task: result.data as Task, issues: [], warnings: taskWarnings(raw, path) };
+  const reconciled = reconcileKeys(schema, raw, path, lenient);
+  raw = reconciled.raw;
+  const mappedWarnings = [...mapped.warnings, ...reconciled.warnings];
+  const result = checkSchema(schema, raw, path, (key, parent) =>
+    unknownKeyHint(name, key, parent, knownKeysAt(schema, parent)),
+  );
+  if (!result.ok) {
+    return { issues: result.issues.map(withIter8Note), warnings: mappedWarnings };
+  }
+  return {
+    task: result.data as Task,
+    raw,
+    asWritten: reconciled.asWritten,
+    issues: [],
+    warnings: [
+      ...mappedWarnings,
+      ...taskWarnings(raw, path).map((w) => ({ ...w, path: reconciled.asWritten(w.path) })),
+    ],
+  };
+}
+
+// Iter8 (Go) silently ignored keys it did not know; iter8 refuses them, so say why it differs.
+function withIter8Note(issue: RawIssue): RawIssue {
+  if (!issue.message.startsWith("unknown key ")) return issue;
+  return {
+    ...issue,
+    message: `${issue.message} (Iter8 silently ignored it; --lenient ignores it with a warning)`,
+  };
 }
 
 // `assess` takes a v0.8 SLO list or v0.11 {upper, lower}; check against the one that was written.
-function schemaForTask(name: KnownTaskName, raw: Record<string, unknown>): z.ZodType {
-  if (name === "assess" && isMapping(raw.with) && isMapping(raw.with.SLOs))
-    return assessV011TaskSchema;
+function schemaForTask(name: KnownTaskName, slos: unknown): z.ZodType {
+  if (name === "assess" && isMapping(slos)) return assessV011TaskSchema;
   return TASK_SCHEMAS[name];
 }
 
@@ -209,6 +263,7 @@ function unknownKeyHint(
   task: string,
   key: string,
   parent: readonly PathSegment[],
+  known: readonly string[],
 ): UnknownKeyHint | undefined {
   if (parent.length === 1 && parent[0] === "with" && task === TASK_NAMES.load && key === "url") {
     return {
@@ -217,6 +272,9 @@ function unknownKeyHint(
       replaces: "versionInfo",
     };
   }
+  // A compound key with no close match as a whole (connect-timeeout): try its last word.
+  const match = closestMatch(key, known) === undefined ? likelyKey(key, known) : undefined;
+  if (match) return { message: `unknown key "${key}"; did you mean "${match}"?`, replaces: match };
   return undefined;
 }
 
@@ -243,7 +301,7 @@ function taskWarnings(raw: Record<string, unknown>, path: PathSegment[]): RawIss
     if (builtIn) {
       warnings.push({
         path: sloPath,
-        message: `"${metric}" is an Iter8 v0.11 metric name; read as "${builtIn}"`,
+        message: `"${metric}" is an Iter8 v0.9+ metric name; read as "${builtIn}"`,
       });
     }
   }
@@ -258,15 +316,33 @@ export async function validateExperimentFile(
   file: string,
   options: ParseOptions = {},
 ): Promise<ParseResult<Experiment>> {
-  return validateDocumentFile(file, "experiment", parseExperiment, options.filename ?? file);
+  return validateDocumentFile(
+    file,
+    "experiment",
+    (text, documentOptions) =>
+      parseExperiment(text, { ...documentOptions, lenient: options.lenient }),
+    options.filename ?? file,
+  );
+}
+
+/** Options of `loadExperiment`. */
+export interface LoadExperimentOptions {
+  /** Unknown keys become warnings instead of issues (see `ParseOptions.lenient`). */
+  lenient?: boolean | undefined;
+  /** Called with each warning (mapped Iter8 names, ignored keys), in file order. */
+  onWarning?: (warning: SpecIssue) => void;
 }
 
 /**
  * Reads, validates and normalises an experiment file. Throws a `SpecError`: `ITER8_SPEC_INVALID`
  * (message names file, line and path of the first issue; `issues` has them all) or `ITER8_FILE_ACCESS`.
  */
-export async function loadExperiment(file: string): Promise<Experiment> {
-  const result = await validateExperimentFile(file);
+export async function loadExperiment(
+  file: string,
+  options: LoadExperimentOptions = {},
+): Promise<Experiment> {
+  const result = await validateExperimentFile(file, { lenient: options.lenient });
+  for (const warning of result.warnings) options.onWarning?.(warning);
   if (!result.ok) {
     throw errorFromIssues(
       "ITER8_SPEC_INVALID",

@@ -145,7 +145,7 @@ describe("parseExperiment on valid experiments", () => {
     });
     expect(result.warnings[0]).toEqual({
       path: "spec[1].with.SLOs.upper[0].metric",
-      message: '"http/error-rate" is an Iter8 v0.11 metric name; read as "built-in/error-rate"',
+      message: '"http/error-rate" is an Iter8 v0.9+ metric name; read as "built-in/error-rate"',
       line: 14,
       column: 9,
       file: "v011.yaml",

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Argv, CommandModule } from "yargs";
-import { loadExperiment } from "@iter8/spec";
+import { formatSpecIssue, loadExperiment } from "@iter8/spec";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
 import { EXPERIMENT_FILE, experimentDir } from "../experiment-dir.js";
@@ -9,6 +9,7 @@ import { createProgressView } from "../progress.js";
 interface RunArgs {
   dir?: string;
   "log-level": string;
+  lenient: boolean;
 }
 
 /** `iter8 run`: runs `experiment.yaml` and writes `result.yaml` beside it. */
@@ -17,13 +18,22 @@ export function runCommand(ctx: CommandContext): CommandModule<object, RunArgs> 
     command: "run",
     describe: "Run the experiment in experiment.yaml and write result.yaml",
     builder: (y) =>
-      y.epilogue(
-        "Exit codes: 0 the experiment completed, 1 a task failed, 2 the experiment is invalid, " +
-          "130 interrupted (the partial result is kept in result.yaml).",
-      ) as Argv<RunArgs>,
+      y
+        .option("lenient", {
+          type: "boolean",
+          default: false,
+          describe: "Ignore unknown keys with a warning (as Iter8 did) instead of refusing them",
+        })
+        .epilogue(
+          "Exit codes: 0 the experiment completed, 1 a task failed, 2 the experiment is invalid, " +
+            "130 interrupted (the partial result is kept in result.yaml).",
+        ) as Argv<RunArgs>,
     handler: async (argv) => {
       const dir = experimentDir(ctx, argv.dir);
-      const experiment = await loadExperiment(join(dir, EXPERIMENT_FILE));
+      const experiment = await loadExperiment(join(dir, EXPERIMENT_FILE), {
+        lenient: argv.lenient,
+        onWarning: (warning) => ctx.io.err(`warning: ${formatSpecIssue(warning)}`),
+      });
       await ctx.prepareForLoad?.();
       const { runExperiment } = await import("@iter8/engine");
       const live = ctx.isTTY === true && !ctx.env.NO_COLOR;

@@ -7,6 +7,7 @@ import { EXIT_CODES, UsageError } from "../errors.js";
 interface ValidateArgs {
   dir?: string;
   file: string;
+  lenient: boolean;
 }
 
 /** `iter8 validate`: checks an experiment file and lists every problem with file, line and path. */
@@ -22,13 +23,18 @@ export function validateCommand(ctx: CommandContext): CommandModule<object, Vali
           default: "experiment.yaml",
           describe: "Experiment file, relative to --dir",
         })
+        .option("lenient", {
+          type: "boolean",
+          default: false,
+          describe: "Ignore unknown keys with a warning (as Iter8 did) instead of refusing them",
+        })
         .epilogue("Exit codes: 0 the experiment is valid (warnings may be shown), 2 it is not."),
     handler: async (argv) => {
       const path = resolve(ctx.cwd, argv.dir ?? ".", argv.file);
       const shown = isAbsolute(argv.file) ? argv.file : relative(ctx.cwd, path) || argv.file;
       let result: Awaited<ReturnType<typeof validateExperimentFile>>;
       try {
-        result = await validateExperimentFile(path, { filename: shown });
+        result = await validateExperimentFile(path, { filename: shown, lenient: argv.lenient });
       } catch (error) {
         if (error instanceof SpecError && error.code === "ITER8_FILE_ACCESS") {
           throw new UsageError(
