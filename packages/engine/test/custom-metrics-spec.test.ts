@@ -50,8 +50,10 @@ describe("custommetrics in experiment.yaml", () => {
     ["too many retries", "templates: {p: p.tpl}\n    retries: 9", "with.retries", /./],
     [
       "a misspelt key",
-      "templates: {p: p.tpl}\n    versionvalues: []",
-      "with.versionvalues",
+      // (a key that differs only in case, like versionvalues, is read as Go's JSON decoding
+      // read it, with a warning: see the next test)
+      "templates: {p: p.tpl}\n    versionValue: []",
+      "with.versionValue",
       /did you mean "versionValues"/,
     ],
   ])("rejects %s at its path", (_name, inputs, path, message) => {
@@ -60,6 +62,16 @@ describe("custommetrics in experiment.yaml", () => {
     if (result.ok) return;
     expect(result.issues[0]?.path).toBe(`[0].${path}`);
     expect(result.issues[0]?.message).toMatch(message);
+  });
+
+  it("reads a key written in another case as Go's JSON decoding did, with a warning", () => {
+    const result = parse(
+      "- task: custommetrics\n  with:\n    templates: {p: p.tpl}\n    versionvalues: [{}]\n",
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.tasks[0]).toMatchObject({ with: { versionValues: [{}] } });
+    expect(result.warnings.map((w) => w.message).join("\n")).toMatch(/versionvalues/);
   });
 
   it("accepts onNoData on v0.8 and v0.11 SLOs, and refuses other values", () => {
