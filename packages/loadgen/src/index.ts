@@ -22,5 +22,6 @@ export type {
   LoadOptions,
   LoadProgress,
   LoadResult,
+  LoadSchedule,
   TransportErrorClass,
 } from "./types.js";

@@ -4,6 +4,23 @@ import type { ErrorRange } from "@iter8/spec";
 /** How paced requests are timed: see `LoadOptions.pacing`. */
 export type Pacing = "precise" | "timer";
 
+/**
+ * A rate ramp: ghz's load schedules (`load-schedule: step|line`), k6's stages in their simplest
+ * form. The rate starts at `start` requests per second and changes by `step` (negative: down)
+ * every `stepDurationMs` (`step`) or continuously, `step` per second (`line`), until it reaches
+ * `end` (default: the load's `qps`) or `maxDurationMs` has passed; then it holds.
+ */
+export type LoadSchedule =
+  | {
+      kind: "step";
+      start: number;
+      step: number;
+      end?: number;
+      stepDurationMs: number;
+      maxDurationMs?: number;
+    }
+  | { kind: "line"; start: number; step: number; end?: number; maxDurationMs?: number };
+
 /** How one version is loaded: where, what, how fast, how long. Times in milliseconds. */
 export interface LoadOptions {
   /** Target URL (`http:` or `https:`). */
@@ -22,6 +39,8 @@ export interface LoadOptions {
   durationMs?: number;
   /** Target rate in requests per second; 0 sends as fast as the connections allow. */
   qps: number;
+  /** Rate ramp; `qps` is the rate it holds at the end (see `LoadSchedule`). */
+  schedule?: LoadSchedule;
   /** Maximum requests in flight (one undici client per connection). */
   connections: number;
   /** Per-request timeout (default 3000, as Fortio's). */
