@@ -2,7 +2,14 @@
 export { startDemoApp } from "./server.js";
 export type { DemoApp, DemoAppOptions, DemoAppVersion } from "./server.js";
 /** @public One version's behaviour in `DemoAppOptions`, for embedders. */
-export type { DemoAppVersionSpec } from "./server.js";
+export type { DemoAppVersionSpec } from "./versions.js";
+export {
+  DEFAULT_DEMO_APP_GRPC_PORT,
+  GREETER_PROTO_PATH,
+  GREETER_STREAM_REPLIES,
+  startGreeterServer,
+} from "./greeter.js";
+export type { GreeterCall, GreeterMethod, GreeterServer, GreeterServerOptions } from "./greeter.js";
 export { parseDurationFlag, resolveDemoAppFlags } from "./flags.js";
 export type { DemoAppFlags } from "./flags.js";
 export { EXPOSITION_CONTENT_TYPE, escapeLabelValue } from "./metrics.js";
