@@ -2,6 +2,7 @@
 // packages/demo-app/test), checked here for its output, its lifetime and its flag errors.
 import { spawn } from "node:child_process";
 import { connect } from "node:http2";
+import type { IncomingHttpHeaders } from "node:http2";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import yargs from "yargs";
@@ -160,7 +161,10 @@ function sayHelloOverHttp2(
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     // A call that fails at once may end "trailers-only": grpc-status in the response headers.
     stream.on("response", (headers) => (status ||= String(headers["grpc-status"] ?? "")));
-    stream.on("trailers", (trailers) => (status = String(trailers["grpc-status"])));
+    stream.on(
+      "trailers",
+      (trailers: IncomingHttpHeaders) => (status = String(trailers["grpc-status"])),
+    );
     stream.once("error", reject);
     stream.on("end", () => {
       session.close();

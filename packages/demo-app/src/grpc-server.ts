@@ -47,7 +47,7 @@ const INJECTED_ERROR = "injected error (--error-rate)";
 
 /** Serves one version's Greeter, reflection and health on `host:port`. */
 export async function serveGreeter(launch: GreeterLaunch): Promise<GreeterServer> {
-  const { host, port, spec, injector, onCall } = launch;
+  const { host, port, spec, injector } = launch;
   const definition = await loadDefinitions();
   const server = new grpc.Server();
   server.addService(
@@ -117,10 +117,7 @@ function greeterHandlers(launch: GreeterLaunch): grpc.UntypedServiceImplementati
   function begin(method: GreeterMethod, call: SurfaceCall): CallRecord {
     const headers = new grpc.Metadata();
     const seen: Record<string, string[]> = {};
-    for (const [key, values] of Object.entries(call.metadata.toJSON()) as [
-      string,
-      grpc.MetadataValue[],
-    ][]) {
+    for (const [key, values] of Object.entries<grpc.MetadataValue[]>(call.metadata.toJSON())) {
       seen[key] = values.map((v) => (typeof v === "string" ? v : v.toString("base64")));
       if (isTransportKey(key)) continue;
       for (const value of values) headers.add(key, value);
@@ -158,7 +155,7 @@ function greeterHandlers(launch: GreeterLaunch): grpc.UntypedServiceImplementati
       void inject(true).then((outcome) => {
         if (outcome === "stopped") return;
         if (outcome === "error") {
-          callback(injectedError() as grpc.ServerErrorResponse);
+          callback(injectedError());
           record.finish(spec.grpcErrorCode);
           return;
         }
@@ -177,7 +174,7 @@ function greeterHandlers(launch: GreeterLaunch): grpc.UntypedServiceImplementati
         void inject(true).then((outcome) => {
           if (outcome === "stopped") return;
           if (outcome === "error") {
-            callback(injectedError() as grpc.ServerErrorResponse);
+            callback(injectedError());
             record.finish(spec.grpcErrorCode);
             return;
           }
