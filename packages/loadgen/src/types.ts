@@ -5,18 +5,22 @@ import type { ErrorRange } from "@iter8/spec";
 export type Pacing = "precise" | "timer";
 
 /**
- * A rate ramp: ghz's load schedules (`load-schedule: step|line`), k6's stages in their simplest
- * form. The rate starts at `start` requests per second and changes by `step` (negative: down)
- * every `stepDurationMs` (`step`) or continuously, `step` per second (`line`), until it reaches
- * `end` (default: the load's `qps`) or `maxDurationMs` has passed; then it holds.
+ * A rate ramp, as ghz's load schedules (`load-schedule: const|step|line`). `step`: the rate starts
+ * at `start` requests per second and changes by `step` (negative: down) every `stepDurationMs`;
+ * `line`: it changes continuously, `step` per second. The ramp ends when the rate reaches `end` or
+ * `maxDurationMs` has passed, whichever comes first, and the rate then holds; with neither, a ramp
+ * up goes on until the run ends (a ramp down needs one of them). `const` is no ramp: `qps`.
+ * The ramp's time starts when measuring does; a warm-up runs before it at `start`.
+ * Under `step` and `line`, `qps` is not used (as ghz ignores `rps`).
  */
 export type LoadSchedule =
+  | { kind: "const" }
   | {
       kind: "step";
       start: number;
       step: number;
-      end?: number;
       stepDurationMs: number;
+      end?: number;
       maxDurationMs?: number;
     }
   | { kind: "line"; start: number; step: number; end?: number; maxDurationMs?: number };
@@ -39,7 +43,7 @@ export interface LoadOptions {
   durationMs?: number;
   /** Target rate in requests per second; 0 sends as fast as the connections allow. */
   qps: number;
-  /** Rate ramp; `qps` is the rate it holds at the end (see `LoadSchedule`). */
+  /** Rate ramp (ghz's load schedules); a `step` or `line` ramp replaces `qps` (see `LoadSchedule`). */
   schedule?: LoadSchedule;
   /** Maximum requests in flight (one undici client per connection). */
   connections: number;
