@@ -109,8 +109,11 @@ describe("resolveLoadOptions", () => {
     [{ errorRanges: [{ lower: 500, upper: 400 }] }, "errorRanges[0]"],
     [{ schedule: { kind: "curve" } }, 'schedule.kind must be "const", "step" or "line"'],
     [{ schedule: { kind: "line", start: 0, step: 1 } }, "schedule.start must be a number > 0"],
-    [{ schedule: { kind: "line", start: 5, step: 0 } }, "schedule.step must be a number other"],
-    [{ schedule: { kind: "step", start: 5, step: 1 } }, "schedule.stepDurationMs is required"],
+    [{ schedule: { kind: "line", start: 5, step: 0 } }, "schedule.step must not be 0"],
+    [
+      { schedule: { kind: "step", start: 5, step: 1 } },
+      "a step schedule needs schedule.stepDurationMs",
+    ],
     [
       { schedule: { kind: "step", start: 5, step: 1, stepDurationMs: 0 } },
       "schedule.stepDurationMs must be a number > 0",
@@ -128,7 +131,7 @@ describe("resolveLoadOptions", () => {
       {
         schedule: { kind: "step", start: 50, step: -10, stepDurationMs: 1000, maxDurationMs: 5000 },
       },
-      "reaches 0 requests/s before schedule.maxDurationMs 5000",
+      "reaches 0 requests/s within schedule.maxDurationMs",
     ],
     [{ schedule: { kind: "line", start: 2e6, step: 1 } }, "schedule.start must be at most 1000000"],
   ])("rejects %j naming %s", (o, name) => {

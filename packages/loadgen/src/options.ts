@@ -1,8 +1,12 @@
-import { explainBadHeaderValue, MAX_DURATION_TEXT, SPEC_LIMITS } from "@iter8/spec";
-import type { ErrorRange } from "@iter8/spec";
+import {
+  explainBadHeaderValue,
+  explainBadLoadSchedule,
+  MAX_DURATION_TEXT,
+  SPEC_LIMITS,
+} from "@iter8/spec";
+import type { ErrorRange, LoadSchedule } from "@iter8/spec";
 import { LoadgenError } from "./errors.js";
-import { planRamp } from "./pacer.js";
-import type { LoadOptions, LoadSchedule, Pacing } from "./types.js";
+import type { LoadOptions, Pacing } from "./types.js";
 
 /** A `step` or `line` schedule (a `const` one is just `qps`). */
 export type Ramp = Exclude<LoadSchedule, { kind: "const" }>;
@@ -198,20 +202,14 @@ function resolveSchedule(schedule: LoadSchedule | undefined): Ramp | undefined {
   const maxMs = `${SPEC_LIMITS.maxDurationMs} ms, ${MAX_DURATION_TEXT}`;
   checkNumber("schedule.start", schedule.start, 0, true);
   checkAtMost("schedule.start", schedule.start, SPEC_LIMITS.maxQps, maxQps);
-  if (!(
-    typeof schedule.step === "number" &&
-    Number.isFinite(schedule.step) &&
-    schedule.step !== 0
-  )) {
-    fail(`schedule.step must be a number other than 0, got ${String(schedule.step)}`);
+  if (!(typeof schedule.step === "number" && Number.isFinite(schedule.step))) {
+    fail(`schedule.step must be a number, got ${String(schedule.step)}`);
   }
   checkNumber("schedule.end", schedule.end, 0, true);
   checkAtMost("schedule.end", schedule.end, SPEC_LIMITS.maxQps, maxQps);
   checkNumber("schedule.maxDurationMs", schedule.maxDurationMs, 0, true);
   checkAtMost("schedule.maxDurationMs", schedule.maxDurationMs, SPEC_LIMITS.maxDurationMs, maxMs);
   if (schedule.kind === "step") {
-    if (schedule.stepDurationMs === undefined)
-      fail("schedule.stepDurationMs is required for a step schedule");
     checkNumber("schedule.stepDurationMs", schedule.stepDurationMs, 0, true);
     checkAtMost(
       "schedule.stepDurationMs",
@@ -220,25 +218,14 @@ function resolveSchedule(schedule: LoadSchedule | undefined): Ramp | undefined {
       maxMs,
     );
   }
-  const { start, step, end } = schedule;
-  if (end !== undefined && end === start)
-    fail(`schedule.end cannot equal schedule.start (${start})`);
-  if (end !== undefined && (end - start) * step < 0) {
-    fail(
-      `schedule.end ${end} is ${end < start ? "below" : "above"} schedule.start ${start} but schedule.step ${step} goes ${step > 0 ? "up" : "down"}`,
-    );
-  }
-  if (step < 0 && end === undefined) {
-    if (schedule.maxDurationMs === undefined) {
-      fail("a ramp down (schedule.step < 0) needs schedule.end or schedule.maxDurationMs");
-    }
-    const { holdRate } = planRamp(schedule);
-    if (!(holdRate > 0)) {
-      fail(
-        `schedule.step ${step} from schedule.start ${start} reaches 0 requests/s before schedule.maxDurationMs ${schedule.maxDurationMs}; set schedule.end or a shorter schedule.maxDurationMs`,
-      );
-    }
-  }
+  const problem = explainBadLoadSchedule(schedule, {
+    start: "schedule.start",
+    step: "schedule.step",
+    stepDurationMs: "schedule.stepDurationMs",
+    end: "schedule.end",
+    maxDurationMs: "schedule.maxDurationMs",
+  });
+  if (problem) fail(problem.message);
   return schedule;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { Pacer, countShare, createRateCurve, planRamp } from "./pacer.js";
-import type { LoadSchedule } from "./types.js";
+import { planLoadRamp as planRamp } from "@iter8/spec";
+import type { LoadSchedule } from "@iter8/spec";
+import { Pacer, countShare, createRateCurve } from "./pacer.js";
 
 describe("Pacer", () => {
   it("schedules request i at start + i/qps", () => {

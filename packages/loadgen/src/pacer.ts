@@ -1,5 +1,5 @@
-import { SPEC_LIMITS } from "@iter8/spec";
-import type { LoadSchedule } from "./types.js";
+import { planLoadRamp } from "@iter8/spec";
+import type { LoadSchedule } from "@iter8/spec";
 
 /**
  * The cumulative schedule of a run, in seconds from its origin: the integral of the rate (`countAt`)
@@ -145,41 +145,6 @@ class LeadCurve implements RateCurve {
   }
 }
 
-/** A ramp's shape after its end conditions are worked out (see `planRamp`). */
-export interface RampPlan {
-  /** Seconds the rate changes for (Infinity: until the run ends). */
-  rampS: number;
-  /** The rate held once the ramp is over. */
-  holdRate: number;
-}
-
-/** Tolerance for ratios such as (end - start) / step that should be whole numbers. */
-const WHOLE = 1e-9;
-
-/**
- * When a step or line ramp stops changing and the rate it then holds, as ghz works it out: the
- * ramp ends when the rate reaches `end` or `maxDurationMs` has passed, whichever comes first (ghz
- * documents that; its code ramps on past `end` when both are set); with neither, a ramp up ends at
- * the rate limit and a ramp down never ends (callers reject that: its rate would reach 0).
- */
-export function planRamp(schedule: Exclude<LoadSchedule, { kind: "const" }>): RampPlan {
-  const { start, step } = schedule;
-  const end = schedule.end ?? (step > 0 ? SPEC_LIMITS.maxQps : undefined);
-  const maxS = (schedule.maxDurationMs ?? Number.POSITIVE_INFINITY) / 1000;
-  const toward = (rate: number): number =>
-    end === undefined ? rate : step > 0 ? Math.min(end, rate) : Math.max(end, rate);
-  if (schedule.kind === "step") {
-    const stepS = schedule.stepDurationMs / 1000;
-    const byEnd =
-      end === undefined ? Number.POSITIVE_INFINITY : Math.ceil((end - start) / step - WHOLE);
-    const steps = Math.min(byEnd, Math.floor(maxS / stepS + WHOLE));
-    return { rampS: steps * stepS, holdRate: toward(start + step * steps) };
-  }
-  const byEnd = end === undefined ? Number.POSITIVE_INFINITY : (end - start) / step;
-  const rampS = Math.min(byEnd, maxS);
-  return { rampS, holdRate: toward(start + step * rampS) };
-}
-
 /**
  * The rate curve of a paced run: constant `qps`, or `schedule`'s ramp preceded by `lead` requests
  * (the warm-up) at the ramp's start rate, so the ramp begins when measuring does.
@@ -193,7 +158,7 @@ export function createRateCurve(
     if (!(qps > 0) || !Number.isFinite(qps)) throw new RangeError(`qps must be > 0, got ${qps}`);
     return new ConstantCurve(qps);
   }
-  const { rampS, holdRate } = planRamp(schedule);
+  const { rampS, holdRate } = planLoadRamp(schedule);
   if (!(schedule.start > 0) || !(holdRate > 0) || schedule.step === 0) {
     throw new RangeError("a ramp needs a start rate > 0, a step other than 0 and an end rate > 0");
   }

@@ -1,29 +1,11 @@
 import type { LatencyHistogram } from "@iter8/metrics";
-import type { ErrorRange } from "@iter8/spec";
+import type { ErrorRange, LoadSchedule } from "@iter8/spec";
+
+/** A rate ramp (ghz's load schedules); defined with the experiment model in `@iter8/spec`. */
+export type { LoadSchedule };
 
 /** How paced requests are timed: see `LoadOptions.pacing`. */
 export type Pacing = "precise" | "timer";
-
-/**
- * A rate ramp, as ghz's load schedules (`load-schedule: const|step|line`). `step`: the rate starts
- * at `start` requests per second and changes by `step` (negative: down) every `stepDurationMs`;
- * `line`: it changes continuously, `step` per second. The ramp ends when the rate reaches `end` or
- * `maxDurationMs` has passed, whichever comes first, and the rate then holds; with neither, a ramp
- * up goes on until the run ends (a ramp down needs one of them). `const` is no ramp: `qps`.
- * The ramp's time starts when measuring does; a warm-up runs before it at `start`.
- * Under `step` and `line`, `qps` is not used (as ghz ignores `rps`).
- */
-export type LoadSchedule =
-  | { kind: "const" }
-  | {
-      kind: "step";
-      start: number;
-      step: number;
-      stepDurationMs: number;
-      end?: number;
-      maxDurationMs?: number;
-    }
-  | { kind: "line"; start: number; step: number; end?: number; maxDurationMs?: number };
 
 /** How one version is loaded: where, what, how fast, how long. Times in milliseconds. */
 export interface LoadOptions {
