@@ -241,7 +241,7 @@ function checkLoadCombinations(inputs: Record<string, unknown>, ctx: z.Refinemen
       message: `set only one of payloadStr, payloadURL and payloadFile (found ${payloads.join(" and ")})`,
     });
   }
-  checkLoadSchedule(inputs as Partial<LoadShapeOutput>, ctx);
+  checkLoadSchedule(inputs, ctx);
 }
 
 /** The ramp the inputs ask for: `loadSchedule` step or line with its keys; undefined for const. */
