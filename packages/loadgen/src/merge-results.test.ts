@@ -108,6 +108,14 @@ describe("mergeLoadResults", () => {
     expect(merged.timeline[0]?.p99Ms).toBeCloseTo(3, 2);
   });
 
+  it("keeps counts but no p50/p99 in the merged timeline when a part has no interval histograms", () => {
+    const a = part(new Array<number>(200).fill(1000), 0, 100);
+    const b = part(new Array<number>(200).fill(1000), 0, 100);
+    const merged = mergeLoadResults([a, { result: b.result }]);
+    expect(merged.timeline.map((s) => s.completed)).toEqual([200, 400]);
+    expect(merged.timeline.some((s) => s.p99Ms !== undefined || s.p50Ms !== undefined)).toBe(false);
+  });
+
   it("refuses parts whose intervals do not match their timeline", () => {
     const a = part([1000, 2000], 0, 1);
     expect(() => mergeLoadResults([{ result: a.result, intervals: [] }])).toThrow(

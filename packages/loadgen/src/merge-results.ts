@@ -9,8 +9,11 @@ import { mergeEngineResults } from "./workers.js";
 export interface LoadResultPart {
   /** The run's result; its times are epoch ms, so runs on different machines share one clock. */
   result: LoadResult;
-  /** The latency histogram (µs) of each of `result.timeline`'s samples, in the same order. */
-  intervals: readonly LatencyHistogram[];
+  /**
+   * The latency histogram (µs) of each of `result.timeline`'s samples, in the same order. Without
+   * them the merged timeline keeps counts and rates but no p50/p99.
+   */
+  intervals?: readonly LatencyHistogram[];
 }
 
 /**
@@ -25,20 +28,26 @@ export interface LoadResultPart {
 export function mergeLoadResults(parts: readonly LoadResultPart[]): LoadResult {
   if (parts.length === 0) throw new RangeError("no load results to merge");
   const merger = new TimelineMerger(parts.length);
+  const empty = new LatencyHistogram();
   parts.forEach((part, index) => {
     const { timeline } = part.result;
-    if (part.intervals.length !== timeline.length) {
+    const { intervals } = part;
+    if (intervals && intervals.length !== timeline.length) {
       throw new RangeError(
-        `part ${index} has ${timeline.length} timeline samples but ${part.intervals.length} interval histograms`,
+        `part ${index} has ${timeline.length} timeline samples but ${intervals.length} interval histograms`,
       );
     }
-    timeline.forEach((sample, k) =>
-      merger.add(index, sample, part.intervals[k] as LatencyHistogram),
-    );
+    timeline.forEach((sample, k) => merger.add(index, sample, intervals?.[k] ?? empty));
     merger.end(index);
   });
   const merged = toLoadResult(mergeEngineResults(parts.map((p) => toEngineResult(p.result))), 0);
   merged.timeline = merger.timeline;
+  if (parts.some((p) => !p.intervals)) {
+    for (const sample of merged.timeline) {
+      delete sample.p50Ms;
+      delete sample.p99Ms;
+    }
+  }
   const lag = maxLag(parts.map((p) => p.result.dispatchLagMs));
   if (lag) merged.dispatchLagMs = lag;
   return merged;
