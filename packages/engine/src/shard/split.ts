@@ -99,7 +99,12 @@ const SPLITTERS: Partial<
 
 /** True when `task` sends load, so every shard runs its share of it. */
 export function isShardedTask(task: Task): boolean {
-  return SPLITTERS[task.task] !== undefined;
+  return isShardedTaskName(task.task);
+}
+
+/** True when tasks named `name` send load (see `isShardedTask`). */
+export function isShardedTaskName(name: string): boolean {
+  return (SPLITTERS as Record<string, unknown>)[name] !== undefined;
 }
 
 /**
