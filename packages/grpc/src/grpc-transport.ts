@@ -412,7 +412,7 @@ class GrpcTransportImpl {
     for (let i = 0; i < connections; i++) this.#connections.push(new Connection(options));
     for (let lane = 0; lane < lanes; lane++) this.#lanes.push(new GrpcLane(this, lane));
     this.#headers = this.#baseHeaders();
-    this.#metadata.addTo(this.#headers, undefined);
+    if (this.#metadata.isStatic) this.#metadata.addTo(this.#headers, undefined);
     this.#workerId = String(share.index);
   }
 

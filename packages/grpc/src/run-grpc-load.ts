@@ -281,7 +281,7 @@ function warmup(options: GrpcLoadOptions, numRequests: number | undefined): Pick
   if (skip === 0) return { warmupMs: options.warmupMs };
   // The default warm-up by count (5% of the calls), plus skipFirst; not cut short by time.
   const base = options.warmupMs === undefined && numRequests !== undefined ? Math.floor(numRequests * 0.05) : 0;
-  return { warmupRequests: base + skip, warmupMs: Number.POSITIVE_INFINITY };
+  return { warmupRequests: base + skip };
 }
 
 function toGrpcResult(result: LoadResult, method: ResolvedMethod): GrpcLoadResult {
