@@ -69,7 +69,7 @@ export async function loadProto(source: DefinitionSource, entry: string): Promis
         if (importedFrom && error instanceof GrpcError) {
           throw new GrpcError(
             "ITER8_GRPC_PROTO",
-            `${what}: ${importedFrom} imports ${ref}, which cannot be read: ${error.message}`,
+            `${error.message} (imported by ${importedFrom})`,
           );
         }
         throw error;
@@ -85,7 +85,7 @@ export async function loadProto(source: DefinitionSource, entry: string): Promis
     }
     for (const target of [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]) {
       if (target.startsWith("google/protobuf/") && addWellKnown(root, target)) continue;
-      await load(resolveImport(source, ref, target), ref);
+      await load(resolveImport(source, ref, target, what), ref);
     }
   };
   await load(entry, undefined);
@@ -106,16 +106,24 @@ function addWellKnown(root: protobuf.Root, target: string): boolean {
   return true;
 }
 
-function resolveImport(source: DefinitionSource, from: string, target: string): string {
+/** Where `from`'s import of `target` is: beside `from`, then in `importPaths`, then in `baseDir`. */
+function resolveImport(source: DefinitionSource, from: string, target: string, what: string): string {
   if (isUrl(from)) return new URL(target, from).href;
   if (isAbsolute(target)) return target;
   const fromDir = dirname(isAbsolute(from) ? from : resolve(source.baseDir, from));
-  const candidates = [
-    join(fromDir, target),
-    ...(source.importPaths ?? []).map((dir) => resolve(source.baseDir, dir, target)),
-    resolve(source.baseDir, target),
+  const dirs = [
+    ...new Set([
+      fromDir,
+      ...(source.importPaths ?? []).map((dir) => resolve(source.baseDir, dir)),
+      resolve(source.baseDir),
+    ]),
   ];
-  return candidates.find((candidate) => existsSync(candidate)) ?? (candidates[0] as string);
+  const found = dirs.map((dir) => join(dir, target)).find((candidate) => existsSync(candidate));
+  if (found) return found;
+  throw new GrpcError(
+    "ITER8_GRPC_PROTO",
+    `${what}: ${from} imports ${target}, which is in none of ${dirs.join(", ")} (add its folder to importPaths)`,
+  );
 }
 
 /** protobufjs says `illegal token 'x' (line 3)`; this says `file.proto:3: illegal token 'x'`. */

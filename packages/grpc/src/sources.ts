@@ -58,6 +58,7 @@ export async function readSource(
 function describeFetchError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   if (cause?.code) return cause.code;
+  if (cause?.message) return cause.message;
   if ((error as Error).name === "TimeoutError") return `no answer within ${FETCH_TIMEOUT_MS} ms`;
   return (error as Error).message;
 }
