@@ -1,3 +1,4 @@
+/* global process, Buffer */
 // A grpc-js Greeter server (helloworld.Greeter/SayHello) for the CPU measurement; prints its port.
 import grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";

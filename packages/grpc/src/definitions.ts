@@ -67,10 +67,7 @@ export async function loadProto(source: DefinitionSource, entry: string): Promis
     const bytes = await readSource(ref, what, "ITER8_GRPC_PROTO", source.baseDir).catch(
       (error: unknown) => {
         if (importedFrom && error instanceof GrpcError) {
-          throw new GrpcError(
-            "ITER8_GRPC_PROTO",
-            `${error.message} (imported by ${importedFrom})`,
-          );
+          throw new GrpcError("ITER8_GRPC_PROTO", `${error.message} (imported by ${importedFrom})`);
         }
         throw error;
       },
@@ -107,7 +104,12 @@ function addWellKnown(root: protobuf.Root, target: string): boolean {
 }
 
 /** Where `from`'s import of `target` is: beside `from`, then in `importPaths`, then in `baseDir`. */
-function resolveImport(source: DefinitionSource, from: string, target: string, what: string): string {
+function resolveImport(
+  source: DefinitionSource,
+  from: string,
+  target: string,
+  what: string,
+): string {
   if (isUrl(from)) return new URL(target, from).href;
   if (isAbsolute(target)) return target;
   const fromDir = dirname(isAbsolute(from) ? from : resolve(source.baseDir, from));
@@ -172,7 +174,10 @@ export function resolveMethod(root: protobuf.Root, call: string, where: string):
   const requestType = method.resolvedRequestType;
   const responseType = method.resolvedResponseType;
   if (!requestType || !responseType) {
-    throw new GrpcError("ITER8_GRPC_PROTO", `call ${call}: the method's message types do not resolve`);
+    throw new GrpcError(
+      "ITER8_GRPC_PROTO",
+      `call ${call}: the method's message types do not resolve`,
+    );
   }
   const serviceFullName = fullNameOf(found);
   const clientStreaming = method.requestStream === true;

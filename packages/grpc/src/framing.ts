@@ -75,7 +75,7 @@ export function exchange(
     stream.on("trailers", read);
     stream.on("data", (chunk: Buffer) => collector.push(chunk));
     let failure: Error | undefined;
-    stream.on("error", (error) => {
+    stream.on("error", (error: Error) => {
       failure = error;
     });
     stream.on("close", () => {

@@ -31,7 +31,9 @@ export interface GrpcTransportOptions {
   timeoutMs: number;
   connectTimeoutMs: number;
   keepaliveMs: number | undefined;
-  tls: { ca: string | undefined; servername: string | undefined; rejectUnauthorized: boolean } | undefined;
+  tls:
+    | { ca: string | undefined; servername: string | undefined; rejectUnauthorized: boolean }
+    | undefined;
   messages: MessagePlan;
   metadata: MetadataPlan;
   call: CallInfo;
@@ -83,9 +85,12 @@ class Connection {
     // Errors reach the streams; the session's own 'error' must not crash the process.
     session.on("error", () => undefined);
     const connectTimer = setTimeout(() => {
-      const error = Object.assign(new Error(`no connection within ${options.connectTimeoutMs} ms`), {
-        code: "ETIMEDOUT",
-      });
+      const error = Object.assign(
+        new Error(`no connection within ${options.connectTimeoutMs} ms`),
+        {
+          code: "ETIMEDOUT",
+        },
+      );
       session.destroy(error);
     }, options.connectTimeoutMs);
     connectTimer.unref();
@@ -163,7 +168,12 @@ class GrpcLane {
     private readonly lane: number,
   ) {}
 
-  start(stream: ClientHttp2Stream, measured: boolean, requestNumber: number, data: object | undefined): void {
+  start(
+    stream: ClientHttp2Stream,
+    measured: boolean,
+    requestNumber: number,
+    data: object | undefined,
+  ): void {
     const t = this.transport;
     this.#stream = stream;
     this.#call++;
@@ -195,7 +205,9 @@ class GrpcLane {
     }
     this.#toSend = o.streamCallCount > 0 ? o.streamCallCount : t.messages.count;
     this.#sendDeadline =
-      o.streamCallDurationMs > 0 ? this.#startedAt + o.streamCallDurationMs : Number.POSITIVE_INFINITY;
+      o.streamCallDurationMs > 0
+        ? this.#startedAt + o.streamCallDurationMs
+        : Number.POSITIVE_INFINITY;
     if (o.streamCallDurationMs > 0 && o.streamIntervalMs <= 0 && o.streamCallCount <= 0) {
       // ghz: with a duration and no interval, the stream sends its messages and stays open
       // until the duration has passed.

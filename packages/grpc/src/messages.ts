@@ -1,4 +1,4 @@
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { randomInt as cryptoRandomInt, randomUUID } from "node:crypto";
 import protobuf from "protobufjs";
 import protojson from "protobufjs/ext/protojson.js";
@@ -93,17 +93,22 @@ function compileValue(value: unknown, where: string): ValueTree {
     try {
       return { t: "template", template: compileTemplate(value, { functions: GHZ_FUNCTIONS }) };
     } catch (error) {
-      throw new GrpcError("ITER8_GRPC_DATA", `${where}: ${(error as Error).message}`, { cause: error });
+      throw new GrpcError("ITER8_GRPC_DATA", `${where}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   if (Array.isArray(value)) {
     const items = value.map((item, i) => compileValue(item, `${where}[${i}]`));
-    return items.every((item) => item.t === "plain") ? { t: "plain", value } : { t: "array", items };
+    return items.every((item) => item.t === "plain")
+      ? { t: "plain", value }
+      : { t: "array", items };
   }
   if (typeof value === "object" && value !== null) {
-    const entries = Object.entries(value).map(
-      ([key, item]): [string, ValueTree] => [key, compileValue(item, `${where}.${key}`)],
-    );
+    const entries = Object.entries(value).map(([key, item]): [string, ValueTree] => [
+      key,
+      compileValue(item, `${where}.${key}`),
+    ]);
     return entries.every(([, item]) => item.t === "plain")
       ? { t: "plain", value }
       : { t: "object", entries };

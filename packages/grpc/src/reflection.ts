@@ -8,7 +8,8 @@ import { exchange } from "./framing.js";
 import { GRPC_STATUS, grpcStatusName } from "./status.js";
 
 // The parts of grpc/reflection/v1/reflection.proto (same wire format in v1alpha) this client uses.
-const REFLECTION = protobuf.parse(`
+const REFLECTION = protobuf.parse(
+  `
 syntax = "proto3";
 package reflection;
 message ServerReflectionRequest {
@@ -27,7 +28,9 @@ message ServerReflectionResponse {
     ErrorResponse error_response = 7;
   }
 }
-`, { keepCase: true }).root;
+`,
+  { keepCase: true },
+).root;
 const Request = REFLECTION.lookupType("reflection.ServerReflectionRequest");
 const Response = REFLECTION.lookupType("reflection.ServerReflectionResponse");
 const FileDescriptorProto = descriptor.FileDescriptorProto;
@@ -120,7 +123,10 @@ export async function reflectService(
       }
     }
   }
-  return rootFromDescriptorSet(encodeDescriptorSet([...files.values()]), `server reflection at ${host}`);
+  return rootFromDescriptorSet(
+    encodeDescriptorSet([...files.values()]),
+    `server reflection at ${host}`,
+  );
 }
 
 /** A FileDescriptorSet: field 1 (`file`), length-delimited, once per file. */

@@ -1,15 +1,26 @@
+import { Buffer } from "node:buffer";
 import { existsSync } from "node:fs";
 import * as http2 from "node:http2";
 import { fileURLToPath } from "node:url";
 import { runLoad } from "@iter8/loadgen";
 import type { LoadOptions, LoadResult } from "@iter8/loadgen";
 import { LatencyHistogram } from "@iter8/metrics";
-import { fullNameOf, loadProto, resolveMethod, rootFromDescriptorSet, splitCall } from "./definitions.js";
+import {
+  fullNameOf,
+  loadProto,
+  resolveMethod,
+  rootFromDescriptorSet,
+  splitCall,
+} from "./definitions.js";
 import type { ResolvedMethod } from "./definitions.js";
 import { GrpcError } from "./errors.js";
-import { STAT_FIRST_MESSAGE, STAT_MESSAGES_RECEIVED, STAT_MESSAGES_SENT } from "./grpc-transport.js";
+import {
+  STAT_FIRST_MESSAGE,
+  STAT_MESSAGES_RECEIVED,
+  STAT_MESSAGES_SENT,
+} from "./grpc-transport.js";
 import type { GrpcTransportOptions } from "./grpc-transport.js";
-import { encodeJson, hasTemplateActions } from "./messages.js";
+import { MessageSource, encodeJson, hasTemplateActions } from "./messages.js";
 import type { CallInfo, MessagePlan, MetadataPlan } from "./messages.js";
 import { reflectService } from "./reflection.js";
 import { readSource } from "./sources.js";
@@ -34,8 +45,15 @@ function fail(message: string): never {
 
 function checkNumber(name: string, value: number | undefined, min: number, integer = false): void {
   if (value === undefined) return;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    fail(`${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${JSON.stringify(value)}`);
+  if (
+    typeof value !== "number" ||
+    !Number.isFinite(value) ||
+    value < min ||
+    (integer && !Number.isInteger(value))
+  ) {
+    fail(
+      `${name} must be ${integer ? "an integer" : "a number"} >= ${min}, got ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -55,12 +73,16 @@ function parseHost(host: string): string {
 function validate(options: GrpcLoadOptions): void {
   if (typeof options.call !== "string") fail("call is required (package.Service.Method)");
   splitCall(options.call);
-  const sources = (["proto", "protoURL", "protoset"] as const).filter((k) => options[k] !== undefined);
-  if (sources.length > 1) fail(`give one of proto, protoURL and protoset, not ${sources.join(" and ")}`);
+  const sources = (["proto", "protoURL", "protoset"] as const).filter(
+    (k) => options[k] !== undefined,
+  );
+  if (sources.length > 1)
+    fail(`give one of proto, protoURL and protoset, not ${sources.join(" and ")}`);
   const data = (["data", "dataURL", "binaryData", "binaryDataURL"] as const).filter(
     (k) => options[k] !== undefined,
   );
-  if (data.length > 1) fail(`give one of data, dataURL, binaryData and binaryDataURL, not ${data.join(" and ")}`);
+  if (data.length > 1)
+    fail(`give one of data, dataURL, binaryData and binaryDataURL, not ${data.join(" and ")}`);
   if (options.metadata !== undefined && options.metadataURL !== undefined) {
     fail("give metadata or metadataURL, not both");
   }
@@ -79,12 +101,19 @@ function validate(options: GrpcLoadOptions): void {
   if (options.qps === undefined) fail("qps is required (0 = as fast as concurrency allows)");
   if (options.concurrency === undefined) fail("concurrency is required");
   if ((options.connections ?? 1) > options.concurrency) {
-    fail(`connections (${options.connections}) must not exceed concurrency (${options.concurrency}), as in ghz`);
+    fail(
+      `connections (${options.connections}) must not exceed concurrency (${options.concurrency}), as in ghz`,
+    );
   }
 }
 
 /** The service definition: proto, protoURL or protoset, else server reflection. */
-async function loadDefinition(options: GrpcLoadOptions, baseDir: string, origin: string, tls: GrpcTransportOptions["tls"]): Promise<ResolvedMethod> {
+async function loadDefinition(
+  options: GrpcLoadOptions,
+  baseDir: string,
+  origin: string,
+  tls: GrpcTransportOptions["tls"],
+): Promise<ResolvedMethod> {
   const source = { importPaths: options.importPaths, baseDir };
   if (options.proto !== undefined || options.protoURL !== undefined) {
     const entry = (options.proto ?? options.protoURL) as string;
@@ -92,13 +121,27 @@ async function loadDefinition(options: GrpcLoadOptions, baseDir: string, origin:
   }
   if (options.protoset !== undefined) {
     const bytes = await readSource(options.protoset, "protoset", "ITER8_GRPC_PROTO", baseDir);
-    return resolveMethod(rootFromDescriptorSet(bytes, `protoset ${options.protoset}`), options.call, options.protoset);
+    return resolveMethod(
+      rootFromDescriptorSet(bytes, `protoset ${options.protoset}`),
+      options.call,
+      options.protoset,
+    );
   }
   const { service } = splitCall(options.call);
-  const session = http2.connect(origin, tls ? { ca: tls.ca, servername: tls.servername, rejectUnauthorized: tls.rejectUnauthorized } : {});
+  const session = http2.connect(
+    origin,
+    tls
+      ? { ca: tls.ca, servername: tls.servername, rejectUnauthorized: tls.rejectUnauthorized }
+      : {},
+  );
   session.on("error", () => undefined);
   try {
-    const root = await reflectService(session, options.host, service, options.connectTimeoutMs ?? GRPC_DEFAULTS.connectTimeoutMs);
+    const root = await reflectService(
+      session,
+      options.host,
+      service,
+      options.connectTimeoutMs ?? GRPC_DEFAULTS.connectTimeoutMs,
+    );
     return resolveMethod(root, options.call, `server reflection at ${options.host}`);
   } finally {
     session.destroy();
@@ -106,20 +149,32 @@ async function loadDefinition(options: GrpcLoadOptions, baseDir: string, origin:
 }
 
 /** The request messages: encoded once, or kept as JSON when a string holds a template action. */
-async function planMessages(options: GrpcLoadOptions, method: ResolvedMethod, baseDir: string): Promise<MessagePlan> {
+async function planMessages(
+  options: GrpcLoadOptions,
+  method: ResolvedMethod,
+  baseDir: string,
+): Promise<MessagePlan> {
   if (options.binaryData !== undefined) {
     const list = Array.isArray(options.binaryData) ? options.binaryData : [options.binaryData];
-    if (list.length === 0) throw new GrpcError("ITER8_GRPC_DATA", "binaryData: give at least one message");
+    if (list.length === 0)
+      throw new GrpcError("ITER8_GRPC_DATA", "binaryData: give at least one message");
     return { kind: "encoded", messages: list.map((m) => Uint8Array.from(m)) };
   }
   if (options.binaryDataURL !== undefined) {
-    return { kind: "encoded", messages: [await readSource(options.binaryDataURL, "binaryDataURL", "ITER8_GRPC_DATA", baseDir)] };
+    return {
+      kind: "encoded",
+      messages: [
+        await readSource(options.binaryDataURL, "binaryDataURL", "ITER8_GRPC_DATA", baseDir),
+      ],
+    };
   }
   let data: unknown = options.data;
   let where = "data";
   if (options.dataURL !== undefined) {
     where = `dataURL ${options.dataURL}`;
-    const text = Buffer.from(await readSource(options.dataURL, "dataURL", "ITER8_GRPC_DATA", baseDir)).toString("utf8");
+    const text = Buffer.from(
+      await readSource(options.dataURL, "dataURL", "ITER8_GRPC_DATA", baseDir),
+    ).toString("utf8");
     try {
       data = JSON.parse(text);
     } catch (error) {
@@ -127,12 +182,12 @@ async function planMessages(options: GrpcLoadOptions, method: ResolvedMethod, ba
     }
   }
   const values = data === undefined ? [{}] : Array.isArray(data) ? data : [data];
-  if (values.length === 0) throw new GrpcError("ITER8_GRPC_DATA", `${where}: give at least one message`);
+  if (values.length === 0)
+    throw new GrpcError("ITER8_GRPC_DATA", `${where}: give at least one message`);
   const label = (i: number): string => (Array.isArray(data) ? `${where}[${i}]` : where);
   if (hasTemplateActions(values)) {
     // Check each message renders and encodes now, not in the middle of the load.
     const sample = sampleCallData(method);
-    const { MessageSource } = await import("./messages.js");
     const plan: MessagePlan = {
       kind: "templated",
       values,
@@ -144,12 +199,18 @@ async function planMessages(options: GrpcLoadOptions, method: ResolvedMethod, ba
       try {
         source.frame(i, sample);
       } catch (error) {
-        throw new GrpcError("ITER8_GRPC_DATA", `${label(i)}: ${(error as Error).message.replace(/^data\[\d+\]: /, "")}`);
+        throw new GrpcError(
+          "ITER8_GRPC_DATA",
+          `${label(i)}: ${(error as Error).message.replace(/^data\[\d+\]: /, "")}`,
+        );
       }
     }
     return plan;
   }
-  return { kind: "encoded", messages: values.map((value, i) => encodeJson(method.requestType, value, label(i))) };
+  return {
+    kind: "encoded",
+    messages: values.map((value, i) => encodeJson(method.requestType, value, label(i))),
+  };
 }
 
 function callInfo(method: ResolvedMethod): CallInfo {
@@ -165,7 +226,16 @@ function callInfo(method: ResolvedMethod): CallInfo {
 }
 
 function sampleCallData(method: ResolvedMethod): object {
-  return { ...callInfo(method), WorkerID: "0", RequestNumber: 0, Timestamp: "", TimestampUnix: 0, TimestampUnixMilli: 0, TimestampUnixNano: "0", UUID: "" };
+  return {
+    ...callInfo(method),
+    WorkerID: "0",
+    RequestNumber: 0,
+    Timestamp: "",
+    TimestampUnix: 0,
+    TimestampUnixMilli: 0,
+    TimestampUnixNano: "0",
+    UUID: "",
+  };
 }
 
 async function planMetadata(options: GrpcLoadOptions, baseDir: string): Promise<MetadataPlan> {
@@ -173,7 +243,9 @@ async function planMetadata(options: GrpcLoadOptions, baseDir: string): Promise<
   let where = "metadata";
   if (options.metadataURL !== undefined) {
     where = `metadataURL ${options.metadataURL}`;
-    const text = Buffer.from(await readSource(options.metadataURL, "metadataURL", "ITER8_GRPC_DATA", baseDir)).toString("utf8");
+    const text = Buffer.from(
+      await readSource(options.metadataURL, "metadataURL", "ITER8_GRPC_DATA", baseDir),
+    ).toString("utf8");
     try {
       metadata = JSON.parse(text);
     } catch (error) {
@@ -188,12 +260,21 @@ async function planMetadata(options: GrpcLoadOptions, baseDir: string): Promise<
   for (const [rawName, value] of Object.entries(metadata)) {
     const name = rawName.toLowerCase();
     if (typeof value !== "string") {
-      throw new GrpcError("ITER8_GRPC_DATA", `${where}.${rawName}: the value must be a string, got ${JSON.stringify(value)}`);
+      throw new GrpcError(
+        "ITER8_GRPC_DATA",
+        `${where}.${rawName}: the value must be a string, got ${JSON.stringify(value)}`,
+      );
     }
     if (!METADATA_NAME.test(name) || name.startsWith("grpc-") || RESERVED_METADATA.has(name)) {
-      throw new GrpcError("ITER8_GRPC_DATA", `${where}.${rawName}: not a metadata name a client may send (lower-case letters, digits, - _ .; not grpc-*, content-type, te)`);
+      throw new GrpcError(
+        "ITER8_GRPC_DATA",
+        `${where}.${rawName}: not a metadata name a client may send (lower-case letters, digits, - _ .; not grpc-*, content-type, te)`,
+      );
     }
-    entries.push([name, name.endsWith("-bin") ? Buffer.from(value, "utf8").toString("base64") : value]);
+    entries.push([
+      name,
+      name.endsWith("-bin") ? Buffer.from(value, "utf8").toString("base64") : value,
+    ]);
   }
   return { entries, templated: entries.some(([, value]) => hasTemplateActions(value)) };
 }
@@ -220,15 +301,27 @@ function transportModule(workers: number): string {
  * with what was measured, marked `aborted`. Throws `GrpcError` for invalid options, a definition
  * that cannot be read or lacks the method, bad messages, or failed reflection.
  */
-export async function runGrpcLoad(options: GrpcLoadOptions, control: GrpcLoadControl = {}): Promise<GrpcLoadResult> {
+export async function runGrpcLoad(
+  options: GrpcLoadOptions,
+  control: GrpcLoadControl = {},
+): Promise<GrpcLoadResult> {
   validate(options);
   const authority = parseHost(options.host);
   const baseDir = options.baseDir ?? process.cwd();
   const tlsOptions = options.tls;
   let tls: GrpcTransportOptions["tls"];
   if (tlsOptions) {
-    const ca = tlsOptions.caFile === undefined ? undefined : Buffer.from(await readSource(tlsOptions.caFile, "tls.caFile", "ITER8_GRPC_OPTIONS", baseDir)).toString("utf8");
-    tls = { ca, servername: tlsOptions.serverName, rejectUnauthorized: tlsOptions.skipVerify !== true };
+    const ca =
+      tlsOptions.caFile === undefined
+        ? undefined
+        : Buffer.from(
+            await readSource(tlsOptions.caFile, "tls.caFile", "ITER8_GRPC_OPTIONS", baseDir),
+          ).toString("utf8");
+    tls = {
+      ca,
+      servername: tlsOptions.serverName,
+      rejectUnauthorized: tlsOptions.skipVerify !== true,
+    };
   }
   const origin = `${tls ? "https" : "http"}://${authority}`;
   const method = await loadDefinition(options, baseDir, origin, tls);
@@ -255,7 +348,8 @@ export async function runGrpcLoad(options: GrpcLoadOptions, control: GrpcLoadCon
     streamCallDurationMs: options.streamCallDurationMs ?? 0,
   };
   const numRequests =
-    options.numRequests ?? (options.durationMs === undefined ? GRPC_DEFAULTS.numRequests : undefined);
+    options.numRequests ??
+    (options.durationMs === undefined ? GRPC_DEFAULTS.numRequests : undefined);
   const load: LoadOptions = {
     url: `${origin}${method.path}`,
     qps: options.qps,
@@ -276,11 +370,17 @@ export async function runGrpcLoad(options: GrpcLoadOptions, control: GrpcLoadCon
 }
 
 /** `skipFirst` calls are discarded on top of the warm-up (ghz `skipFirst`). */
-function warmup(options: GrpcLoadOptions, numRequests: number | undefined): Pick<LoadOptions, "warmupMs" | "warmupRequests"> {
+function warmup(
+  options: GrpcLoadOptions,
+  numRequests: number | undefined,
+): Pick<LoadOptions, "warmupMs" | "warmupRequests"> {
   const skip = options.skipFirst ?? 0;
   if (skip === 0) return { warmupMs: options.warmupMs };
   // The default warm-up by count (5% of the calls), plus skipFirst; not cut short by time.
-  const base = options.warmupMs === undefined && numRequests !== undefined ? Math.floor(numRequests * 0.05) : 0;
+  const base =
+    options.warmupMs === undefined && numRequests !== undefined
+      ? Math.floor(numRequests * 0.05)
+      : 0;
   return { warmupRequests: base + skip };
 }
 

@@ -50,7 +50,8 @@ export async function readSource(
     return bytes;
   } catch (error) {
     if (error instanceof GrpcError) throw error;
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String(error);
     throw new GrpcError(code, `${what}: cannot read ${path}: ${reason}`, { cause: error });
   }
 }

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
-import { createServer as createTcpServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 import descriptor from "protobufjs/ext/descriptor.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findClosedPort } from "@iter8/test-utils";
 import { GrpcError, runGrpcLoad } from "../src/index.js";
 import type { GrpcLoadOptions } from "../src/index.js";
 import { startGreeterServer } from "./greeter-server.js";
@@ -84,7 +84,11 @@ describe("service definitions", () => {
     const before = server().seen.length;
     const result = await runGrpcLoad(options(server().host, { data: { name: "r" } }));
     expect(result.statusNames).toEqual({ OK: 5 });
-    expect(server().seen.slice(before).map((c) => c.names[0])).toEqual(["r", "r", "r", "r", "r"]);
+    expect(
+      server()
+        .seen.slice(before)
+        .map((c) => c.names[0]),
+    ).toEqual(["r", "r", "r", "r", "r"]);
   });
 
   it("says so when there is no proto and the server has no reflection", async () => {
@@ -138,7 +142,7 @@ describe("service definitions", () => {
   it("names a protoURL that answers an error, and one that cannot be reached", async () => {
     const missing = await failure(options(plain.host, { protoURL: `${filesUrl}/nope.proto` }));
     expect(missing.message).toBe(`protoURL: ${filesUrl}/nope.proto answered HTTP 404`);
-    const port = await closedPort();
+    const port = await findClosedPort();
     const url = `http://127.0.0.1:${port}/x.proto`;
     const unreachable = await failure(options(plain.host, { protoURL: url }));
     expect(unreachable.code).toBe("ITER8_GRPC_PROTO");
@@ -153,12 +157,16 @@ describe("service definitions", () => {
       "call helloworld.Greeter.SayBye: service helloworld.Greeter has no method SayBye; methods: SayHello, SayHelloCS, SayHellos, SayHelloBidi",
     );
     const service = await failure(options(plain.host, { proto, call: "helloworld.Nope/SayHello" }));
-    expect(service.message).toContain("has no service helloworld.Nope; services: helloworld.Greeter");
+    expect(service.message).toContain(
+      "has no service helloworld.Nope; services: helloworld.Greeter",
+    );
   });
 
   it("names the message and field of data that does not fit the request type", async () => {
     const proto = join(PROTOS, "greeter.proto");
-    const error = await failure(options(plain.host, { proto, data: [{ name: "ok" }, { nme: "x" }] }));
+    const error = await failure(
+      options(plain.host, { proto, data: [{ name: "ok" }, { nme: "x" }] }),
+    );
     expect(error.code).toBe("ITER8_GRPC_DATA");
     expect(error.message).toMatch(/^data\[1\]: not a HelloRequest: .*unknown field: "nme"/);
   });
@@ -172,12 +180,3 @@ describe("service definitions", () => {
     expect(call.message).toContain("call must be package.Service.Method");
   });
 });
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

@@ -77,10 +77,15 @@ export async function startGreeterServer(
     responseDeserialize: reply.deserialize,
   });
   type Req = { name?: string };
-  const answer = (name: string, done: (error: grpc.ServiceError | null, value?: object) => void): void => {
+  const answer = (
+    name: string,
+    done: (error: grpc.ServiceError | null, value?: object) => void,
+  ): void => {
     const d = directive(name);
     if (d.status !== undefined) {
-      done(Object.assign(new Error(`injected ${d.status}`), { code: d.status }) as grpc.ServiceError);
+      done(
+        Object.assign(new Error(`injected ${d.status}`), { code: d.status }) as grpc.ServiceError,
+      );
     } else if (d.sleepMs !== undefined) {
       setTimeout(() => done(null, { message: `Hello ${name}` }), d.sleepMs);
     } else {
@@ -93,14 +98,17 @@ export async function startGreeterServer(
       SayHelloCS: method("SayHelloCS", true, false),
       SayHellos: method("SayHellos", false, true),
       SayHelloBidi: method("SayHelloBidi", true, true),
-    } as grpc.ServiceDefinition,
+    },
     {
       SayHello: (call: grpc.ServerUnaryCall<Req, object>, callback: grpc.sendUnaryData<object>) => {
         const name = call.request.name ?? "";
         seen.push({ method: "SayHello", names: [name], metadata: metadataOf(call) });
         answer(name, callback);
       },
-      SayHelloCS: (call: grpc.ServerReadableStream<Req, object>, callback: grpc.sendUnaryData<object>) => {
+      SayHelloCS: (
+        call: grpc.ServerReadableStream<Req, object>,
+        callback: grpc.sendUnaryData<object>,
+      ) => {
         const names: string[] = [];
         call.on("data", (m: Req) => names.push(m.name ?? ""));
         call.on("end", () => {
@@ -111,7 +119,8 @@ export async function startGreeterServer(
       SayHellos: (call: grpc.ServerWritableStream<Req, object>) => {
         const name = call.request.name ?? "";
         seen.push({ method: "SayHellos", names: [name], metadata: metadataOf(call) });
-        for (let i = 0; i < (options.replies ?? 3); i++) call.write({ message: `Hello ${name} ${i}` });
+        for (let i = 0; i < (options.replies ?? 3); i++)
+          call.write({ message: `Hello ${name} ${i}` });
         call.end();
       },
       SayHelloBidi: (call: grpc.ServerDuplexStream<Req, object>) => {
@@ -125,7 +134,7 @@ export async function startGreeterServer(
           call.end();
         });
       },
-    } as grpc.UntypedServiceImplementation,
+    },
   );
   if (options.reflection) addReflection(server, root, options.reflection);
   const port = await new Promise<number>((resolve, reject) =>
@@ -162,7 +171,7 @@ function addReflection(server: grpc.Server, root: protobuf.Root, version: "v1" |
         responseSerialize: codec(Res).serialize,
         responseDeserialize: codec(Res).deserialize,
       },
-    } as grpc.ServiceDefinition,
+    },
     {
       ServerReflectionInfo: (call: grpc.ServerDuplexStream<Record<string, unknown>, object>) => {
         call.on("data", (request: Record<string, unknown>) => {
@@ -170,11 +179,16 @@ function addReflection(server: grpc.Server, root: protobuf.Root, version: "v1" |
           if (typeof symbol === "string" && root.lookup(symbol)) {
             call.write({ file_descriptor_response: { file_descriptor_proto: files } });
           } else {
-            call.write({ error_response: { error_code: 5, error_message: `not found: ${JSON.stringify(request)}` } });
+            call.write({
+              error_response: {
+                error_code: 5,
+                error_message: `not found: ${JSON.stringify(request)}`,
+              },
+            });
           }
         });
         call.on("end", () => call.end());
       },
-    } as grpc.UntypedServiceImplementation,
+    },
   );
 }

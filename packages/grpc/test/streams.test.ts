@@ -62,7 +62,8 @@ describe("runGrpcLoad, streaming calls", () => {
     );
     const elapsed = performance.now() - started;
     expect(result.requests).toBe(4);
-    for (const call of server.seen.slice(before)) expect(call.names).toEqual(["a", "b", "a", "b", "a"]);
+    for (const call of server.seen.slice(before))
+      expect(call.names).toEqual(["a", "b", "a", "b", "a"]);
     expect(result.streams?.messagesSent).toBe(20);
     // Four calls one after another, each with four 20 ms gaps between its five messages.
     expect(elapsed).toBeGreaterThanOrEqual(4 * 4 * 20 - 5);

@@ -1,7 +1,6 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findClosedPort } from "@iter8/test-utils";
 import { runGrpcLoad } from "../src/index.js";
 import type { GrpcLoadOptions } from "../src/index.js";
 import { startGreeterServer } from "./greeter-server.js";
@@ -75,7 +74,11 @@ describe("runGrpcLoad, unary", () => {
 
   it("counts no status as an error with countErrors: false", async () => {
     const result = await runGrpcLoad(
-      options({ data: [{ name: "ok" }, { name: "status:5" }], numRequests: 10, countErrors: false }),
+      options({
+        data: [{ name: "ok" }, { name: "status:5" }],
+        numRequests: 10,
+        countErrors: false,
+      }),
     );
     expect(result.statusNames).toEqual({ OK: 5, NotFound: 5 });
     expect(result.errors).toBe(0);
@@ -100,7 +103,11 @@ describe("runGrpcLoad, unary", () => {
     const result = await runGrpcLoad(
       options({
         data: { name: "n{{.RequestNumber}} {{.MethodName}} {{.InputName}} {{randomString 6}}" },
-        metadata: { "x-user": "u{{.RequestNumber}}", "x-static": "fixed", "x-svc": "{{.ServiceName}}" },
+        metadata: {
+          "x-user": "u{{.RequestNumber}}",
+          "x-static": "fixed",
+          "x-svc": "{{.ServiceName}}",
+        },
         numRequests: 30,
         concurrency: 3,
       }),
@@ -121,7 +128,7 @@ describe("runGrpcLoad, unary", () => {
   });
 
   it("counts calls to an unreachable host as transport failures (Unavailable), without crashing", async () => {
-    const port = await closedPort();
+    const port = await findClosedPort();
     const result = await runGrpcLoad(
       options({ host: `127.0.0.1:${port}`, numRequests: 12, concurrency: 3, timeoutMs: 2000 }),
     );
@@ -136,7 +143,12 @@ describe("runGrpcLoad, unary", () => {
     const controller = new AbortController();
     let aborted = false;
     const result = await runGrpcLoad(
-      options({ data: { name: "sleep:5" }, numRequests: undefined, durationMs: 20_000, concurrency: 2 }),
+      options({
+        data: { name: "sleep:5" },
+        numRequests: undefined,
+        durationMs: 20_000,
+        concurrency: 2,
+      }),
       {
         signal: controller.signal,
         onProgress: (progress) => {
@@ -184,12 +196,3 @@ describe("runGrpcLoad, unary", () => {
     expect(new Set(names).size).toBe(60);
   });
 });
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

@@ -6,11 +6,7 @@ export type { ProviderErrorCode } from "./errors.js";
 /** @public The Go-template subset, documented for library use in docs/metrics.md. */
 export { compileTemplate, renderTemplate } from "./go-template/index.js";
 /** @public The values a template is rendered with; a compiled template and its extra functions. */
-export type {
-  CompiledTemplate,
-  TemplateFunction,
-  TemplateValues,
-} from "./go-template/index.js";
+export type { CompiledTemplate, TemplateFunction, TemplateValues } from "./go-template/index.js";
 /** @public The jq subset, documented for library use in docs/metrics.md. */
 export { compileJq } from "./jq.js";
 /** @public A compiled jq expression. */
