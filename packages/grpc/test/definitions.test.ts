@@ -11,13 +11,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findClosedPort } from "@iter8/test-utils";
 import { GrpcError, runGrpcLoad } from "../src/index.js";
 import type { GrpcLoadOptions } from "../src/index.js";
+import { startGreeterServer as startDemoGreeter } from "@iter8/demo-app";
+import type { GreeterCall, GreeterServer as DemoGreeter } from "@iter8/demo-app";
 import { startGreeterServer } from "./greeter-server.js";
 import type { GreeterServer } from "./greeter-server.js";
 
 const PROTOS = fileURLToPath(new URL("./protos/", import.meta.url));
 
 let plain: GreeterServer;
-let reflecting: GreeterServer;
+// The demo app's Greeter serves reflection (v1 and v1alpha) with @grpc/reflection.
+let demo: DemoGreeter;
+const demoCalls: GreeterCall[] = [];
 let reflectingAlpha: GreeterServer;
 let files: Server;
 let filesUrl: string;
@@ -25,7 +29,7 @@ let dir: string;
 
 beforeAll(async () => {
   plain = await startGreeterServer();
-  reflecting = await startGreeterServer({ reflection: "v1" });
+  demo = await startDemoGreeter({ port: 0, onCall: (call) => demoCalls.push(call) });
   reflectingAlpha = await startGreeterServer({ reflection: "v1alpha" });
   dir = await mkdtemp(join(tmpdir(), "iter8-grpc-"));
   // A protoset as `protoc -o` writes it: a FileDescriptorSet of the Greeter's file.
@@ -48,7 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all([plain.close(), reflecting.close(), reflectingAlpha.close()]);
+  await Promise.all([plain.close(), demo.close(), reflectingAlpha.close()]);
   await new Promise<void>((resolve) => files.close(() => resolve()));
   await rm(dir, { recursive: true, force: true });
 });
@@ -77,18 +81,24 @@ async function failure(opts: GrpcLoadOptions): Promise<GrpcError> {
 }
 
 describe("service definitions", () => {
-  it.each([
-    ["grpc.reflection.v1", () => reflecting],
-    ["grpc.reflection.v1alpha", () => reflectingAlpha],
-  ])("uses server reflection (%s) when no proto is given", async (_name, server) => {
-    const before = server().seen.length;
-    const result = await runGrpcLoad(options(server().host, { data: { name: "r" } }));
+  it("uses server reflection when no proto is given (the demo app's @grpc/reflection)", async () => {
+    const before = demoCalls.length;
+    const result = await runGrpcLoad(options(demo.address, { data: { name: "r" } }));
     expect(result.statusNames).toEqual({ OK: 5 });
-    expect(
-      server()
-        .seen.slice(before)
-        .map((c) => c.names[0]),
-    ).toEqual(["r", "r", "r", "r", "r"]);
+    expect(demoCalls.slice(before).map((c) => c.names[0])).toEqual(["r", "r", "r", "r", "r"]);
+  });
+
+  it("falls back to grpc.reflection.v1alpha when v1 is not served", async () => {
+    const before = reflectingAlpha.seen.length;
+    const result = await runGrpcLoad(options(reflectingAlpha.host, { data: { name: "a" } }));
+    expect(result.statusNames).toEqual({ OK: 5 });
+    expect(reflectingAlpha.seen.slice(before).map((c) => c.names[0])).toEqual([
+      "a",
+      "a",
+      "a",
+      "a",
+      "a",
+    ]);
   });
 
   it("says so when there is no proto and the server has no reflection", async () => {

@@ -1,21 +1,23 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GREETER_PROTO_PATH, GREETER_STREAM_REPLIES, startGreeterServer } from "@iter8/demo-app";
+import type { GreeterCall, GreeterServer } from "@iter8/demo-app";
 import { runGrpcLoad } from "../src/index.js";
 import type { GrpcLoadOptions } from "../src/index.js";
-import { startGreeterServer } from "./greeter-server.js";
-import type { GreeterServer } from "./greeter-server.js";
 
-const PROTO = fileURLToPath(new URL("./protos/greeter.proto", import.meta.url));
+// The demo app's Greeter (ghz's greeter.proto): SayHellos streams GREETER_STREAM_REPLIES replies.
+const PROTO = GREETER_PROTO_PATH;
+const REPLIES = GREETER_STREAM_REPLIES;
 
 let server: GreeterServer;
+const seen: GreeterCall[] = [];
 beforeAll(async () => {
-  server = await startGreeterServer({ replies: 4 });
+  server = await startGreeterServer({ port: 0, onCall: (call) => seen.push(call) });
 });
 afterAll(() => server.close());
 
 function options(overrides: Partial<GrpcLoadOptions>): GrpcLoadOptions {
   return {
-    host: server.host,
+    host: server.address,
     call: "helloworld.Greeter.SayHello",
     proto: PROTO,
     numRequests: 10,
@@ -28,7 +30,7 @@ function options(overrides: Partial<GrpcLoadOptions>): GrpcLoadOptions {
 
 describe("runGrpcLoad, streaming calls", () => {
   it("client streaming: sends every data message in order, one response per call", async () => {
-    const before = server.seen.length;
+    const before = seen.length;
     const result = await runGrpcLoad(
       options({
         call: "helloworld.Greeter.SayHelloCS",
@@ -38,7 +40,7 @@ describe("runGrpcLoad, streaming calls", () => {
     expect(result.kind).toBe("client-stream");
     expect(result.requests).toBe(10);
     expect(result.statusNames).toEqual({ OK: 10 });
-    const calls = server.seen.slice(before);
+    const calls = seen.slice(before);
     expect(calls).toHaveLength(10);
     for (const call of calls) expect(call.names).toEqual(["a", "b", "c"]);
     expect(result.streams?.messagesSent).toBe(30);
@@ -48,7 +50,7 @@ describe("runGrpcLoad, streaming calls", () => {
   });
 
   it("client streaming: stream-call-count cycles the messages, stream-interval spaces them", async () => {
-    const before = server.seen.length;
+    const before = seen.length;
     const started = performance.now();
     const result = await runGrpcLoad(
       options({
@@ -62,8 +64,7 @@ describe("runGrpcLoad, streaming calls", () => {
     );
     const elapsed = performance.now() - started;
     expect(result.requests).toBe(4);
-    for (const call of server.seen.slice(before))
-      expect(call.names).toEqual(["a", "b", "a", "b", "a"]);
+    for (const call of seen.slice(before)) expect(call.names).toEqual(["a", "b", "a", "b", "a"]);
     expect(result.streams?.messagesSent).toBe(20);
     // Four calls one after another, each with four 20 ms gaps between its five messages.
     expect(elapsed).toBeGreaterThanOrEqual(4 * 4 * 20 - 5);
@@ -72,7 +73,7 @@ describe("runGrpcLoad, streaming calls", () => {
   });
 
   it("client streaming: stream-call-duration ends the stream", async () => {
-    const before = server.seen.length;
+    const before = seen.length;
     const result = await runGrpcLoad(
       options({
         call: "helloworld.Greeter.SayHelloCS",
@@ -85,28 +86,28 @@ describe("runGrpcLoad, streaming calls", () => {
       }),
     );
     expect(result.statusNames).toEqual({ OK: 2 });
-    for (const call of server.seen.slice(before)) {
+    for (const call of seen.slice(before)) {
       expect(call.names.length).toBeGreaterThanOrEqual(2);
       expect(call.names.length).toBeLessThan(60);
     }
   });
 
   it("server streaming: one request, every response message counted", async () => {
-    const before = server.seen.length;
+    const before = seen.length;
     const result = await runGrpcLoad(
       options({ call: "helloworld.Greeter.SayHellos", data: { name: "s" } }),
     );
     expect(result.kind).toBe("server-stream");
     expect(result.statusNames).toEqual({ OK: 10 });
-    expect(server.seen.slice(before)).toHaveLength(10);
+    expect(seen.slice(before)).toHaveLength(10);
     expect(result.streams?.messagesSent).toBe(10);
-    expect(result.streams?.messagesReceived).toBe(40);
+    expect(result.streams?.messagesReceived).toBe(10 * REPLIES);
     expect(result.streams?.firstMessage.count).toBe(10);
     expect(result.streams?.firstMessage.max).toBeLessThanOrEqual(result.latency.max);
   });
 
   it("bidirectional: each message answered, per-message figures kept", async () => {
-    const before = server.seen.length;
+    const before = seen.length;
     const result = await runGrpcLoad(
       options({
         call: "helloworld.Greeter/SayHelloBidi",
@@ -116,7 +117,7 @@ describe("runGrpcLoad, streaming calls", () => {
     );
     expect(result.kind).toBe("bidi-stream");
     expect(result.statusNames).toEqual({ OK: 10 });
-    const calls = server.seen.slice(before);
+    const calls = seen.slice(before);
     expect(calls).toHaveLength(10);
     for (const call of calls) {
       expect(call.names).toHaveLength(3);
@@ -134,7 +135,7 @@ describe("runGrpcLoad, streaming calls", () => {
     );
     expect(result.warmupRequests).toBe(5);
     expect(result.streams?.messagesSent).toBe(10);
-    expect(result.streams?.messagesReceived).toBe(40);
+    expect(result.streams?.messagesReceived).toBe(10 * REPLIES);
   });
 
   it("sums per-message figures over 2 worker threads", async () => {
@@ -148,7 +149,7 @@ describe("runGrpcLoad, streaming calls", () => {
       }),
     );
     expect(result.requests).toBe(20);
-    expect(result.streams?.messagesReceived).toBe(80);
+    expect(result.streams?.messagesReceived).toBe(20 * REPLIES);
     expect(result.streams?.firstMessage.count).toBe(20);
   });
 });
