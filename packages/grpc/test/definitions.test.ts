@@ -172,6 +172,46 @@ describe("service definitions", () => {
     );
   });
 
+  it("reads messages from dataURL and binaryDataURL (file or URL), metadata from metadataURL", async () => {
+    const proto = join(PROTOS, "greeter.proto");
+    const Request = new protobuf.Root()
+      .loadSync(proto, { keepCase: true })
+      .lookupType("helloworld.HelloRequest");
+    await writeFile(join(dir, "data.json"), JSON.stringify([{ name: "f1" }, { name: "f2" }]));
+    await writeFile(join(dir, "message.bin"), Request.encode({ name: "bin" }).finish());
+    await writeFile(join(dir, "metadata.json"), JSON.stringify({ "x-from": "file" }));
+    const before = plain.seen.length;
+    await runGrpcLoad(
+      options(plain.host, {
+        proto,
+        data: undefined,
+        dataURL: "data.json",
+        metadataURL: "metadata.json",
+        baseDir: dir,
+        numRequests: 2,
+      }),
+    );
+    await runGrpcLoad(
+      options(plain.host, {
+        proto,
+        data: undefined,
+        binaryDataURL: join(dir, "message.bin"),
+        numRequests: 1,
+      }),
+    );
+    await runGrpcLoad(
+      options(plain.host, {
+        proto,
+        data: undefined,
+        binaryData: Request.encode({ name: "b2" }).finish(),
+        numRequests: 1,
+      }),
+    );
+    const calls = plain.seen.slice(before);
+    expect(calls.map((c) => c.names[0])).toEqual(["f1", "f2", "bin", "b2"]);
+    expect(calls[0]?.metadata["x-from"]).toBe("file");
+  });
+
   it("names the message and field of data that does not fit the request type", async () => {
     const proto = join(PROTOS, "greeter.proto");
     const error = await failure(
