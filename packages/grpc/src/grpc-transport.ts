@@ -50,6 +50,8 @@ export const STAT_MESSAGES_RECEIVED = "messagesReceived";
 export const STAT_FIRST_MESSAGE = "firstMessage";
 
 const NGHTTP2_CANCEL = http2.constants.NGHTTP2_CANCEL;
+/** The messages follow the headers: one options object for every request. */
+const REQUEST_OPTIONS: http2.ClientSessionRequestOptions = { endStream: false };
 const NGHTTP2_REFUSED_STREAM = http2.constants.NGHTTP2_REFUSED_STREAM;
 
 /** `grpc-timeout`: at most 8 digits, in the coarsest unit that keeps the value. */
@@ -465,7 +467,7 @@ class GrpcTransportImpl {
     let stream: ClientHttp2Stream;
     try {
       const connection = this.#connections[lane % this.#connections.length] as Connection;
-      stream = connection.get().request(headers, { endStream: false });
+      stream = connection.get().request(headers, REQUEST_OPTIONS);
     } catch (error) {
       handler.fail(error, measured);
       return;
