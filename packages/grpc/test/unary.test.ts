@@ -208,6 +208,21 @@ describe("runGrpcLoad, unary", () => {
     expect(result.queueWait.count).toBe(200);
   });
 
+  it("follows a rate ramp through the shared pacer (schedule)", async () => {
+    const result = await runGrpcLoad(
+      options({
+        qps: 150,
+        schedule: { kind: "step", start: 50, step: 50, end: 150, stepDurationMs: 300 },
+        numRequests: 120,
+        concurrency: 4,
+      }),
+    );
+    expect(result.requests).toBe(120);
+    expect(result.statusNames).toEqual({ OK: 120 });
+    // 15 calls at 50/s, then 30 at 100/s, then 75 at 150/s: about 1.1 s, never the 0.8 s of 150/s.
+    expect(result.durationMs).toBeGreaterThan(950);
+  });
+
   it("spreads the load over 2 worker threads with exact counts", async () => {
     const before = server.seen.length;
     const result = await runGrpcLoad(
