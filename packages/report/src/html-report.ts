@@ -130,7 +130,7 @@ function statusHeader(model: ReportModel): string {
   const satisfying = versionsSatisfyingSlos(model);
   if (satisfying !== undefined) facts.push(["SLOs satisfied by", satisfying]);
   const failure = summary.failedTask
-    ? `<div class="failure" role="alert"><p>Task <strong>[${summary.failedTask.index}]</strong> <code>${escapeXml(summary.failedTask.task)}</code> failed:</p><pre class="failure-message">${escapeXml(summary.failedTask.message)}</pre></div>`
+    ? `<div class="failure" role="alert"><p>Task <strong>${summary.failedTask.index + 1}</strong> (<code>${escapeXml(summary.failedTask.task)}</code>) failed:</p><pre class="failure-message">${escapeXml(summary.failedTask.message)}</pre></div>`
     : "";
   const aborted = summary.aborted
     ? '<p class="note">The run was interrupted; the values cover only part of it.</p>'

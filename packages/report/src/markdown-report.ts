@@ -23,7 +23,7 @@ export function renderMarkdownReport(model: ReportModel): string {
   ];
   if (summary.failedTask) {
     const { index, task, message } = summary.failedTask;
-    rows.push(["Failed task", `[${index}] ${task}: ${message}`]);
+    rows.push(["Failed task", `task ${index + 1} (${task}): ${message}`]);
   }
   rows.push(["Started", summary.startTime]);
   if (model.versions.length > 0) rows.push(["Versions", String(model.versions.length)]);

@@ -80,7 +80,9 @@ describe("the HTML report", () => {
     const page = html(resultFixture("failed-result.json"));
     expect(page).toContain('<p class="state" data-state="failed">✗ failed</p>');
     expect(page).toContain("<dt>Tasks done</dt><dd>0</dd>");
-    expect(page).toContain("<code>gen-load-and-collect-metrics</code> failed:");
+    expect(page).toContain(
+      "Task <strong>1</strong> (<code>gen-load-and-collect-metrics</code>) failed:",
+    );
     expect(page).toContain("version 0: connect ECONNREFUSED 127.0.0.1:8080");
     const done = html({ ...resultFixture("seed-result.json"), numTasks: 2 });
     expect(done).toContain("<dt>Tasks done</dt><dd>2 of 2</dd>");

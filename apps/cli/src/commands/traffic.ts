@@ -13,6 +13,7 @@ import type { RolloutDecision } from "@iter8/engine";
 import type { ProxyEvent } from "@iter8/traffic";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
+import { withDirOption } from "../experiment-dir.js";
 import { waitForStop } from "../wait-for-stop.js";
 
 interface FileArgs {
@@ -104,7 +105,7 @@ function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
     command: "proxy",
     describe: "Run the traffic proxy: weighted splits, segments, affinity and mirroring",
     builder: (y) =>
-      y
+      withDirOption(y, "Directory that --file is relative to (default: the current directory)")
         .option("file", {
           alias: "f",
           type: "string",
@@ -187,7 +188,7 @@ function renderCommand(ctx: CommandContext): CommandModule<object, RenderArgs> {
     command: "render",
     describe: "Print the routing as Istio or Gateway API objects (YAML for kubectl apply)",
     builder: (y) =>
-      y
+      withDirOption(y, "Directory that --file is relative to (default: the current directory)")
         .option("file", {
           alias: "f",
           type: "string",
@@ -229,7 +230,7 @@ function rolloutCommand(ctx: CommandContext): CommandModule<object, RolloutArgs>
     command: "rollout",
     describe: "Raise a candidate's weight step by step on a running proxy, gated by SLOs",
     builder: (y) =>
-      y
+      withDirOption(y, "Directory that --file is relative to (default: the current directory)")
         .option("file", {
           alias: "f",
           type: "string",
