@@ -92,6 +92,12 @@ function describeEvent(event: ProxyEvent): string {
   if (event.type === "routing-swapped") {
     return `routing swapped (generation ${event.generation}, from ${event.source === "api" ? "PUT /routing" : event.source})`;
   }
+  if (event.type === "routing-written") {
+    return `routing generation ${event.generation} written back to ${event.file}`;
+  }
+  if (event.type === "routing-write-failed") {
+    return `routing generation ${event.generation} is in force but could not be written back to ${event.file}: ${event.message}`;
+  }
   const first = event.issues[0];
   return `routing from ${event.source === "api" ? "PUT /routing" : "the file"} refused, keeping the current one: ${first ? formatSpecIssue(first) : "invalid"}`;
 }
