@@ -226,7 +226,7 @@ function groupAlive(pid: number | undefined): boolean {
 describe("the guides' commands work verbatim", () => {
   it("puts iter8 on PATH as getting-started says (npm link into a scratch prefix)", () => {
     expect(linked?.status, linked?.stderr).toBe(0);
-    const version = spawnSync("iter8", ["--version"], {
+    const version = spawnSync(join(prefix, "bin", "iter8"), ["--version"], {
       env: environment(scratch),
       encoding: "utf8",
     });
