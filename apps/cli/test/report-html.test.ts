@@ -205,7 +205,9 @@ describe("the HTML report in headless Chromium", () => {
   it("headlines the versions that fail their SLOs, in the failure colour, above the run's state", async () => {
     const { page } = await openReport(reportUrl);
     const satisfied = result.insights?.SLOsSatisfied ?? [];
-    const failing = [0, 1, 2].filter((v) => satisfied.some((perVersion) => perVersion[v] === false));
+    const failing = [0, 1, 2].filter((v) =>
+      satisfied.some((perVersion) => perVersion[v] === false),
+    );
     expect(failing).toContain(1);
     const state = page.locator(".status .state");
     expect(await state.getAttribute("data-state")).toBe("slos-failed");
@@ -240,8 +242,9 @@ describe("the HTML report in headless Chromium", () => {
     const grids = await page.locator(".charts").all();
     expect(grids.length).toBeGreaterThanOrEqual(2);
     for (const grid of grids) {
-      const boxes = (await Promise.all((await grid.locator("figure").all()).map((f) => f.boundingBox())))
-        .filter((box) => box !== null);
+      const boxes = (
+        await Promise.all((await grid.locator("figure").all()).map((f) => f.boundingBox()))
+      ).filter((box) => box !== null);
       // Figures in one row span the width; a figure alone in its grid takes all of it.
       const left = Math.min(...boxes.map((box) => box.x));
       const right = Math.max(...boxes.map((box) => box.x + box.width));
@@ -254,8 +257,8 @@ describe("the HTML report in headless Chromium", () => {
   it("labels each stacked bar with its version and its number of requests", async () => {
     const { page } = await openReport(reportUrl);
     const labels = await page.locator("svg.breakdown .breakdown-row text").allTextContents();
-    const counts = (result.insights?.metricValues ?? []).map(
-      (values) => values["built-in/request-count"]?.at(-1),
+    const counts = (result.insights?.metricValues ?? []).map((values) =>
+      values["built-in/request-count"]?.at(-1),
     );
     expect(labels).toEqual(counts.map((n, v) => `version ${v}: ${n} requests`));
     await page.close();

@@ -124,7 +124,9 @@ function statusHeader(model: ReportModel): string {
   // A run that completed while a version fails its SLOs is the news of the page: the headline
   // says so in the failure colour, and the run's own state moves to the facts.
   const failing =
-    model.slos.length > 0 ? model.versions.filter((_, v) => model.slosSatisfiedBy[v] === false) : [];
+    model.slos.length > 0
+      ? model.versions.filter((_, v) => model.slosSatisfiedBy[v] === false)
+      : [];
   const slosFailed = runState === "completed" && failing.length > 0;
   const state = slosFailed ? "slos-failed" : runState;
   const headline = slosFailed

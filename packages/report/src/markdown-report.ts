@@ -67,7 +67,10 @@ export function renderMarkdownReport(model: ReportModel): string {
       "",
     );
     if (model.metrics.some((metric) => metric.best.length > 0)) {
-      lines.push("★ best value of the row (lower latency and errors, higher throughput; counts and standard deviations not ranked).", "");
+      lines.push(
+        "★ best value of the row (lower latency and errors, higher throughput; counts and standard deviations not ranked).",
+        "",
+      );
     }
   }
 

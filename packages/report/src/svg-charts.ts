@@ -252,7 +252,13 @@ export function histogramChart(
       yLabel: log ? "requests (log scale)" : "requests",
       xTicks,
       yTicks,
-      legend: [{ label: `${versionName}: ${total} ${total === 1 ? "request" : "requests"}`, colourClass: colour, shape: "box" }],
+      legend: [
+        {
+          label: `${versionName}: ${total} ${total === 1 ? "request" : "requests"}`,
+          colourClass: colour,
+          shape: "box",
+        },
+      ],
       className: "histogram",
       attributes: ` data-version="${version}" data-buckets="${buckets.length}" data-scale="${scale}"`,
     },

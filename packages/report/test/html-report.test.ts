@@ -115,7 +115,9 @@ describe("the HTML report", () => {
   it("marks the best value of a metric row", () => {
     const page = html(loaded).split('id="metrics"')[1] ?? "";
     const rowOf = (name: string) =>
-      new RegExp(`<tr data-metric="${name}" data-better="(\\w+)"><th scope="row".*?</tr>`).exec(page);
+      new RegExp(`<tr data-metric="${name}" data-better="(\\w+)"><th scope="row".*?</tr>`).exec(
+        page,
+      );
     const row = rowOf("built-in/p95.0")?.[0];
     expect(rowOf("built-in/p95.0")?.[1]).toBe("lower");
     expect(row).toContain(
@@ -142,7 +144,9 @@ describe("the HTML report", () => {
     };
     const page = html(result).split('id="metrics"')[1] ?? "";
     const rowOf = (name: string) =>
-      new RegExp(`<tr data-metric="${name}" data-better="(\\w+)"><th scope="row".*?</tr>`).exec(page);
+      new RegExp(`<tr data-metric="${name}" data-better="(\\w+)"><th scope="row".*?</tr>`).exec(
+        page,
+      );
     expect(rowOf("built-in/stddev-latency")?.[1]).toBe("unranked");
     expect(rowOf("built-in/stddev-latency")?.[0]).not.toContain("★");
     expect(rowOf("built-in/mean-latency")?.[0]).toMatch(/data-best="true">2 <span/);

@@ -709,20 +709,20 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       readFile(file, "utf8")
         .then((text) => (text === lastWritten ? undefined : validateRoutingFile(file)))
         .then(
-        (result) => {
-          if (closing || result === undefined) return;
-          if (result.ok) swap(result.value, "file");
-          else emit({ type: "routing-rejected", source: "file", issues: result.issues });
-        },
-        (error: unknown) =>
-          emit({
-            type: "routing-rejected",
-            source: "file",
-            issues: [
-              { path: "", message: error instanceof Error ? error.message : String(error), file },
-            ],
-          }),
-      );
+          (result) => {
+            if (closing || result === undefined) return;
+            if (result.ok) swap(result.value, "file");
+            else emit({ type: "routing-rejected", source: "file", issues: result.issues });
+          },
+          (error: unknown) =>
+            emit({
+              type: "routing-rejected",
+              source: "file",
+              issues: [
+                { path: "", message: error instanceof Error ? error.message : String(error), file },
+              ],
+            }),
+        );
     };
     // Watch the folder: editors replace files by renaming, which a watch on the file itself misses.
     watcher = watch(dirname(file), (_event, name) => {

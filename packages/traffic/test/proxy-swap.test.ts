@@ -137,7 +137,8 @@ describe("routing swaps", () => {
       expect(text).toMatch(/^# Written by the iter8 traffic proxy: routing generation 2/);
       const onDisk = parseRouting(text);
       expect(onDisk.ok).toBe(true);
-      if (onDisk.ok) expect(routingToDocument(onDisk.value)).toEqual(routingToDocument(proxy.routing));
+      if (onDisk.ok)
+        expect(routingToDocument(onDisk.value)).toEqual(routingToDocument(proxy.routing));
       expect(percentOf(await sendMany(proxy.url, 20, () => ({}), 4), "v2")).toBe(100);
       // Its own write is not read back as a new routing (the watch waits 100 ms before reading).
       await new Promise((r) => setTimeout(r, 600));

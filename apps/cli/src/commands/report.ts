@@ -4,7 +4,12 @@ import type { CommandModule } from "yargs";
 import type { ReportFormat } from "@iter8/report";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
-import { experimentDir, loadExperimentIfPresent, loadResultIn, withDirOption } from "../experiment-dir.js";
+import {
+  experimentDir,
+  loadExperimentIfPresent,
+  loadResultIn,
+  withDirOption,
+} from "../experiment-dir.js";
 
 /**
  * The formats `--output-format` offers: `AVAILABLE_REPORT_FORMATS` of `@iter8/report`, named here so
