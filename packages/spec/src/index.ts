@@ -11,8 +11,14 @@ export type {
   ErrorRange,
   Experiment,
   ExperimentResult,
+  GrpcInputs,
+  GrpcLoadDetails,
+  GrpcTarget,
+  GrpcTask,
+  GrpcTlsInputs,
   Insights,
   LoadInputs,
+  LoadScheduleInputs,
   LoadTask,
   MetricInfo,
   MetricProblem,
@@ -65,6 +71,7 @@ export {
 export { DEFAULT_LOAD, experimentJsonSchema, experimentSchema } from "./schema/index.js";
 export {
   BUILT_IN_METRICS,
+  grpcPercentileOfMetric,
   normaliseMetricName,
   percentileMetricName,
   percentileOfMetric,

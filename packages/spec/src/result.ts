@@ -45,7 +45,7 @@ const sloSchema = z.object({
   onNoData: z.enum(["fail", "skip"]).optional(),
 });
 
-const loadDetailsSchema = z.object({
+const loadDetailsSchema: z.ZodType<VersionLoadDetails> = z.object({
   statusCodes: z.record(z.string(), count),
   errorClasses: z.record(z.string(), count),
   histogram: z.array(z.tuple([z.number(), z.number(), z.number()])),
@@ -63,6 +63,26 @@ const loadDetailsSchema = z.object({
     .optional(),
   dispatchLagMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).optional(),
   partial: z.boolean().optional(),
+  grpc: z
+    .object({
+      kind: z.string(),
+      statusNames: z.record(z.string(), count),
+      streams: z
+        .object({
+          messagesSent: z.number(),
+          messagesReceived: z.number(),
+          sentRate: z.number(),
+          receivedRate: z.number(),
+          firstMessageMs: z
+            .object({ p50: z.number(), p99: z.number(), max: z.number() })
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  get endpoints() {
+    return z.record(z.string(), loadDetailsSchema).optional();
+  },
 });
 
 // Interval ends may be infinite (one-sided or unbounded); YAML writes them as .inf.
@@ -327,8 +347,28 @@ function orderLoadDetails(details: VersionLoadDetails | null): Plain | null {
       ...(details.dispatchLagMs
         ? { dispatchLagMs: pick(details.dispatchLagMs, ["p50", "p99", "max"]) }
         : {}),
+      ...(details.grpc
+        ? {
+            grpc: pick(
+              { ...details.grpc, statusNames: sortRecord(details.grpc.statusNames, byName) },
+              ["kind", "statusNames", "streams"],
+            ),
+          }
+        : {}),
+      ...(details.endpoints
+        ? { endpoints: sortRecord(details.endpoints, byName, orderLoadDetails) }
+        : {}),
     },
-    ["statusCodes", "errorClasses", "histogram", "timeline", "dispatchLagMs", "partial"],
+    [
+      "statusCodes",
+      "errorClasses",
+      "histogram",
+      "timeline",
+      "dispatchLagMs",
+      "partial",
+      "grpc",
+      "endpoints",
+    ],
   );
 }
 
