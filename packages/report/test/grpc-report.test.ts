@@ -40,10 +40,13 @@ describe("reports of a gRPC load", () => {
     expect(page).not.toContain("HTTP 14");
     expect(responsesRow(page, "gRPC OK")).toEqual(["98 (98.0%)", "100 (100.0%)"]);
     expect(responsesRow(page, "gRPC Unavailable")).toEqual(["2 (2.0%)", "0 (0.0%)"]);
-    expect(responsesRow(page, "stream messages sent / received")).toEqual(["unavailable", "100 / 400"]);
+    expect(responsesRow(page, "stream messages sent / received")).toEqual([
+      "unavailable",
+      "100 / 400",
+    ]);
     expect(responsesRow(page, "first message p50 / p99 / max \\(ms\\)")).toEqual([
       "unavailable",
-      "1.25 / 3.5 / 4.75",
+      "1.25 / 3.50 / 4.75",
     ]);
   });
 
@@ -53,11 +56,14 @@ describe("reports of a gRPC load", () => {
       kind: "unary",
       statusNames: { OK: 98, Unavailable: 2 },
     });
-    expect(json.loads[1]?.grpc?.streams).toMatchObject({ messagesReceived: 400, receivedRate: 200 });
+    expect(json.loads[1]?.grpc?.streams).toMatchObject({
+      messagesReceived: 400,
+      receivedRate: 200,
+    });
   });
 
   it("marks lower gRPC latency and error rate as better, and leaves counts unranked", () => {
-    const model = buildReportModel(result);
+    const model = buildReportModel(result, undefined);
     const row = (name: string) => model.metrics.find((m) => m.name === name);
     expect(row("grpc/latency/p95.0")).toMatchObject({ better: "lower", best: [0] });
     expect(row("grpc/error-rate")).toMatchObject({ better: "lower", best: [1] });
@@ -67,7 +73,7 @@ describe("reports of a gRPC load", () => {
   });
 
   it("draws the percentile curve through the grpc/latency/pX metrics", () => {
-    const model = buildReportModel(result);
+    const model = buildReportModel(result, undefined);
     expect(model.loads[0]?.percentiles).toContainEqual({ percentile: 95, latencyMs: 2.25 });
     expect(model.loads[1]?.percentiles).toContainEqual({ percentile: 0, latencyMs: 1.6 });
   });
