@@ -67,14 +67,18 @@ export function deriveGrpcMetrics(
   const statuses = { OK: 0, ...result.statusNames };
   for (const [name, count] of Object.entries(statuses)) {
     const metric = `${prefix}/status/${name}`;
-    info[metric] = { description: `number of calls that ended with status ${name}`, type: "Counter" };
+    info[metric] = {
+      description: `number of calls that ended with status ${name}`,
+      type: "Counter",
+    };
     values[metric] = [count];
   }
   const streams = result.streams;
   if (streams) {
     const add = (name: string, metric: MetricInfo, value: number | undefined) => {
       info[`${prefix}/stream/${name}`] = metric;
-      if (value !== undefined && Number.isFinite(value)) values[`${prefix}/stream/${name}`] = [value];
+      if (value !== undefined && Number.isFinite(value))
+        values[`${prefix}/stream/${name}`] = [value];
     };
     add(
       "messages-sent",

@@ -298,9 +298,7 @@ function responsesSection(model: ReportModel): string {
   if (loaded.length === 0) return "";
   // HTTP loads by status code; gRPC loads by status name (OK, Unavailable, ...).
   const codes = [
-    ...new Set(
-      loaded.flatMap(({ load }) => (load.grpc ? [] : Object.keys(load.statusCodes))),
-    ),
+    ...new Set(loaded.flatMap(({ load }) => (load.grpc ? [] : Object.keys(load.statusCodes)))),
   ].sort();
   const names = [
     ...new Set(loaded.flatMap(({ load }) => Object.keys(load.grpc?.statusNames ?? {}))),
@@ -366,7 +364,9 @@ function responsesSection(model: ReportModel): string {
           "time from the start of a call to its first response message",
           (l) => {
             const first = l.grpc?.streams?.firstMessageMs;
-            return first ? [first.p50, first.p99, first.max].map(formatNumber).join(" / ") : UNAVAILABLE;
+            return first
+              ? [first.p50, first.p99, first.max].map(formatNumber).join(" / ")
+              : UNAVAILABLE;
           },
         ),
       ].join("")

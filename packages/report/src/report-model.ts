@@ -254,7 +254,8 @@ function sloCheckOf(
 
 const LOWER_IS_BETTER =
   /^(built-in\/(error-count|error-rate|.*-latency|p\d+(\.\d+)?)|grpc(-[^/]+)?\/(error-count|error-rate|latency\/.+|stream\/first-message\/.+))$/;
-const NEITHER_WAY = /^(built-in\/request-count|grpc(-[^/]+)?\/(request-count|status\/.+|stream\/messages-.+))$/;
+const NEITHER_WAY =
+  /^(built-in\/request-count|grpc(-[^/]+)?\/(request-count|status\/.+|stream\/messages-.+))$/;
 
 /**
  * Which way a metric improves: an SLO with only an upper (lower) limit says lower (higher);
@@ -291,7 +292,11 @@ function loadOf(insights: Insights | undefined, version: number): ReportVersionL
   const exact: PercentilePoint[] = [];
   // The percentile metrics of the load these details are of: HTTP's built-in/pX, or grpc/latency/pX.
   const grpc = details.grpc !== undefined && details.endpoints === undefined;
-  const min = latestMetricValue(insights, version, grpc ? "grpc/latency/min" : "built-in/min-latency");
+  const min = latestMetricValue(
+    insights,
+    version,
+    grpc ? "grpc/latency/min" : "built-in/min-latency",
+  );
   if (min !== undefined) exact.push({ percentile: 0, latencyMs: min });
   for (const name of Object.keys(metricsOfVersion)) {
     const p = grpc

@@ -26,7 +26,8 @@ export function percentileMetricName(p: number): string {
 }
 
 // gRPC latency percentiles: `grpc/latency/p95`, `grpc-<endpoint>/latency/p99.9`.
-const GRPC_PERCENTILE_METRIC = /^(grpc(?:-[A-Za-z0-9][A-Za-z0-9_.-]*)?)\/latency\/p(\d+)(?:\.(\d+))?$/;
+const GRPC_PERCENTILE_METRIC =
+  /^(grpc(?:-[A-Za-z0-9][A-Za-z0-9_.-]*)?)\/latency\/p(\d+)(?:\.(\d+))?$/;
 
 /**
  * The gRPC latency percentile a metric stands for, with its prefix: `grpc/latency/p95` →

@@ -126,18 +126,21 @@ const rate = (name: string) =>
 const settingsShape = {
   host: host.optional(),
   call: call.optional(),
-  proto: z.string().min(1).optional().describe("Path of the .proto file, relative to the experiment"),
+  proto: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Path of the .proto file, relative to the experiment"),
   protoURL: httpUrl.optional().describe("http(s) URL of the .proto file"),
   protoset: fileOrUrl("Compiled FileDescriptorSet (protoc -o)").optional(),
-  protosetURL: httpUrl.optional().describe("http(s) URL of a compiled FileDescriptorSet (Iter8's name)"),
+  protosetURL: httpUrl
+    .optional()
+    .describe("http(s) URL of a compiled FileDescriptorSet (Iter8's name)"),
   importPaths: z
     .array(z.string().min(1))
     .optional()
     .describe("Directories searched for the proto's imports, relative to the experiment"),
-  "import-paths": z
-    .array(z.string().min(1))
-    .optional()
-    .describe("ghz's name of importPaths"),
+  "import-paths": z.array(z.string().min(1)).optional().describe("ghz's name of importPaths"),
   data: z
     .union([z.record(z.string(), z.unknown()), z.array(z.record(z.string(), z.unknown())).min(1)], {
       error: (issue) =>
@@ -180,37 +183,60 @@ const settingsShape = {
     })
     .optional()
     .describe("Separate HTTP/2 connections the calls are spread over; default 1"),
-  duration: positiveDuration("duration", "How long to call each version; total is ignored when set").optional(),
+  duration: positiveDuration(
+    "duration",
+    "How long to call each version; total is ignored when set",
+  ).optional(),
   timeout: positiveDuration("timeout", "Per-call deadline; default 20s").optional(),
-  "connect-timeout": positiveDuration("connect-timeout", "Connection timeout; default 10s").optional(),
+  "connect-timeout": positiveDuration(
+    "connect-timeout",
+    "Connection timeout; default 10s",
+  ).optional(),
   keepalive: positiveDuration("keepalive", "HTTP/2 keepalive ping interval").optional(),
   insecure: z
     .boolean()
     .optional()
     .describe("Plaintext (h2c), the default; false uses TLS with Node's CA store"),
-  cacert: z.string().min(1).optional().describe("PEM file of the CA that signed the server's certificate (TLS)"),
+  cacert: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("PEM file of the CA that signed the server's certificate (TLS)"),
   cname: z.string().min(1).optional().describe("Server name for TLS verification and SNI"),
   skipTLS: z.boolean().optional().describe("TLS without verifying the server's certificate"),
   skipFirst: z.int().min(0).optional().describe("Calls sent and discarded before measuring"),
   "count-errors": z
     .boolean()
     .optional()
-    .describe("Count non-OK statuses as errors (default true); false counts only transport failures"),
+    .describe(
+      "Count non-OK statuses as errors (default true); false counts only transport failures",
+    ),
   "stream-interval": duration("Streams: time between messages sent").optional(),
   "stream-call-duration": positiveDuration(
     "stream-call-duration",
     "Streams: the client ends each stream after this long",
   ).optional(),
-  "stream-call-count": count("Streams: the client ends each stream after this many messages").optional(),
+  "stream-call-count": count(
+    "Streams: the client ends each stream after this many messages",
+  ).optional(),
   "load-schedule": z
     .enum(["const", "step", "line"])
     .optional()
     .describe("Rate schedule: const (rps), step or line (a ramp from load-start)"),
   "load-start": rate("load-start").optional().describe("Ramp: starting rate, calls per second"),
   "load-end": rate("load-end").optional().describe("Ramp: final rate, held to the end"),
-  "load-step": z.number().optional().describe("Ramp: rate change per step (step) or per second (line)"),
-  "load-step-duration": positiveDuration("load-step-duration", "Ramp (step): time between steps").optional(),
-  "load-max-duration": positiveDuration("load-max-duration", "Ramp: longest time the rate changes").optional(),
+  "load-step": z
+    .number()
+    .optional()
+    .describe("Ramp: rate change per step (step) or per second (line)"),
+  "load-step-duration": positiveDuration(
+    "load-step-duration",
+    "Ramp (step): time between steps",
+  ).optional(),
+  "load-max-duration": positiveDuration(
+    "load-max-duration",
+    "Ramp: longest time the rate changes",
+  ).optional(),
   warmup: duration("Warm-up before measuring, discarded; Go syntax: 1s").optional(),
   workers: z
     .int()
@@ -226,7 +252,10 @@ const settingsShape = {
     .optional()
     .describe("How paced calls are timed: precise (default) or timer, as for HTTP"),
   ...Object.fromEntries(
-    Object.entries(GRPC_UNIMPLEMENTED_OPTIONS).map(([key, what]) => [key, notImplemented(key, what)]),
+    Object.entries(GRPC_UNIMPLEMENTED_OPTIONS).map(([key, what]) => [
+      key,
+      notImplemented(key, what),
+    ]),
   ),
 };
 
@@ -330,7 +359,8 @@ function checkSettings(s: Settings, own: Settings, ctx: z.RefinementCtx, at: Pro
     ctx.addIssue({
       code: "custom",
       path: [...at, "load-step"],
-      message: "load-step must not be 0 in a ramp; use load-schedule: const with rps for a fixed rate",
+      message:
+        "load-step must not be 0 in a ramp; use load-schedule: const with rps for a fixed rate",
     });
   }
   if (s.rps !== undefined) {
@@ -449,7 +479,14 @@ function merged(top: Settings, over: Settings): Settings {
     if (over.rps === undefined) delete out.rps;
   }
   if (over.data !== undefined || over.dataURL !== undefined || over.binaryData !== undefined) {
-    for (const k of ["data", "dataURL", "data-file", "binaryData", "binaryDataURL", "binary-file"]) {
+    for (const k of [
+      "data",
+      "dataURL",
+      "data-file",
+      "binaryData",
+      "binaryDataURL",
+      "binary-file",
+    ]) {
       if (over[k as keyof Settings] === undefined) delete out[k as keyof Settings];
     }
   }
@@ -470,7 +507,11 @@ function checkGrpcInputs(w: Written, ctx: z.RefinementCtx): void {
     });
     return;
   }
-  const needHostAndCall = (s: { host?: string; call?: string }, at: PropertyKey[], where: string) => {
+  const needHostAndCall = (
+    s: { host?: string; call?: string },
+    at: PropertyKey[],
+    where: string,
+  ) => {
     for (const key of ["host", "call"] as const) {
       if (s[key] === undefined) {
         ctx.addIssue({
@@ -488,7 +529,11 @@ function checkGrpcInputs(w: Written, ctx: z.RefinementCtx): void {
     for (const [name, own] of Object.entries(w.endpoints)) {
       const s = merged(w, own);
       checkSettings(s, own, ctx, ["endpoints", name]);
-      needHostAndCall(s, ["endpoints", name], `for endpoint ${name} (set it on the endpoint or the task)`);
+      needHostAndCall(
+        s,
+        ["endpoints", name],
+        `for endpoint ${name} (set it on the endpoint or the task)`,
+      );
     }
   } else if (w.versionInfo !== undefined) {
     w.versionInfo.forEach((entry, index) => {
@@ -540,7 +585,9 @@ export const grpcInputsSchema = named(
           error: "every versionInfo entry is null; at least one version needs a host and call",
         })
         .optional()
-        .describe("One entry per version: {host?, call?, metadata?} over the task's, or null to skip it"),
+        .describe(
+          "One entry per version: {host?, call?, metadata?} over the task's, or null to skip it",
+        ),
       endpoints: endpoints.optional(),
       percentiles: percentiles.describe(
         "Latency percentiles recorded as grpc/latency/pX; default 50, 75, 90, 95, 99, 99.9 (plus any an SLO names)",
