@@ -18,7 +18,6 @@ export type {
   GrpcTlsInputs,
   Insights,
   LoadInputs,
-  LoadScheduleInputs,
   LoadTask,
   MetricInfo,
   MetricProblem,

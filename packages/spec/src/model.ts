@@ -70,23 +70,6 @@ export interface LoadInputs {
   versionInfo: Array<VersionInfo | null>;
 }
 
-/**
- * A rate ramp (ghz's `load-schedule: step|line`), times in milliseconds: the rate starts at `start`
- * calls per second and changes by `step` every `stepDurationMs` (`step`) or continuously, `step`
- * per second (`line`), until it reaches `end` or `maxDurationMs` has passed; then it holds. The
- * same shape as `LoadSchedule` of `@iter8/loadgen`, which runs it.
- */
-export type LoadScheduleInputs =
-  | {
-      kind: "step";
-      start: number;
-      step: number;
-      end?: number;
-      stepDurationMs: number;
-      maxDurationMs?: number;
-    }
-  | { kind: "line"; start: number; step: number; end?: number; maxDurationMs?: number };
-
 /** TLS settings of a gRPC target (ghz `cacert`, `cname`, `skipTLS`); plaintext when absent. */
 export interface GrpcTlsInputs {
   /** PEM file of the CA (relative to the experiment); Node's CA store when absent. */
@@ -136,8 +119,8 @@ export interface GrpcTarget {
   concurrency: number;
   /** Separate HTTP/2 connections (ghz `connections`). */
   connections: number;
-  /** Rate ramp (ghz `load-schedule: step|line`); `qps` is the rate it holds at its end. */
-  schedule?: LoadScheduleInputs;
+  /** Rate ramp (ghz `load-schedule: step|line`); replaces `qps` when set. */
+  schedule?: LoadSchedule;
   /** Per-call deadline (ghz `timeout`). */
   timeoutMs?: number;
   /** Connection timeout (ghz `connect-timeout`). */

@@ -124,7 +124,7 @@ describe("the grpc task", () => {
         data: [{ name: "user-{{.RequestNumber}}" }, { name: "bob" }],
         metadata: { "x-request-id": "{{.RequestNumber}}", tenant: "7" },
         durationMs: 30_000,
-        qps: 200,
+        qps: 50,
         schedule: {
           kind: "step",
           start: 50,
@@ -176,7 +176,7 @@ describe("the grpc task", () => {
     expect(result.warnings).toEqual([]);
   });
 
-  it("a line ramp without load-end ends where load-max-duration takes it", () => {
+  it("reads a line ramp without load-end (it changes for load-max-duration, then holds)", () => {
     const task = grpcTask(
       validText(
         greeter(
@@ -184,9 +184,11 @@ describe("the grpc task", () => {
         ),
       ),
     );
-    expect(task.with.versionInfo[0]).toMatchObject({
-      qps: 60,
-      schedule: { kind: "line", start: 10, step: 5, end: 60, maxDurationMs: 10_000 },
+    expect(task.with.versionInfo[0]?.schedule).toEqual({
+      kind: "line",
+      start: 10,
+      step: 5,
+      maxDurationMs: 10_000,
     });
   });
 
@@ -273,9 +275,14 @@ describe("the grpc task", () => {
       "load-schedule: step needs load-step-duration (the time between steps)",
     ],
     [
-      greeter("    load-schedule: line\n    load-start: 5\n    load-step: 5\n"),
-      "[0].with",
-      "load-schedule: line needs load-end or load-max-duration, so that the ramp ends",
+      greeter("    load-schedule: line\n    load-start: 5\n    load-step: -1\n"),
+      "[0].with.load-step",
+      "a ramp down (load-step < 0) needs load-end or load-max-duration, or its rate would reach 0",
+    ],
+    [
+      greeter("    load-schedule: line\n    load-start: 5\n    load-step: 0\n    load-end: 9\n"),
+      "[0].with.load-step",
+      "load-step must not be 0",
     ],
     [
       greeter("    insecure: true\n    cacert: ca.pem\n"),

@@ -1,13 +1,9 @@
 import { z } from "zod";
 import { describeValue } from "../describe-value.js";
 import { SPEC_LIMITS } from "../limits.js";
-import type {
-  GrpcInputs,
-  GrpcTarget,
-  GrpcTask,
-  GrpcTlsInputs,
-  LoadScheduleInputs,
-} from "../model.js";
+import { explainBadLoadSchedule } from "../load-schedule.js";
+import type { LoadSchedule } from "../load-schedule.js";
+import type { GrpcInputs, GrpcTarget, GrpcTask, GrpcTlsInputs } from "../model.js";
 import { TASK_NAMES } from "../model.js";
 import { compact, condition, duration, httpUrl, named, taskName, withCondition } from "./common.js";
 import { percentiles } from "./load.js";
@@ -223,8 +219,14 @@ const settingsShape = {
     .enum(["const", "step", "line"])
     .optional()
     .describe("Rate schedule: const (rps), step or line (a ramp from load-start)"),
-  "load-start": rate("load-start").optional().describe("Ramp: starting rate, calls per second"),
-  "load-end": rate("load-end").optional().describe("Ramp: final rate, held to the end"),
+  "load-start": rate("load-start")
+    .refine((r) => r > 0, { error: "load-start must be above 0" })
+    .optional()
+    .describe("Ramp: starting rate, calls per second"),
+  "load-end": rate("load-end")
+    .refine((r) => r > 0, { error: "load-end must be above 0" })
+    .optional()
+    .describe("Ramp: final rate, held to the end"),
   "load-step": z
     .number()
     .optional()
@@ -355,14 +357,6 @@ function checkSettings(s: Settings, own: Settings, ctx: z.RefinementCtx, at: Pro
   need("load-start", "the starting rate");
   need("load-step", "the rate change");
   if (schedule === "step") need("load-step-duration", "the time between steps");
-  if (s["load-step"] === 0) {
-    ctx.addIssue({
-      code: "custom",
-      path: [...at, "load-step"],
-      message:
-        "load-step must not be 0 in a ramp; use load-schedule: const with rps for a fixed rate",
-    });
-  }
   if (s.rps !== undefined) {
     ctx.addIssue({
       code: "custom",
@@ -370,53 +364,37 @@ function checkSettings(s: Settings, own: Settings, ctx: z.RefinementCtx, at: Pro
       message: `rps applies to load-schedule: const; a ${schedule} ramp sets its rates with load-start, load-step and load-end`,
     });
   }
-  if (s["load-end"] === undefined && s["load-max-duration"] === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      path: at,
-      message: `load-schedule: ${schedule} needs load-end or load-max-duration, so that the ramp ends`,
-    });
-  } else if (s["load-end"] === undefined) {
-    const end = rampEnd(s);
-    if (end !== undefined && end <= 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: at,
-        message: `the ramp reaches ${end} calls per second by load-max-duration; set load-end above 0`,
-      });
-    }
-  }
+  const ramp = scheduleOf(s).schedule;
+  if (ramp?.kind !== "step" && ramp?.kind !== "line") return;
+  const bad = explainBadLoadSchedule(ramp, {
+    start: "load-start",
+    step: "load-step",
+    stepDurationMs: "load-step-duration",
+    end: "load-end",
+    maxDurationMs: "load-max-duration",
+  });
+  if (bad) ctx.addIssue({ code: "custom", path: [...at, bad.key], message: bad.message });
 }
 
-// The rate a ramp without load-end reaches by load-max-duration.
-function rampEnd(s: Settings): number | undefined {
+// The ramp of load-schedule step or line (undefined for const, or when a needed key is missing);
+// under a ramp the rate it starts at stands in for rps, which loadgen does not use then.
+function scheduleOf(s: Settings): { schedule?: LoadSchedule; qps: number } {
+  const kind = s["load-schedule"];
   const start = s["load-start"];
   const step = s["load-step"];
-  const max = s["load-max-duration"];
-  if (start === undefined || step === undefined || max === undefined) return undefined;
-  if (s["load-schedule"] === "step") {
-    const every = s["load-step-duration"];
-    if (every === undefined) return undefined;
-    return start + step * Math.floor(max / every);
+  if ((kind !== "step" && kind !== "line") || start === undefined || step === undefined) {
+    return { qps: s.rps ?? DEFAULT_GRPC.rps };
   }
-  return start + (step * max) / 1000;
-}
-
-function scheduleOf(s: Settings): { schedule?: LoadScheduleInputs; qps: number } {
-  const kind = s["load-schedule"];
-  if (kind !== "step" && kind !== "line") return { qps: s.rps ?? DEFAULT_GRPC.rps };
-  const end = s["load-end"] ?? rampEnd(s) ?? 0;
-  const common = {
-    start: s["load-start"] ?? 0,
-    step: s["load-step"] ?? 0,
-    end,
-    ...(s["load-max-duration"] !== undefined ? { maxDurationMs: s["load-max-duration"] } : {}),
-  };
-  const schedule: LoadScheduleInputs =
+  const bounds: { end?: number; maxDurationMs?: number } = {};
+  if (s["load-end"] !== undefined) bounds.end = s["load-end"];
+  if (s["load-max-duration"] !== undefined) bounds.maxDurationMs = s["load-max-duration"];
+  const every = s["load-step-duration"];
+  if (kind === "step" && every === undefined) return { qps: start };
+  const schedule: LoadSchedule =
     kind === "step"
-      ? { kind, ...common, stepDurationMs: s["load-step-duration"] ?? 1000 }
-      : { kind, ...common };
-  return { schedule, qps: end };
+      ? { kind, start, step, stepDurationMs: every ?? 0, ...bounds }
+      : { kind, start, step, ...bounds };
+  return { schedule, qps: start };
 }
 
 function tlsOf(s: Settings): GrpcTlsInputs | undefined {
