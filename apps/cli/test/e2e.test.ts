@@ -291,7 +291,9 @@ describe("iter8 hub", () => {
   it("lists the available experiments for an unknown name", async () => {
     const out = await iter8(["hub", "-e", "no-such-experiment"], work);
     expect(out.code).toBe(2);
-    expect(out.stderr).toContain("load-test, load-test-two-versions, rollout-if-slos");
+    expect(out.stderr).toContain(
+      "load-test, load-test-grpc, load-test-two-versions, rollout-if-slos",
+    );
   });
 
   it("refuses a name that would escape the destination", async () => {

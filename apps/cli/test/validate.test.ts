@@ -129,15 +129,20 @@ describe("iter8 validate", () => {
     });
   });
 
-  it("iter8 run refuses an Iter8 gRPC experiment with exit 2: gRPC is not supported yet", async () => {
-    const cwd = await inDir(
+  it("iter8 validate accepts an Iter8 gRPC experiment and names a ghz option it does not implement", async () => {
+    const ok = await inDir(
       "iter8-grpc",
       "spec:\n- task: grpc\n  with:\n    host: 127.0.0.1:50051\n    call: pkg.Service.Method\n",
     );
-    const result = await run(["run", "--lenient"], cwd);
+    expect((await run(["validate"], ok)).code).toBe(0);
+    const refused = await inDir(
+      "iter8-grpc-lb",
+      "spec:\n- task: grpc\n  with:\n    host: 127.0.0.1:50051\n    call: pkg.Service.Method\n    lb-strategy: round_robin\n",
+    );
+    const result = await run(["validate"], refused);
     expect(result.code).toBe(2);
-    expect(result.err.join("\n")).toMatch(
-      /gRPC is not supported yet: iter8 cannot run the Iter8 v0\.11\+ gRPC load task grpc/u,
+    expect(result.err.join("\n")).toContain(
+      "[spec[0].with.lb-strategy] the ghz option lb-strategy (the client's load-balancing strategy) is not implemented by iter8's grpc task; remove it",
     );
   });
 

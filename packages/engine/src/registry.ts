@@ -1,6 +1,7 @@
 import type { ExperimentResult, Task } from "@iter8/spec";
 import type { EngineEvent } from "./events.js";
 import { loadTaskRunner } from "./tasks/load.js";
+import { grpcTaskRunner } from "./tasks/grpc.js";
 import { assessTaskRunner } from "./tasks/assess.js";
 import { runScriptTaskRunner } from "./tasks/run-script.js";
 import { abnMetricsTaskRunner } from "./tasks/abn-metrics.js";
@@ -41,7 +42,7 @@ export interface TaskRegistry {
   names(): string[];
 }
 
-/** A registry holding iter8's built-in tasks: load generation, assessment and `run` scripts. */
+/** A registry holding iter8's built-in tasks: HTTP and gRPC load, metrics, assessment and `run` scripts. */
 export function createTaskRegistry(): TaskRegistry {
   const runners = new Map<string, TaskRunner>();
   const registry: TaskRegistry = {
@@ -52,6 +53,7 @@ export function createTaskRegistry(): TaskRegistry {
     names: () => [...runners.keys()],
   };
   registry.register("gen-load-and-collect-metrics", loadTaskRunner as TaskRunner);
+  registry.register("grpc", grpcTaskRunner as TaskRunner);
   registry.register("assess-app-versions", assessTaskRunner as TaskRunner);
   registry.register("run", runScriptTaskRunner as TaskRunner);
   registry.register("abnmetrics", abnMetricsTaskRunner as TaskRunner);

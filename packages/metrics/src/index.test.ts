@@ -4,11 +4,13 @@ import { builtInMetricSummaries, deriveBuiltInMetrics } from "./built-in-metrics
 import { LatencyHistogram } from "./latency-histogram.js";
 
 describe("the @iter8/metrics entry", () => {
-  it("exports the histogram and the built-in metrics only (the providers are @iter8/providers)", () => {
+  it("exports the histogram and the HTTP and gRPC load metrics only (the providers are @iter8/providers)", () => {
     expect(Object.keys(index).sort()).toEqual([
       "LatencyHistogram",
       "builtInMetricSummaries",
       "deriveBuiltInMetrics",
+      "deriveGrpcMetrics",
+      "grpcMetricSummaries",
     ]);
     expect(index.builtInMetricSummaries).toBe(builtInMetricSummaries);
     expect(index.LatencyHistogram).toBe(LatencyHistogram);

@@ -308,14 +308,25 @@ function statusClassOf(code: string): string {
 function responsesSection(model: ReportModel): string {
   const loaded = loadedVersions(model);
   if (loaded.length === 0) return "";
-  const codes = [...new Set(loaded.flatMap(({ load }) => Object.keys(load.statusCodes)))].sort();
+  // HTTP loads by status code; gRPC loads by status name (OK, Unavailable, ...).
+  const codes = [
+    ...new Set(loaded.flatMap(({ load }) => (load.grpc ? [] : Object.keys(load.statusCodes)))),
+  ].sort();
+  const names = [
+    ...new Set(loaded.flatMap(({ load }) => Object.keys(load.grpc?.statusNames ?? {}))),
+  ].sort((a, b) => (a === "OK" ? -1 : b === "OK" ? 1 : a < b ? -1 : a > b ? 1 : 0));
   const classes = [...new Set(loaded.flatMap(({ load }) => Object.keys(load.errorClasses)))].sort();
-  if (codes.length === 0 && classes.length === 0) return "";
+  if (codes.length === 0 && names.length === 0 && classes.length === 0) return "";
   const keys = [
     ...codes.map((code) => ({
       label: `HTTP ${code}`,
-      of: (l: ReportVersionLoad) => l.statusCodes[code] ?? 0,
+      of: (l: ReportVersionLoad) => (l.grpc ? 0 : (l.statusCodes[code] ?? 0)),
       colourClass: statusClassOf(code),
+    })),
+    ...names.map((name) => ({
+      label: `gRPC ${name}`,
+      of: (l: ReportVersionLoad) => l.grpc?.statusNames[name] ?? 0,
+      colourClass: name === "OK" ? "s2" : "s5",
     })),
     ...classes.map((name) => ({
       label: `transport: ${name}`,
@@ -353,6 +364,34 @@ function responsesSection(model: ReportModel): string {
         })
         .join("")}</tr>`
     : "";
+  const streamRow = (label: string, title: string, of: (l: ReportVersionLoad) => string) =>
+    `<tr><th scope="row" title="${escapeXml(title)}">${escapeXml(label)}</th>${loaded
+      .map(({ load }) => `<td class="num">${load.grpc?.streams ? of(load) : UNAVAILABLE}</td>`)
+      .join("")}</tr>`;
+  const streams = loaded.some(({ load }) => load.grpc?.streams)
+    ? [
+        streamRow("stream messages sent / received", "messages in measured streaming calls", (l) =>
+          [l.grpc?.streams?.messagesSent, l.grpc?.streams?.messagesReceived]
+            .map((n) => (n === undefined ? UNAVAILABLE : String(n)))
+            .join(" / "),
+        ),
+        streamRow("stream messages/s sent / received", "per second of the measured time", (l) =>
+          [l.grpc?.streams?.sentRate, l.grpc?.streams?.receivedRate]
+            .map((n) => (n === undefined ? UNAVAILABLE : formatNumber(n)))
+            .join(" / "),
+        ),
+        streamRow(
+          "first message p50 / p99 / max (ms)",
+          "time from the start of a call to its first response message",
+          (l) => {
+            const first = l.grpc?.streams?.firstMessageMs;
+            return first
+              ? [first.p50, first.p99, first.max].map(formatNumber).join(" / ")
+              : UNAVAILABLE;
+          },
+        ),
+      ].join("")
+    : "";
   const partial = loaded.some(({ load }) => load.partial)
     ? `<p class="note">Partial (run cut short): ${escapeXml(
         loaded
@@ -368,7 +407,7 @@ function responsesSection(model: ReportModel): string {
     "<h2>Responses</h2>",
     '<div class="table-wrap"><table class="responses-table">',
     `<thead><tr><th scope="col">Outcome</th>${loaded.map(({ name }) => `<th scope="col">${escapeXml(name)}</th>`).join("")}</tr></thead>`,
-    `<tbody>${rows.join("")}<tr><th scope="row">total</th>${totals.map((total) => `<td class="num">${total}</td>`).join("")}</tr>${lag}${shards}</tbody>`,
+    `<tbody>${rows.join("")}<tr><th scope="row">total</th>${totals.map((total) => `<td class="num">${total}</td>`).join("")}</tr>${lag}${shards}${streams}</tbody>`,
     "</table></div>",
     partial,
     `<div class="charts"><figure>${breakdownChart(loaded.map(({ name, load }) => ({ versionName: name, segments: segmentsOf(load) })))}</figure></div>`,

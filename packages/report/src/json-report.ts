@@ -40,7 +40,9 @@ const timelineSampleSchema = z
 
 const versionLoadSchema = z
   .object({
-    statusCodes: z.record(z.string(), z.number()).describe("Responses by HTTP status code"),
+    statusCodes: z
+      .record(z.string(), z.number())
+      .describe("Responses by HTTP status code (gRPC: by numeric status code)"),
     errorClasses: z
       .record(z.string(), z.number())
       .describe("Transport failures by class (refused, reset, timeout, dns, tls, other)"),
@@ -59,6 +61,31 @@ const versionLoadSchema = z
       .nullable()
       .describe("Actual minus intended send time, ms (paced runs)"),
     partial: z.boolean().describe("The run was cut short; the values cover only part of it"),
+    grpc: z
+      .object({
+        kind: z.string().describe("unary, client-stream, server-stream or bidi-stream"),
+        statusNames: z
+          .record(z.string(), z.number())
+          .describe("Calls by gRPC status name (statusCodes holds the numeric codes)"),
+        streams: z
+          .object({
+            messagesSent: z.number(),
+            messagesReceived: z.number(),
+            sentRate: z.number().describe("Messages sent per second"),
+            receivedRate: z.number().describe("Messages received per second"),
+            firstMessageMs: z
+              .object({ p50: z.number(), p99: z.number(), max: z.number() })
+              .strict()
+              .optional()
+              .describe("Time to the first response message, ms"),
+          })
+          .strict()
+          .optional()
+          .describe("Per-message figures of streaming calls"),
+      })
+      .strict()
+      .nullable()
+      .describe("gRPC load details; null for HTTP load"),
   })
   .strict();
 
@@ -234,6 +261,7 @@ export function toReportJson(model: ReportModel): ReportJson {
             timeline: load.timeline,
             dispatchLagMs: load.dispatchLagMs ?? null,
             partial: load.partial,
+            grpc: load.grpc ?? null,
           }
         : null,
     ),

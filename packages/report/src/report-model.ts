@@ -1,13 +1,14 @@
 import type {
   Experiment,
   ExperimentResult,
+  GrpcLoadDetails,
   Insights,
   MetricType,
   SLO,
   TaskFailure,
   VersionLoadDetails,
 } from "@iter8/spec";
-import { normaliseMetricName } from "@iter8/spec";
+import { grpcPercentileOfMetric, normaliseMetricName } from "@iter8/spec";
 import { checkSlo, formatSlo, latestMetricValue } from "@iter8/slo";
 import type { SloCheckReason } from "@iter8/slo";
 import { comparisonTableRows } from "./comparison-table.js";
@@ -93,6 +94,8 @@ export interface ReportVersionLoad {
   partial: boolean;
   /** A sharded run's shards: requests each measured and the start skew. */
   shards: VersionLoadDetails["shards"];
+  /** gRPC load only: call kind, calls by status name, stream figures (`statusCodes` hold the numeric codes). */
+  grpc: GrpcLoadDetails | undefined;
 }
 
 /** Everything a report shows, in display order. */
@@ -256,7 +259,9 @@ function sloCheckOf(
 // that is slower on every request can have the smaller spread, and a star there would read as
 // "faster".
 const LOWER_IS_BETTER =
-  /^(built-in\/(error-count|error-rate|mean-latency|min-latency|max-latency|p\d+(\.\d+)?)|grpc\/(error-count|error-rate|latency\/(mean|min|max|p\d+(\.\d+)?)))$/;
+  /^(built-in\/(error-count|error-rate|mean-latency|min-latency|max-latency|p\d+(\.\d+)?)|grpc(-[^/]+)?\/(error-count|error-rate|latency\/(mean|min|max|p\d+(\.\d+)?)|stream\/first-message\/(mean|p\d+(\.\d+)?))))$/;
+const NEITHER_WAY =
+  /^(built-in\/request-count|grpc(-[^/]+)?\/(request-count|status\/.+|stream\/messages-.+))$/;
 
 /**
  * Which way a metric improves: a reward's preferred direction; an SLO with only an upper (lower)
@@ -280,6 +285,7 @@ function directionOf(
     if (slo.lowerLimit !== undefined && slo.upperLimit === undefined) return "higher";
   }
   if (LOWER_IS_BETTER.test(name)) return "lower";
+  if (NEITHER_WAY.test(name)) return undefined;
   if (units !== undefined && /\/s(ec)?$/.test(units)) return "higher";
   return undefined;
 }
@@ -297,13 +303,23 @@ function loadOf(insights: Insights | undefined, version: number): ReportVersionL
   if (!details) return undefined;
   const metricsOfVersion = insights?.metricValues[version] ?? {};
   const exact: PercentilePoint[] = [];
-  const min = latestMetricValue(insights, version, "built-in/min-latency");
+  // The percentile metrics of the load these details are of: HTTP's built-in/pX, or grpc/latency/pX.
+  const grpc = details.grpc !== undefined && details.endpoints === undefined;
+  const min = latestMetricValue(
+    insights,
+    version,
+    grpc ? "grpc/latency/min" : "built-in/min-latency",
+  );
   if (min !== undefined) exact.push({ percentile: 0, latencyMs: min });
   for (const name of Object.keys(metricsOfVersion)) {
-    const match = /^built-in\/p(\d+(?:\.\d+)?)$/.exec(name);
+    const p = grpc
+      ? grpcPercentileOfMetric(name)?.prefix === "grpc"
+        ? grpcPercentileOfMetric(name)?.percentile
+        : undefined
+      : /^built-in\/p(\d+(?:\.\d+)?)$/.exec(name)?.[1];
     const value = latestMetricValue(insights, version, name);
-    if (match?.[1] && value !== undefined) {
-      exact.push({ percentile: Number(match[1]), latencyMs: value });
+    if (p !== undefined && value !== undefined) {
+      exact.push({ percentile: Number(p), latencyMs: value });
     }
   }
   return {
@@ -321,6 +337,7 @@ function loadOf(insights: Insights | undefined, version: number): ReportVersionL
     shards: details.shards
       ? { ...details.shards, requests: [...details.shards.requests] }
       : undefined,
+    grpc: details.grpc ? structuredClone(details.grpc) : undefined,
   };
 }
 

@@ -22,6 +22,7 @@ const FIXTURES = [
   "failed-result.json",
   "no-slos-result.json",
   "load-details-result.json",
+  "grpc-result.json",
 ];
 
 describe("report.schema.json", () => {

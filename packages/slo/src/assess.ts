@@ -1,6 +1,6 @@
 import type { AssessInputs, Insights } from "@iter8/spec";
 import { evaluateSlos } from "./evaluate-slos.js";
-import { normaliseMetricName } from "./metric-name.js";
+import { normaliseMetricName } from "@iter8/spec";
 import { selectWinner } from "./stats/winner.js";
 
 /**

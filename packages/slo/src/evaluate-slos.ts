@@ -1,5 +1,5 @@
 import type { Insights, SLO } from "@iter8/spec";
-import { normaliseMetricName } from "./metric-name.js";
+import { normaliseMetricName } from "@iter8/spec";
 
 /** Why an SLO check came out as it did. */
 export type SloCheckReason = "ok" | "no-data" | "above-upper" | "below-lower";

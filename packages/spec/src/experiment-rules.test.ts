@@ -6,6 +6,7 @@ import {
   percentileIsCollected,
   sloConditionFollowsAssess,
   sloNamesAProducedMetric,
+  grpcSloFollowsGrpcTask,
   versionIndexInRange,
 } from "./experiment-rules.js";
 import type { ExperimentRuleContext } from "./experiment-rules.js";
@@ -171,6 +172,7 @@ describe("EXPERIMENT_RULES", () => {
       versionIndexInRange,
       sloConditionFollowsAssess,
       sloNamesAProducedMetric,
+      grpcSloFollowsGrpcTask,
       percentileIsCollected,
     ]);
   });

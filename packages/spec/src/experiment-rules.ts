@@ -90,13 +90,18 @@ function builtInSlos(
  */
 export const versionIndexInRange: DocumentRule<ExperimentRuleContext> = ({ tasks, base }) => {
   const loads = tasks.filter((t): t is LoadTask => t.task === TASK_NAMES.load);
+  const grpcVersions = tasks.map((t) =>
+    t.task === TASK_NAMES.grpc ? (t.with.endpoints ? 1 : t.with.versionInfo.length) : 0,
+  );
   const proxies = tasks.filter((t): t is ProxyMetricsTask => t.task === TASK_NAMES.proxyMetrics);
   const versionsKnown =
-    (loads.length > 0 || proxies.length > 0) && proxies.every((p) => p.with.versions !== undefined);
+    (loads.length > 0 || proxies.length > 0 || grpcVersions.some((n) => n > 0)) &&
+    proxies.every((p) => p.with.versions !== undefined);
   if (!versionsKnown) return [];
   const numVersions = Math.max(
     0,
     ...loads.map((l) => l.with.versionInfo.length),
+    ...grpcVersions,
     ...tasks.map((t) => (t.task === TASK_NAMES.customMetrics ? t.with.versionValues.length : 0)),
     ...proxies.map((p) => p.with.versions?.length ?? 0),
   );
@@ -157,6 +162,38 @@ export const sloNamesAProducedMetric: DocumentRule<ExperimentRuleContext> = (con
     }));
 };
 
+/** An SLO on a `grpc/...` (or `grpc-<endpoint>/...`) metric comes after a grpc task (a warning). */
+export const grpcSloFollowsGrpcTask: DocumentRule<ExperimentRuleContext> = (context) => {
+  const findings: RuleFinding[] = [];
+  context.tasks.forEach((task, index) => {
+    const raw = context.items[index];
+    if (task.task !== TASK_NAMES.assess || !isMapping(raw)) return;
+    const path = [...context.base, index];
+    const written = writtenSloMetrics(isMapping(raw.with) ? raw.with : {}, [...path, "with"]);
+    const earlier = context.tasks.slice(0, index).filter((t) => t.task === TASK_NAMES.grpc);
+    task.with.SLOs.forEach((slo, sloIndex) => {
+      const endpoint = /^grpc-([^/]+)\//u.exec(slo.metric)?.[1];
+      if (!slo.metric.startsWith("grpc/") && endpoint === undefined) return;
+      const produced =
+        endpoint === undefined
+          ? earlier.some((t) => t.task === TASK_NAMES.grpc && t.with.endpoints === undefined)
+          : earlier.some(
+              (t) => t.task === TASK_NAMES.grpc && t.with.endpoints?.[endpoint] !== undefined,
+            );
+      if (produced) return;
+      findings.push({
+        severity: "warning",
+        path: written[sloIndex]?.path ?? [...path, "with", "SLOs"],
+        message:
+          endpoint === undefined
+            ? `no grpc task without endpoints runs before this one, so ${slo.metric} will have no value`
+            : `no grpc task with endpoint ${endpoint} runs before this one, so ${slo.metric} will have no value`,
+      });
+    });
+  });
+  return findings;
+};
+
 /**
  * An SLO on a built-in percentile (`built-in/p95.0`) names a percentile that an earlier load or
  * proxymetrics task collects.
@@ -183,5 +220,6 @@ export const EXPERIMENT_RULES: readonly DocumentRule<ExperimentRuleContext>[] = 
   versionIndexInRange,
   sloConditionFollowsAssess,
   sloNamesAProducedMetric,
+  grpcSloFollowsGrpcTask,
   percentileIsCollected,
 ];

@@ -11,6 +11,11 @@ export type {
   ErrorRange,
   Experiment,
   ExperimentResult,
+  GrpcInputs,
+  GrpcLoadDetails,
+  GrpcTarget,
+  GrpcTask,
+  GrpcTlsInputs,
   Insights,
   LoadInputs,
   LoadTask,
@@ -66,6 +71,7 @@ export {
 export { DEFAULT_LOAD, experimentJsonSchema, experimentSchema } from "./schema/index.js";
 export {
   BUILT_IN_METRICS,
+  grpcPercentileOfMetric,
   normaliseMetricName,
   percentileMetricName,
   percentileOfMetric,

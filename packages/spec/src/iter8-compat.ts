@@ -21,9 +21,6 @@ const RENAMED_TASKS: Record<string, { to: string; releases: string }> = {
 
 /** Iter8 task names iter8 cannot run yet, and why. */
 const REFUSED_TASKS: Record<string, string> = {
-  "gen-load-and-collect-metrics-grpc":
-    "gRPC is not supported yet: iter8 cannot run the Iter8 v0.8.29–v0.10 gRPC load task gen-load-and-collect-metrics-grpc",
-  grpc: "gRPC is not supported yet: iter8 cannot run the Iter8 v0.11+ gRPC load task grpc",
   ready:
     'the Iter8 task "ready" (wait for a Kubernetes object) is not supported yet; remove it or wait in a run: task',
   notify:
@@ -80,6 +77,9 @@ export function mapIter8Task(raw: Record<string, unknown>, path: PathSegment[]):
       warn([...withPath, str[0]], "payloadStr is ignored because payloadURL is set (as Iter8 did)");
     }
   }
+  if (out.task === "grpc" || out.task === "gen-load-and-collect-metrics-grpc") {
+    mapGrpcInputs(inputs, withPath, warn);
+  }
   if (out.task === "assess" || out.task === "assess-app-versions") {
     mapRewards(inputs, withPath, warn);
     mapSloMetrics(inputs, withPath, warn);
@@ -131,6 +131,16 @@ function mapLoadInputs(
     );
   }
   return undefined;
+}
+
+// Iter8 v0.8.29–v0.10 named the URL of the JSON call data JSONDataURL.
+function mapGrpcInputs(inputs: Record<string, unknown>, at: PathSegment[], warn: Warn): void {
+  const jsonData = getFolded(inputs, "JSONDataURL");
+  if (jsonData && getFolded(inputs, "dataURL") === undefined) {
+    delete inputs[jsonData[0]];
+    inputs.dataURL = jsonData[1];
+    warn([...at, jsonData[0]], `${jsonData[0]} (Iter8 v0.8.29–v0.10) is read as dataURL`);
+  }
 }
 
 function mapDatabaseInputs(inputs: Record<string, unknown>, at: PathSegment[], warn: Warn): void {

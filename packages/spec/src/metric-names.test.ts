@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   builtInNameOfV011Metric,
+  grpcPercentileOfMetric,
   isBuiltInMetric,
   normaliseMetricName,
   percentileMetricName,
@@ -27,8 +28,29 @@ describe("metric names", () => {
     ["built-in/error-rate", "built-in/error-rate"],
     ["prometheus/latency", "prometheus/latency"],
     ["built-in/p150", "built-in/p150"],
+    ["built-in/p50.00", "built-in/p50.0"],
+    ["built-in/p100", "built-in/p100.0"],
+    ["built-in/p0", "built-in/p0"],
+    ["built-in/p95x", "built-in/p95x"],
+    ["custom/p95", "custom/p95"],
+    ["grpc/latency/p50", "grpc/latency/p50.0"],
+    ["grpc/latency/p50.0", "grpc/latency/p50.0"],
+    ["grpc/latency/p97.5", "grpc/latency/p97.5"],
+    ["grpc-hello/latency/p99", "grpc-hello/latency/p99.0"],
+    ["grpc/latency/mean", "grpc/latency/mean"],
+    ["grpc/latency/p0", "grpc/latency/p0"],
   ])("normalises %s to %s", (name, canonical) => {
     expect(normaliseMetricName(name)).toBe(canonical);
+  });
+
+  it("reads the prefix and percentile of a gRPC latency percentile", () => {
+    expect(grpcPercentileOfMetric("grpc/latency/p95")).toEqual({ prefix: "grpc", percentile: 95 });
+    expect(grpcPercentileOfMetric("grpc-a.b/latency/p99.9")).toEqual({
+      prefix: "grpc-a.b",
+      percentile: 99.9,
+    });
+    expect(grpcPercentileOfMetric("grpc/latency/max")).toBeUndefined();
+    expect(grpcPercentileOfMetric("built-in/p95.0")).toBeUndefined();
   });
 
   it("knows which built-in names exist", () => {

@@ -25,11 +25,31 @@ export function percentileMetricName(p: number): string {
   return `${BUILT_IN_PREFIX}p${formatPercentile(p)}`;
 }
 
+// gRPC latency percentiles: `grpc/latency/p95`, `grpc-<endpoint>/latency/p99.9`.
+const GRPC_PERCENTILE_METRIC =
+  /^(grpc(?:-[A-Za-z0-9][A-Za-z0-9_.-]*)?)\/latency\/p(\d+)(?:\.(\d+))?$/;
+
 /**
- * The canonical name of a metric: built-in percentiles carry at least one decimal
- * (`built-in/p95` → `built-in/p95.0`); every other name is returned as is.
+ * The gRPC latency percentile a metric stands for, with its prefix: `grpc/latency/p95` →
+ * `{ prefix: "grpc", percentile: 95 }`, `grpc-hello/latency/p99.9` → `{ prefix: "grpc-hello", ... }`.
+ */
+export function grpcPercentileOfMetric(
+  name: string,
+): { prefix: string; percentile: number } | undefined {
+  const match = GRPC_PERCENTILE_METRIC.exec(name);
+  if (!match?.[1] || !match[2]) return undefined;
+  const p = Number(`${match[2]}.${match[3] ?? "0"}`);
+  return p > 0 && p <= 100 ? { prefix: match[1], percentile: p } : undefined;
+}
+
+/**
+ * The canonical name of a metric: built-in and gRPC latency percentiles carry at least one
+ * decimal (`built-in/p95` → `built-in/p95.0`, `grpc/latency/p50` → `grpc/latency/p50.0`); every
+ * other name is returned as is.
  */
 export function normaliseMetricName(name: string): string {
+  const grpc = grpcPercentileOfMetric(name);
+  if (grpc) return `${grpc.prefix}/latency/p${formatPercentile(grpc.percentile)}`;
   const match = PERCENTILE_METRIC.exec(name);
   if (!match?.[1]) return name;
   const p = Number(`${match[1]}.${match[2] ?? "0"}`);

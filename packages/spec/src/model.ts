@@ -12,6 +12,7 @@ export const TASK_NAMES = {
   customMetrics: "custommetrics",
   abnMetrics: "abnmetrics",
   proxyMetrics: "proxymetrics",
+  grpc: "grpc",
 } as const;
 
 /** A parsed `if:` condition. Evaluated by `@iter8/slo` against a result; never by `eval`. */
@@ -67,6 +68,96 @@ export interface LoadInputs {
   percentiles: number[];
   /** One entry per version; `null` skips a version but keeps its index. */
   versionInfo: Array<VersionInfo | null>;
+}
+
+/** TLS settings of a gRPC target (ghz `cacert`, `cname`, `skipTLS`); plaintext when absent. */
+export interface GrpcTlsInputs {
+  /** PEM file of the CA (relative to the experiment); Node's CA store when absent. */
+  caFile?: string;
+  /** Server name for SNI and verification (ghz `cname`). */
+  serverName?: string;
+  /** Skip verifying the server's certificate (ghz `skipTLS`). */
+  skipVerify?: boolean;
+}
+
+/**
+ * One gRPC target of the `grpc` task with every setting resolved (ghz's inputs, times in ms):
+ * a version's (or a v0.13 endpoint's) host and call with the task's settings around them.
+ */
+export interface GrpcTarget {
+  /** `host:port` of the server. */
+  host: string;
+  /** `package.Service.Method` or `package.Service/Method`. */
+  call: string;
+  /** `.proto` file (relative to the experiment). */
+  proto?: string;
+  /** http(s) URL of a `.proto` file. */
+  protoURL?: string;
+  /** Compiled FileDescriptorSet: a path (relative to the experiment) or an http(s) URL. */
+  protoset?: string;
+  /** Directories searched for the proto's imports (relative to the experiment). */
+  importPaths?: string[];
+  /** The request message (protobuf JSON) or a list of messages; strings may hold ghz templates. */
+  data?: unknown;
+  /** http(s) URL or path of a JSON file holding `data`. */
+  dataURL?: string;
+  /** Binary-encoded request messages, base64 as Go wrote `[]byte` in JSON and YAML. */
+  binaryData?: string[];
+  /** http(s) URL or path of a binary-encoded request message. */
+  binaryDataURL?: string;
+  /** Request metadata (the version's entries win over the task's). */
+  metadata?: Record<string, string>;
+  /** http(s) URL or path of a JSON object of metadata. */
+  metadataURL?: string;
+  /** Exact number of measured calls (ghz `total`); set when `durationMs` is not. */
+  numRequests?: number;
+  /** Measured duration (ghz `duration`). */
+  durationMs?: number;
+  /** Calls per second (ghz `rps`); 0 sends as fast as `concurrency` allows. */
+  qps: number;
+  /** Calls in flight at most (ghz `concurrency`). */
+  concurrency: number;
+  /** Separate HTTP/2 connections (ghz `connections`). */
+  connections: number;
+  /** Rate ramp (ghz `load-schedule: step|line`); replaces `qps` when set. */
+  schedule?: LoadSchedule;
+  /** Per-call deadline (ghz `timeout`). */
+  timeoutMs?: number;
+  /** Connection timeout (ghz `connect-timeout`). */
+  connectTimeoutMs?: number;
+  /** HTTP/2 keepalive ping interval (ghz `keepalive`). */
+  keepaliveMs?: number;
+  /** TLS; plaintext when absent. */
+  tls?: GrpcTlsInputs;
+  /** Calls sent and discarded before measuring (ghz `skipFirst`). */
+  skipFirst?: number;
+  /** Non-OK statuses count as errors (ghz `count-errors`). */
+  countErrors: boolean;
+  /** Streams: time between messages sent (ghz `stream-interval`). */
+  streamIntervalMs?: number;
+  /** Streams: the client ends a stream after this long (ghz `stream-call-duration`). */
+  streamCallDurationMs?: number;
+  /** Streams: the client ends a stream after this many messages (ghz `stream-call-count`). */
+  streamCallCount?: number;
+  /** Discarded warm-up before measuring, as for HTTP. */
+  warmupMs?: number;
+  /** Worker threads sharing the load, as for HTTP. */
+  workers?: number;
+  /** How paced calls are timed, as for HTTP. */
+  pacing?: "precise" | "timer";
+}
+
+/** Inputs of the `grpc` task (alias `gen-load-and-collect-metrics-grpc`) after defaults. */
+export interface GrpcInputs {
+  /** Latency percentiles recorded as `grpc/latency/pX`. */
+  percentiles: number[];
+  /** One target per version (`null` skips a version but keeps its index); empty with `endpoints`. */
+  versionInfo: Array<GrpcTarget | null>;
+  /**
+   * Iter8 v0.13+: named endpoints of one version, loaded in turn, each recorded as
+   * `grpc-<name>/...`. When set, the experiment has one version and `versionInfo` is empty.
+   */
+  endpoints?: Record<string, GrpcTarget>;
 }
 
 /** One service-level objective; at least one limit is set; limits are inclusive. */
@@ -145,6 +236,12 @@ export interface RunTask extends TaskCommon {
   with: RunInputs;
 }
 
+/** `grpc` (alias `gen-load-and-collect-metrics-grpc`): gRPC load with ghz's inputs. */
+export interface GrpcTask extends TaskCommon {
+  task: typeof TASK_NAMES.grpc;
+  with: GrpcInputs;
+}
+
 /** `abnmetrics`: reads per-version metric summaries from an `iter8 abn` service (additive). */
 export interface AbnMetricsTask extends TaskCommon {
   task: typeof TASK_NAMES.abnMetrics;
@@ -208,7 +305,13 @@ export interface MetricProblem {
 
 /** Any task of a parsed experiment. */
 export type Task =
-  LoadTask | AssessTask | RunTask | AbnMetricsTask | CustomMetricsTask | ProxyMetricsTask;
+  | LoadTask
+  | GrpcTask
+  | AssessTask
+  | RunTask
+  | AbnMetricsTask
+  | CustomMetricsTask
+  | ProxyMetricsTask;
 
 /** A parsed experiment: an ordered list of tasks. */
 export interface Experiment {
@@ -250,6 +353,10 @@ export interface VersionLoadDetails {
   partial?: boolean;
   /** Additive: the shards a sharded run (`iter8 k run --shard`) split this load over. */
   shards?: ShardLoadDetails;
+  /** gRPC load only: the call kind, calls by status name, and stream figures. */
+  grpc?: GrpcLoadDetails;
+  /** Iter8 v0.13+ gRPC endpoints: each endpoint's details (the version's are their sum). */
+  endpoints?: Record<string, VersionLoadDetails>;
 }
 
 /** How a sharded run's load of one version was measured and merged. */
@@ -263,6 +370,22 @@ export interface ShardLoadDetails {
    * how far apart the shards began sending.
    */
   startSkewMs: number;
+}
+
+/** What a gRPC load records besides the HTTP load's details (additive). */
+export interface GrpcLoadDetails {
+  /** `unary`, `client-stream`, `server-stream` or `bidi-stream`. */
+  kind: string;
+  /** Calls by gRPC status name, e.g. `{ OK: 198, Unavailable: 2 }`; transport failures are in `errorClasses`. */
+  statusNames: Record<string, number>;
+  /** Streaming calls: messages sent and received, their rates (per second), time to first response message (ms). */
+  streams?: {
+    messagesSent: number;
+    messagesReceived: number;
+    sentRate: number;
+    receivedRate: number;
+    firstMessageMs?: { p50: number; p99: number; max: number };
+  };
 }
 
 /** What the experiment learned, as in Iter8 v0.8's `insights`. */

@@ -6,7 +6,7 @@ import { errorFromIssues } from "./errors.js";
 import type { ParseResult, SpecIssue } from "./errors.js";
 import { EXPERIMENT_RULES, writtenSloMetrics } from "./experiment-rules.js";
 import { likelyKey, mapIter8Task, reconcileKeys } from "./iter8-compat.js";
-import { builtInNameOfV011Metric } from "./metric-names.js";
+import { builtInNameOfV011Metric, grpcPercentileOfMetric } from "./metric-names.js";
 import type { Experiment, Task } from "./model.js";
 import { TASK_NAMES } from "./model.js";
 import type { PathSegment } from "./path.js";
@@ -23,8 +23,8 @@ export interface ParseOptions extends DocumentOptions {
 }
 
 const TASK_LIST =
-  "gen-load-and-collect-metrics (alias http), assess-app-versions (alias assess), abnmetrics, custommetrics, proxymetrics and run: <script>";
-const V011_TASKS = ["http", "assess", "custommetrics", "abnmetrics"];
+  "gen-load-and-collect-metrics (alias http), grpc (alias gen-load-and-collect-metrics-grpc), assess-app-versions (alias assess), abnmetrics, custommetrics, proxymetrics and run: <script>";
+const V011_TASKS = ["http", "grpc", "assess", "custommetrics", "abnmetrics"];
 
 interface ParsedTask {
   task?: Task;
@@ -62,6 +62,7 @@ function checkExperiment(value: unknown, lenient: boolean): DocumentCheck<Experi
     return parsed.raw ?? item;
   });
   if (issues.length > 0) return { issues, warnings };
+  collectSloPercentiles(tasks);
   const rules = applyRules(EXPERIMENT_RULES, { tasks, items, base: layout.base });
   // Rules see the tasks with Iter8 keys renamed (Upper → upper); point findings at keys as written.
   const asWritten = (issue: RawIssue): RawIssue => {
@@ -78,6 +79,25 @@ function checkExperiment(value: unknown, lenient: boolean): DocumentCheck<Experi
 
 type Layout =
   { items: unknown[]; base: PathSegment[]; format: Experiment["format"] } | { problem: RawIssue[] };
+
+/**
+ * Iter8 computed any gRPC latency percentile from its samples, so an SLO may name one the grpc
+ * task does not list (`grpc/latency/p97.5`): each earlier grpc task records it too.
+ */
+function collectSloPercentiles(tasks: Task[]): void {
+  tasks.forEach((task, index) => {
+    if (task.task !== TASK_NAMES.assess) return;
+    for (const slo of task.with.SLOs) {
+      const p = grpcPercentileOfMetric(slo.metric)?.percentile;
+      if (p === undefined) continue;
+      for (const earlier of tasks.slice(0, index)) {
+        if (earlier.task === TASK_NAMES.grpc && !earlier.with.percentiles.includes(p)) {
+          earlier.with.percentiles = [...earlier.with.percentiles, p].sort((a, b) => a - b);
+        }
+      }
+    }
+  });
+}
 
 function findTaskList(value: unknown): Layout {
   const example = 'e.g. "- task: gen-load-and-collect-metrics"';
@@ -244,6 +264,8 @@ function unknownTaskMessage(written: string, format: Experiment["format"]): stri
   const known = [
     TASK_NAMES.load,
     "http",
+    TASK_NAMES.grpc,
+    "gen-load-and-collect-metrics-grpc",
     TASK_NAMES.assess,
     "assess",
     TASK_NAMES.run,
@@ -293,6 +315,14 @@ function taskWarnings(raw: Record<string, unknown>, path: PathSegment[]): RawIss
       warnings.push({
         path: [...withPath, "duration"],
         message: "duration is ignored because numRequests is set",
+      });
+    }
+  }
+  if (raw.task === TASK_NAMES.grpc || raw.task === "gen-load-and-collect-metrics-grpc") {
+    if (inputs.total !== undefined && inputs.duration !== undefined) {
+      warnings.push({
+        path: [...withPath, "total"],
+        message: "total is ignored because duration is set (as ghz did)",
       });
     }
   }

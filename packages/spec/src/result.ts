@@ -45,7 +45,7 @@ const sloSchema = z.object({
   onNoData: z.enum(["fail", "skip"]).optional(),
 });
 
-const loadDetailsSchema = z.object({
+const loadDetailsSchema: z.ZodType<VersionLoadDetails> = z.object({
   statusCodes: z.record(z.string(), count),
   errorClasses: z.record(z.string(), count),
   histogram: z.array(z.tuple([z.number(), z.number(), z.number()])),
@@ -70,6 +70,26 @@ const loadDetailsSchema = z.object({
       startSkewMs: z.number().min(0),
     })
     .optional(),
+  grpc: z
+    .object({
+      kind: z.string(),
+      statusNames: z.record(z.string(), count),
+      streams: z
+        .object({
+          messagesSent: z.number(),
+          messagesReceived: z.number(),
+          sentRate: z.number(),
+          receivedRate: z.number(),
+          firstMessageMs: z
+            .object({ p50: z.number(), p99: z.number(), max: z.number() })
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  get endpoints() {
+    return z.record(z.string(), loadDetailsSchema).optional();
+  },
 });
 
 // Interval ends may be infinite (one-sided or unbounded); YAML writes them as .inf.
@@ -337,8 +357,29 @@ function orderLoadDetails(details: VersionLoadDetails | null): Plain | null {
       ...(details.shards
         ? { shards: pick(details.shards, ["count", "startSkewMs", "requests"]) }
         : {}),
+      ...(details.grpc
+        ? {
+            grpc: pick(
+              { ...details.grpc, statusNames: sortRecord(details.grpc.statusNames, byName) },
+              ["kind", "statusNames", "streams"],
+            ),
+          }
+        : {}),
+      ...(details.endpoints
+        ? { endpoints: sortRecord(details.endpoints, byName, orderLoadDetails) }
+        : {}),
     },
-    ["statusCodes", "errorClasses", "histogram", "timeline", "dispatchLagMs", "partial", "shards"],
+    [
+      "statusCodes",
+      "errorClasses",
+      "histogram",
+      "timeline",
+      "dispatchLagMs",
+      "partial",
+      "shards",
+      "grpc",
+      "endpoints",
+    ],
   );
 }
 

@@ -289,7 +289,7 @@ const cases: Array<[string, string, number | undefined, number | undefined, stri
     "spec[0].task",
     2,
     3,
-    "gRPC is not supported yet: iter8 cannot run the Iter8 v0.11+ gRPC load task grpc",
+    'the Iter8 task "notify" (send an HTTP notification) is not supported yet; remove it or use a run: task with curl',
   ],
   [
     "version-entry-not-a-mapping.yaml",

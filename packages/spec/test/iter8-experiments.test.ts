@@ -81,11 +81,13 @@ describe("Iter8 v0.8.29–v0.8.34 experiments", () => {
     ]);
   });
 
-  it("refuses gen-load-and-collect-metrics-grpc with one line: gRPC is not supported yet", () => {
-    expect(refusal("iter8-v0.8.29/grpc-task.yaml")).toEqual([
+  it("reads gen-load-and-collect-metrics-grpc as the grpc task, and built-in/grpc-* metrics as grpc/*", () => {
+    const result = valid("iter8-v0.8.29/grpc-task.yaml");
+    expect(result.value.tasks.map((t) => t.task)).toEqual(["grpc", "assess-app-versions"]);
+    expect(warningsOf(result)).toEqual([
       [
-        "[0].task",
-        "gRPC is not supported yet: iter8 cannot run the Iter8 v0.8.29–v0.10 gRPC load task gen-load-and-collect-metrics-grpc",
+        "[1].with.SLOs[0].metric",
+        '"built-in/grpc-error-rate" is an Iter8 v0.8.29–v0.8.34 metric name; read as "grpc/error-rate"',
       ],
     ]);
   });
@@ -217,17 +219,12 @@ describe("Iter8 v0.11 experiments", () => {
   it("names every v0.11 task iter8 reads when a v0.11 task is unknown", () => {
     const result = parseExperiment("spec:\n- task: slack\n  with: {}\n");
     expect(result.ok ? [] : result.issues.map((i) => i.message)).toEqual([
-      'the Iter8 v0.11 task "slack" is not supported; iter8 supports http, assess, custommetrics, abnmetrics and run',
+      'the Iter8 v0.11 task "slack" is not supported; iter8 supports http, grpc, assess, custommetrics, abnmetrics and run',
     ]);
   });
 
-  it("refuses the grpc task: gRPC is not supported yet", () => {
-    expect(refusal("iter8-v0.11/grpc.yaml")).toEqual([
-      [
-        "spec[0].task",
-        "gRPC is not supported yet: iter8 cannot run the Iter8 v0.11+ gRPC load task grpc",
-      ],
-    ]);
+  it("reads the grpc task", () => {
+    expect(valid("iter8-v0.11/grpc.yaml").value.tasks.map((t) => t.task)).toEqual(["grpc"]);
   });
 });
 

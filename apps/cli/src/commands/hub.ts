@@ -24,7 +24,7 @@ export function hubCommand(ctx: CommandContext): CommandModule<object, HubArgs> 
           type: "string",
           demandOption: "Name the experiment with -e, e.g. iter8 hub -e load-test.",
           describe:
-            "Experiment to download (load-test, load-test-two-versions, rollout-if-slos, ...)",
+            "Experiment to download (load-test, load-test-grpc, load-test-two-versions, rollout-if-slos, ...)",
         })
         .option("dest", {
           alias: "d",

@@ -6,7 +6,7 @@ import type {
   RewardComparison,
   WinnerAssessment,
 } from "@iter8/spec";
-import { normaliseMetricName } from "../metric-name.js";
+import { normaliseMetricName } from "@iter8/spec";
 import { adjustPValues } from "./adjust.js";
 import type { CompareOptions, Comparison } from "./compare.js";
 import { compareMeans, compareProportions } from "./compare.js";

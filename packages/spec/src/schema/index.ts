@@ -20,6 +20,7 @@ import {
   loadTaskSchema,
 } from "./load.js";
 import { proxyMetricsTaskSchema } from "./proxy-metrics.js";
+import { grpcAliasTaskSchema, grpcTaskSchema } from "./grpc.js";
 import { runNamedTaskSchema, runTaskSchema } from "./run.js";
 
 export { duration } from "./common.js";
@@ -45,6 +46,8 @@ export {
 export const TASK_SCHEMAS = {
   [TASK_NAMES.load]: loadTaskSchema,
   http: httpTaskSchema,
+  [TASK_NAMES.grpc]: grpcTaskSchema,
+  "gen-load-and-collect-metrics-grpc": grpcAliasTaskSchema,
   [TASK_NAMES.assess]: assessTaskSchema,
   assess: assessAliasTaskSchema,
   [TASK_NAMES.run]: runNamedTaskSchema,
@@ -61,6 +64,8 @@ const taskSchema = named(
   z.union([
     loadTaskSchema,
     httpTaskSchema,
+    grpcTaskSchema,
+    grpcAliasTaskSchema,
     assessTaskSchema,
     assessAliasTaskSchema,
     runTaskSchema,
@@ -95,7 +100,7 @@ const v011Experiment = z
 export const experimentSchema = z.union([v08Experiment, v011Experiment]).meta({
   title: "iter8 experiment",
   description:
-    "An iter8 experiment: a list of tasks (gen-load-and-collect-metrics, assess-app-versions, run).",
+    "An iter8 experiment: a list of tasks (gen-load-and-collect-metrics, grpc, assess-app-versions, run, ...).",
 });
 
 /** The JSON Schema (draft 2020-12) of `experiment.yaml`, generated from `experimentSchema`. */
