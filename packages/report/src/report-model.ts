@@ -259,7 +259,7 @@ function sloCheckOf(
 // that is slower on every request can have the smaller spread, and a star there would read as
 // "faster".
 const LOWER_IS_BETTER =
-  /^(built-in\/(error-count|error-rate|mean-latency|min-latency|max-latency|p\d+(\.\d+)?)|grpc(-[^/]+)?\/(error-count|error-rate|latency\/(mean|min|max|p\d+(\.\d+)?)|stream\/first-message\/(mean|p\d+(\.\d+)?))))$/;
+  /^(built-in\/(error-count|error-rate|mean-latency|min-latency|max-latency|p\d+(\.\d+)?)|grpc(-[^/]+)?\/(error-count|error-rate|latency\/(mean|min|max|p\d+(\.\d+)?)|stream\/first-message\/(mean|p\d+(\.\d+)?)))$/;
 const NEITHER_WAY =
   /^(built-in\/request-count|grpc(-[^/]+)?\/(request-count|status\/.+|stream\/messages-.+))$/;
 
