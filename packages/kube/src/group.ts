@@ -1,12 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type {
-  V1Job,
-  V1Pod,
-  V1Role,
-  V1RoleBinding,
-  V1Secret,
-  V1ServiceAccount,
-} from "@kubernetes/client-node";
+import type { V1Pod, V1RoleBinding } from "@kubernetes/client-node";
 import { apiStatus, callApi, secretValues } from "./cluster.js";
 import type { KubeCluster } from "./cluster.js";
 import { KubeError } from "./errors.js";
@@ -141,12 +134,10 @@ async function createObject(cluster: KubeCluster, object: LaunchObject): Promise
   const body = { ...object, metadata: { ...object.metadata, namespace } };
   switch (kind) {
     case "ServiceAccount":
-      await callApi(what, () =>
-        core.createNamespacedServiceAccount({ namespace, body: body as V1ServiceAccount }),
-      );
+      await callApi(what, () => core.createNamespacedServiceAccount({ namespace, body: body }));
       break;
     case "Role":
-      await callApi(what, () => rbac.createNamespacedRole({ namespace, body: body as V1Role }));
+      await callApi(what, () => rbac.createNamespacedRole({ namespace, body: body }));
       break;
     case "RoleBinding":
       await callApi(what, () =>
@@ -154,10 +145,10 @@ async function createObject(cluster: KubeCluster, object: LaunchObject): Promise
       );
       break;
     case "Secret":
-      await callApi(what, () => core.createNamespacedSecret({ namespace, body: body as V1Secret }));
+      await callApi(what, () => core.createNamespacedSecret({ namespace, body: body }));
       break;
     case "Job":
-      await callApi(what, () => batch.createNamespacedJob({ namespace, body: body as V1Job }));
+      await callApi(what, () => batch.createNamespacedJob({ namespace, body: body }));
       break;
     default:
       throw new KubeError("ITER8_KUBE_OPTIONS", `cannot create a ${kind}`);

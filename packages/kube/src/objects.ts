@@ -138,8 +138,9 @@ function checkLaunchSpec(spec: LaunchSpec): Required<Pick<LaunchSpec, "group" | 
   if (spec.image.trim() === "" || /\s/.test(spec.image)) {
     throw new KubeError("ITER8_KUBE_OPTIONS", `invalid --image "${spec.image}"`);
   }
-  for (const [where, values] of Object.entries(spec.resources ?? {})) {
-    for (const [resource, quantity] of Object.entries(values ?? {})) {
+  const resources = spec.resources ?? {};
+  for (const where of ["requests", "limits"] as const) {
+    for (const [resource, quantity] of Object.entries(resources[where] ?? {})) {
       if (typeof quantity === "string" && !QUANTITY.test(quantity)) {
         throw new KubeError(
           "ITER8_KUBE_OPTIONS",

@@ -27,8 +27,8 @@ export interface SecretExchangeOptions {
  * The `ShardExchange` of a launched group, on the Secrets `launch` created (so the pods need only
  * get and patch on them): each shard's ready mark, measurement and failure in its own Secret
  * (`<group>-shard-<i>`, at most 1 MiB), the start time and the result in `<group>-result`. The start
- * time is written first-writer-wins: a replace carrying the resourceVersion just read, retried on
- * 409 Conflict. `reports()` also reports a shard whose pod failed before it could write why.
+ * time is written first-writer-wins: a merge patch carrying the resourceVersion just read (a
+ * precondition: 409 Conflict if anyone wrote since), then read again. `reports()` also reports a shard whose pod failed before it could write why.
  */
 export function createSecretExchange(
   cluster: KubeCluster,
@@ -71,14 +71,18 @@ export function createSecretExchange(
         const written = secretValues(secret)[SECRET_KEYS.startTime];
         if (written !== undefined) return Number(written);
         try {
-          await core.replaceNamespacedSecret({
-            name: names.result,
-            namespace,
-            body: {
-              ...secret,
-              data: { ...secret.data, ...secretData({ [SECRET_KEYS.startTime]: String(at) }) },
+          // A patch carrying the resourceVersion just read is refused (409) if anyone wrote since.
+          await core.patchNamespacedSecret(
+            {
+              name: names.result,
+              namespace,
+              body: {
+                metadata: { resourceVersion: secret.metadata?.resourceVersion },
+                data: secretData({ [SECRET_KEYS.startTime]: String(at) }),
+              },
             },
-          });
+            MERGE_PATCH,
+          );
           return at;
         } catch (error) {
           // 409: another shard wrote since we read; read again and take what it wrote.

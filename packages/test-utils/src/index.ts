@@ -16,3 +16,10 @@ export {
 } from "./upstreams.js";
 export type { Answer, Upstream } from "./upstreams.js";
 export { createSeededRandom } from "./random.js";
+export { startKubeApiDouble } from "./kube-api-double.js";
+export type {
+  KubeApiDouble,
+  KubeApiDoubleOptions,
+  KubeletScript,
+  KubeObject,
+} from "./kube-api-double.js";
