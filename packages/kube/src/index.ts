@@ -34,3 +34,5 @@ export type {
 export { createSecretExchange, MAX_SECRET_BYTES } from "./secret-exchange.js";
 export type { SecretExchangeOptions } from "./secret-exchange.js";
 export type { ShardExchange, ShardReport } from "./shard-exchange.js";
+export { openClusterShard } from "./pod.js";
+export type { ClusterShard, ClusterShardOptions } from "./pod.js";
