@@ -4,7 +4,7 @@ import { KubeError } from "./errors.js";
 import { readGroup } from "./group.js";
 import { checkGroupName, POD_ENV } from "./objects.js";
 import { createSecretExchange } from "./secret-exchange.js";
-import type { ShardExchange } from "./shard-exchange.js";
+import type { ShardExchange } from "@iter8/engine";
 
 /** Options of {@link openClusterShard}: what `iter8 k run --shard i/N` knows inside a pod. */
 export interface ClusterShardOptions extends ConnectOptions {

@@ -4,7 +4,7 @@ import type { KubeCluster } from "./cluster.js";
 import { KubeError } from "./errors.js";
 import { listGroupPods, podShard } from "./group.js";
 import { groupNames, SECRET_KEYS } from "./objects.js";
-import type { ShardExchange, ShardReport } from "./shard-exchange.js";
+import type { ShardExchange, ShardReport } from "@iter8/engine";
 
 /** The most a Secret holds (Kubernetes refuses larger ones): 1 MiB of values. */
 export const MAX_SECRET_BYTES = 1024 * 1024;
