@@ -69,6 +69,8 @@ export interface LaunchSpec {
   resources?: PodResources;
   /** Prefer to put the pods on different nodes (default true). */
   spread?: boolean;
+  /** `iter8 k run`'s `--ready-timeout` and `--report-timeout` for the pods (default: its own). */
+  shardTimeouts?: { ready?: string; report?: string };
 }
 
 /** One object a launch creates. */
@@ -134,6 +136,14 @@ function checkLaunchSpec(spec: LaunchSpec): Required<Pick<LaunchSpec, "group" | 
       "ITER8_KUBE_OPTIONS",
       `invalid --parallelism ${String(parallelism)}: a whole number from 1 to ${MAX_PARALLELISM}`,
     );
+  }
+  for (const [flag, text] of Object.entries(spec.shardTimeouts ?? {})) {
+    if (text !== undefined && !/^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) {
+      throw new KubeError(
+        "ITER8_KUBE_OPTIONS",
+        `invalid --${flag}-timeout "${text}": a duration such as 30s or 5m`,
+      );
+    }
   }
   if (spec.image.trim() === "" || /\s/.test(spec.image)) {
     throw new KubeError("ITER8_KUBE_OPTIONS", `invalid --image "${spec.image}"`);
@@ -312,7 +322,7 @@ function buildJob(spec: LaunchSpec, group: string, parallelism: number, names: G
             {
               name: "iter8",
               image: spec.image,
-              args: ["k", "run", "--shard", shard],
+              args: ["k", "run", "--shard", shard, ...timeoutArgs(spec.shardTimeouts)],
               workingDir: "/work",
               env,
               resources: resourceRequirements(spec.resources ?? DEFAULT_POD_RESOURCES),
@@ -335,6 +345,13 @@ function buildJob(spec: LaunchSpec, group: string, parallelism: number, names: G
       },
     },
   };
+}
+
+function timeoutArgs(timeouts: LaunchSpec["shardTimeouts"]): string[] {
+  return [
+    ...(timeouts?.ready !== undefined ? ["--ready-timeout", timeouts.ready] : []),
+    ...(timeouts?.report !== undefined ? ["--report-timeout", timeouts.report] : []),
+  ];
 }
 
 function resourceRequirements(resources: PodResources): V1ResourceRequirements {

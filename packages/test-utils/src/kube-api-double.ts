@@ -39,6 +39,8 @@ export interface KubeletScript {
   entrypoint: string[];
   /** Extra environment for every pod process (e.g. PATH). */
   env?: Record<string, string>;
+  /** A different entrypoint for some pods (e.g. one that crashes), else `entrypoint`. */
+  entrypointFor?: (pod: { name: string; index: number | undefined }) => string[] | undefined;
   /** Leave this pod Pending forever (a pod that never starts: no node, image never pulled). */
   neverStart?: (pod: { name: string; index: number | undefined }) => boolean;
 }
@@ -281,7 +283,10 @@ export async function startKubeApiDouble(
     const args = [...(container.command ?? []), ...(container.args ?? [])].map((a) =>
       expand(a, env),
     );
-    const [file, ...lead] = kubelet.entrypoint as [string, ...string[]];
+    const indexText = pod.metadata?.annotations?.[INDEX];
+    const index = indexText !== undefined ? Number(indexText) : undefined;
+    const entrypoint = kubelet.entrypointFor?.({ name, index }) ?? kubelet.entrypoint;
+    const [file, ...lead] = entrypoint as [string, ...string[]];
     const child = spawn(file, [...lead, ...args], {
       cwd: dir,
       env,

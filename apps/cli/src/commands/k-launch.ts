@@ -23,6 +23,8 @@ interface LaunchArgs extends ClusterFlags {
   "memory-request"?: string;
   "cpu-limit"?: string;
   "memory-limit"?: string;
+  "ready-timeout"?: string;
+  "report-timeout"?: string;
 }
 
 /**
@@ -71,6 +73,15 @@ export function kLaunchCommand(ctx: CommandContext): CommandModule<object, Launc
           type: "boolean",
           default: false,
           describe: "Ignore unknown keys in the experiment with a warning instead of refusing them",
+        })
+        .option("ready-timeout", {
+          type: "string",
+          describe: "How long the pods wait for every shard to be ready (default: k run's, 5m)",
+        })
+        .option("report-timeout", {
+          type: "string",
+          describe:
+            "How long shard 0 waits for the other shards' measurements (default: k run's, 2m)",
         })
         .option("cpu-request", { type: "string", describe: "CPU request of each pod (default 1)" })
         .option("memory-request", {
@@ -127,6 +138,10 @@ export function kLaunchCommand(ctx: CommandContext): CommandModule<object, Launc
         version: cliVersion(),
         resources: resources(argv, kube.DEFAULT_POD_RESOURCES),
         spread: argv.spread,
+        shardTimeouts: {
+          ...(argv["ready-timeout"] !== undefined ? { ready: argv["ready-timeout"] } : {}),
+          ...(argv["report-timeout"] !== undefined ? { report: argv["report-timeout"] } : {}),
+        },
       };
       const objects = kube.buildLaunchObjects(spec);
       if (!cluster) {
