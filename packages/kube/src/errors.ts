@@ -13,8 +13,6 @@ export const KUBE_ERROR_CODES = {
   notFound: "ITER8_KUBE_NOT_FOUND",
   /** A shard's measurement is larger than a Secret can hold. */
   tooLarge: "ITER8_KUBE_TOO_LARGE",
-  /** The Job failed. */
-  jobFailed: "ITER8_KUBE_JOB_FAILED",
 } as const;
 
 /** A `KubeError` code string. */
@@ -27,7 +25,6 @@ export const KUBE_ERROR_KINDS: ErrorKindTable<KubeErrorCode> = {
   ITER8_KUBE_API: "failure",
   ITER8_KUBE_NOT_FOUND: "invalid-input",
   ITER8_KUBE_TOO_LARGE: "failure",
-  ITER8_KUBE_JOB_FAILED: "failure",
 };
 
 /** An error of `@iter8/kube` with a stable `code` (`ITER8_KUBE_OPTIONS`, `ITER8_KUBE_API`, ...). */

@@ -33,6 +33,5 @@ export type {
 } from "./group.js";
 export { createSecretExchange, MAX_SECRET_BYTES } from "./secret-exchange.js";
 export type { SecretExchangeOptions } from "./secret-exchange.js";
-export type { ShardExchange, ShardReport } from "@iter8/engine";
 export { openClusterShard } from "./pod.js";
 export type { ClusterShard, ClusterShardOptions } from "./pod.js";
