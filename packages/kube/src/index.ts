@@ -1,5 +1,7 @@
 export { KUBE_ERROR_CODES, KUBE_ERROR_KINDS, KubeError } from "./errors.js";
+/** @public The codes `KubeError` carries. */
 export type { KubeErrorCode } from "./errors.js";
+/** @public The objects of a launch, their names, labels and defaults, for embedders and GitOps tools. */
 export {
   buildLaunchObjects,
   checkGroupName,
@@ -12,6 +14,7 @@ export {
   MAX_PARALLELISM,
   POD_ENV,
 } from "./objects.js";
+/** @public The launch spec and its objects. */
 export type { GroupNames, LaunchObject, LaunchSpec, PodResources } from "./objects.js";
 export { connectCluster } from "./cluster.js";
 export type { ConnectOptions, KubeCluster } from "./cluster.js";
@@ -23,6 +26,7 @@ export {
   readJobState,
   waitForJob,
 } from "./group.js";
+/** @public The options and results of the group functions. */
 export type {
   DeleteGroupOptions,
   GroupDocuments,
@@ -32,6 +36,8 @@ export type {
   WaitForJobOptions,
 } from "./group.js";
 export { createSecretExchange, MAX_SECRET_BYTES } from "./secret-exchange.js";
+/** @public The options of `createSecretExchange`. */
 export type { SecretExchangeOptions } from "./secret-exchange.js";
 export { openClusterShard } from "./pod.js";
+/** @public What `openClusterShard` takes and gives. */
 export type { ClusterShard, ClusterShardOptions } from "./pod.js";

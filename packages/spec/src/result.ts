@@ -338,15 +338,7 @@ function orderLoadDetails(details: VersionLoadDetails | null): Plain | null {
         ? { shards: pick(details.shards, ["count", "startSkewMs", "requests"]) }
         : {}),
     },
-    [
-      "statusCodes",
-      "errorClasses",
-      "histogram",
-      "timeline",
-      "dispatchLagMs",
-      "partial",
-      "shards",
-    ],
+    ["statusCodes", "errorClasses", "histogram", "timeline", "dispatchLagMs", "partial", "shards"],
   );
 }
 

@@ -17,9 +17,4 @@ export {
 export type { Answer, Upstream } from "./upstreams.js";
 export { createSeededRandom } from "./random.js";
 export { startKubeApiDouble } from "./kube-api-double.js";
-export type {
-  KubeApiDouble,
-  KubeApiDoubleOptions,
-  KubeletScript,
-  KubeObject,
-} from "./kube-api-double.js";
+export type { KubeApiDouble, KubeletScript } from "./kube-api-double.js";
