@@ -82,7 +82,7 @@ function splitHttpLoad(
   if (inputs.numRequests !== undefined) {
     const requests = splitShares(inputs.numRequests, weights);
     requireEveryShare(requests, "numRequests", inputs.numRequests, where);
-    out.numRequests = requests[shard] as number;
+    out.numRequests = requests[shard];
   }
   return out;
 }
