@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ENGINE_ERROR_CODES, ENGINE_ERROR_KINDS } from "@iter8/engine";
+import { KUBE_ERROR_CODES, KUBE_ERROR_KINDS } from "@iter8/kube";
 import { LOADGEN_ERROR_CODES, LOADGEN_ERROR_KINDS } from "@iter8/loadgen";
 import { PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS } from "@iter8/providers";
 import { REPORT_ERROR_CODES, REPORT_ERROR_KINDS } from "@iter8/report";
@@ -31,13 +32,14 @@ const CLASSES: Array<[string, Record<string, string>, Readonly<Record<string, st
   ["AbnError", ABN_ERROR_CODES, ABN_ERROR_KINDS],
   ["AssignmentError", ASSIGNMENT_ERROR_CODES, ASSIGNMENT_ERROR_KINDS],
   ["EngineError", ENGINE_ERROR_CODES, ENGINE_ERROR_KINDS],
+  ["KubeError", KUBE_ERROR_CODES, KUBE_ERROR_KINDS],
   ["UsageError", CLI_ERROR_CODES, CLI_ERROR_KINDS],
   ["DemoAppListenError, DemoAppOptionError", DEMO_APP_ERROR_CODES, DEMO_APP_ERROR_KINDS],
 ];
 
 const KINDS: string[] = Object.values(ERROR_KINDS);
 // Names of the ITER8_ form that are not error codes: environment variables iter8 reads.
-const ENVIRONMENT_VARIABLES = new Set(["ITER8_PROXY_TOKEN"]);
+const ENVIRONMENT_VARIABLES = new Set(["ITER8_PROXY_TOKEN", "ITER8_K_GROUP", "ITER8_K_NAMESPACE"]);
 const CLASSIFIED = new Map(CLASSES.flatMap(([, , kinds]) => Object.entries(kinds)));
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");

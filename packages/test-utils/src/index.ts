@@ -16,3 +16,5 @@ export {
 } from "./upstreams.js";
 export type { Answer, Upstream } from "./upstreams.js";
 export { createSeededRandom } from "./random.js";
+export { startKubeApiDouble } from "./kube-api-double.js";
+export type { KubeApiDouble, KubeletScript } from "./kube-api-double.js";

@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Argv, CommandModule } from "yargs";
 import { formatSpecIssue, loadExperiment, parseDuration, SpecError } from "@iter8/spec";
@@ -7,6 +8,10 @@ import { EXPERIMENT_FILE, experimentDir, withDirOption } from "../experiment-dir
 import { createProgressView } from "../progress.js";
 
 interface KRunArgs {
+  group?: string;
+  namespace?: string;
+  context?: string;
+  kubeconfig?: string;
   dir?: string;
   "log-level": string;
   file?: string;
@@ -41,7 +46,23 @@ function parseTimeoutFlag(flag: string, text: string): number {
   throw new UsageError(`invalid ${flag} value "${text}": expected a duration such as 30s or 5m`);
 }
 
-/** `iter8 k run --shard i/N --exchange DIR`: runs one shard of an experiment's load. */
+/** Connects a pod of a launched group: its experiment and its Secret-based exchange. */
+async function openCluster(ctx: CommandContext, argv: KRunArgs, count: number) {
+  const { openClusterShard } = await import("@iter8/kube");
+  return openClusterShard({
+    env: ctx.env,
+    shards: count,
+    ...(argv.group !== undefined ? { group: argv.group } : {}),
+    ...(argv.namespace !== undefined ? { namespace: argv.namespace } : {}),
+    ...(argv.context !== undefined ? { context: argv.context } : {}),
+    ...(argv.kubeconfig !== undefined ? { kubeconfig: argv.kubeconfig } : {}),
+  });
+}
+
+/**
+ * `iter8 k run --shard i/N [--exchange DIR]`: runs one shard of an experiment's load; without
+ * `--exchange`, as a pod of `iter8 k launch`, meeting the other shards in the group's Secrets.
+ */
 export function kRunCommand(ctx: CommandContext): CommandModule<object, KRunArgs> {
   return {
     command: "run",
@@ -55,7 +76,29 @@ export function kRunCommand(ctx: CommandContext): CommandModule<object, KRunArgs
         })
         .option("exchange", {
           type: "string",
-          describe: "Directory where the shards meet (ready marks, start time, measurements)",
+          describe:
+            "Directory where the shards meet (ready marks, start time, measurements); " +
+            "without it, the Secrets of the group iter8 k launch created (in a pod)",
+        })
+        .option("group", {
+          alias: "g",
+          type: "string",
+          describe:
+            "Without --exchange: the launched group (default: ITER8_K_GROUP, set by the Job)",
+        })
+        .option("namespace", {
+          alias: "n",
+          type: "string",
+          describe:
+            "Without --exchange: its namespace (default: ITER8_K_NAMESPACE, set by the Job)",
+        })
+        .option("context", {
+          type: "string",
+          describe: "Without --exchange: the kubeconfig context",
+        })
+        .option("kubeconfig", {
+          type: "string",
+          describe: "Without --exchange: the kubeconfig (default: KUBECONFIG, else in-cluster)",
         })
         .option("file", {
           alias: "f",
@@ -89,20 +132,24 @@ export function kRunCommand(ctx: CommandContext): CommandModule<object, KRunArgs
       const { shard, count } = parseShardFlag(argv.shard);
       const readyTimeoutMs = parseTimeoutFlag("--ready-timeout", argv["ready-timeout"]);
       const reportTimeoutMs = parseTimeoutFlag("--report-timeout", argv["report-timeout"]);
-      if (argv.exchange === undefined) {
-        throw new UsageError(
-          "iter8 k run needs --exchange DIR: the directory where the shards meet",
-        );
-      }
       const dir = experimentDir(ctx, argv.dir);
-      const file =
-        argv.file === undefined ? join(dir, EXPERIMENT_FILE) : resolve(ctx.cwd, argv.file);
+      // Without --exchange this is a pod of `iter8 k launch`: the experiment comes from the
+      // group's spec Secret and the shards meet in the group's Secrets.
+      const cluster = argv.exchange === undefined ? await openCluster(ctx, argv, count) : undefined;
+      let file = argv.file === undefined ? join(dir, EXPERIMENT_FILE) : resolve(ctx.cwd, argv.file);
+      if (cluster) {
+        file = join(dir, EXPERIMENT_FILE);
+        await writeFile(file, cluster.experimentYaml);
+      }
       const experiment = await loadExperiment(file, {
-        lenient: argv.lenient,
+        // A launched experiment was checked by k launch, with or without its --lenient.
+        lenient: argv.lenient || cluster !== undefined,
         onWarning: (warning) => ctx.io.err(`warning: ${formatSpecIssue(warning)}`),
       });
       await ctx.prepareForLoad?.();
       const { createDirectoryExchange, runShard } = await import("@iter8/engine");
+      const exchange =
+        cluster?.exchange ?? createDirectoryExchange(resolve(ctx.cwd, argv.exchange ?? "."));
       const view = createProgressView({
         live: ctx.isTTY === true && !ctx.env.NO_COLOR,
         debug: argv["log-level"] === "debug",
@@ -112,7 +159,7 @@ export function kRunCommand(ctx: CommandContext): CommandModule<object, KRunArgs
       const run = await runShard(experiment, {
         shard,
         count,
-        exchange: createDirectoryExchange(resolve(ctx.cwd, argv.exchange)),
+        exchange,
         dir,
         env: ctx.env,
         readyTimeoutMs,

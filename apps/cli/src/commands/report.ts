@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { CommandModule } from "yargs";
+import type { Argv, CommandModule } from "yargs";
+import type { Experiment, ExperimentResult } from "@iter8/spec";
 import type { ReportFormat } from "@iter8/report";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
@@ -22,11 +23,57 @@ export const REPORT_FORMAT_CHOICES = [
   "html",
 ] as const satisfies readonly ReportFormat[];
 
-interface ReportArgs {
+interface ReportArgs extends ReportFlags {
   dir?: string;
+}
+
+/** The flags of `report` and `k report`. */
+export interface ReportFlags {
   "output-format": ReportFormat;
   output?: string;
   "log-scale"?: boolean;
+}
+
+/** Adds `-o/--output-format`, `--output` and `--log-scale` (shared by `report` and `k report`). */
+export function withReportFlags<T>(y: Argv<T>): Argv<T & ReportFlags> {
+  return y
+    .option("output-format", {
+      alias: "o",
+      choices: REPORT_FORMAT_CHOICES,
+      default: "text" as const,
+      describe: "Report format",
+    })
+    .option("output", {
+      type: "string",
+      describe: "Write the report to this file instead of standard output",
+    })
+    .option("log-scale", {
+      type: "boolean",
+      default: false,
+      describe: "html: draw the latency histograms' count axis on a log scale",
+    });
+}
+
+/** Renders the report of `result` as the flags ask and prints or writes it: `report`'s behaviour. */
+export async function emitReport(
+  ctx: CommandContext,
+  flags: ReportFlags,
+  experiment: Experiment | undefined,
+  result: ExperimentResult,
+): Promise<void> {
+  const { renderReport } = await import("@iter8/report");
+  const report = renderReport(experiment, result, {
+    format: flags["output-format"],
+    ...(flags["log-scale"] ? { histogramScale: "log" as const } : {}),
+  });
+  if (flags.output) {
+    const file = resolve(ctx.cwd, flags.output);
+    await writeFile(file, report.endsWith("\n") ? report : `${report}\n`);
+    ctx.io.out(`Report written to ${flags.output}`);
+  } else {
+    ctx.io.out(report);
+  }
+  ctx.setExitCode(EXIT_CODES.ok);
 }
 
 /**
@@ -38,41 +85,14 @@ export function reportCommand(ctx: CommandContext): CommandModule<object, Report
     command: "report",
     describe: "Print or write a report of the experiment (text, markdown, json or html)",
     builder: (y) =>
-      withDirOption(y)
-        .option("output-format", {
-          alias: "o",
-          choices: REPORT_FORMAT_CHOICES,
-          default: "text" as const,
-          describe: "Report format",
-        })
-        .option("output", {
-          type: "string",
-          describe: "Write the report to this file instead of standard output",
-        })
-        .option("log-scale", {
-          type: "boolean",
-          default: false,
-          describe: "html: draw the latency histograms' count axis on a log scale",
-        })
+      withReportFlags(withDirOption(y))
         .example("$0 report -o markdown >> $GITHUB_STEP_SUMMARY", "Markdown for a CI job summary")
         .example("$0 report -o html --output report.html", "A self-contained HTML page"),
     handler: async (argv) => {
-      const { renderReport } = await import("@iter8/report");
       const dir = experimentDir(ctx, argv.dir);
       const result = await loadResultIn(dir);
       const experiment = await loadExperimentIfPresent(dir);
-      const report = renderReport(experiment, result, {
-        format: argv["output-format"],
-        ...(argv["log-scale"] ? { histogramScale: "log" as const } : {}),
-      });
-      if (argv.output) {
-        const file = resolve(ctx.cwd, argv.output);
-        await writeFile(file, report.endsWith("\n") ? report : `${report}\n`);
-        ctx.io.out(`Report written to ${argv.output}`);
-      } else {
-        ctx.io.out(report);
-      }
-      ctx.setExitCode(EXIT_CODES.ok);
+      await emitReport(ctx, argv, experiment, result);
     },
   };
 }
