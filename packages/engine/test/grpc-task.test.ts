@@ -5,7 +5,6 @@ import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runGrpcLoad } from "@iter8/grpc";
 import { startDemoApp } from "@iter8/demo-app";
 import type { DemoApp } from "@iter8/demo-app";
 import type { ExperimentResult } from "@iter8/spec";
@@ -19,8 +18,6 @@ const PROTO = join(import.meta.dirname, "fixtures", "greeter.proto");
 let app: DemoApp | undefined;
 let hosts: string[] = [];
 let dir: string;
-// Why these tests cannot run here (the demo app's gRPC server or runGrpcLoad missing), if so.
-let missing: string | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "iter8-grpc-task-"));
@@ -37,21 +34,7 @@ beforeAll(async () => {
     const address = (v as { grpcAddress?: string }).grpcAddress;
     return address === undefined ? [] : [address];
   });
-  if (hosts.length !== 2) {
-    missing = "the demo app serves no gRPC (startDemoApp's grpcPort)";
-    return;
-  }
-  const probe = await runGrpcLoad({
-    host: hosts[0] ?? "",
-    call: "helloworld.Greeter.SayHello",
-    proto: PROTO,
-    numRequests: 1,
-    qps: 0,
-    concurrency: 1,
-  }).catch((error: unknown) => error);
-  if (probe instanceof Error && /not implemented/u.test(probe.message)) {
-    missing = "runGrpcLoad is not implemented in @iter8/grpc";
-  }
+  if (hosts.length !== 2) throw new Error("the demo app serves no gRPC (startDemoApp's grpcPort)");
 });
 afterAll(async () => {
   await app?.close();
@@ -69,8 +52,7 @@ function value(result: ExperimentResult, version: number, metric: string): numbe
 }
 
 describe("the grpc task against the demo app", () => {
-  it("makes exactly total calls per version, counts statuses and judges the SLOs", async (ctx) => {
-    if (missing) ctx.skip(missing);
+  it("makes exactly total calls per version, counts statuses and judges the SLOs", async () => {
     const experiment = experimentOf(
       [
         "- task: grpc",
@@ -116,8 +98,7 @@ describe("the grpc task against the demo app", () => {
     expect(saved.insights?.loadDetails?.[1]?.grpc?.statusNames).toEqual({ Unavailable: 37 });
   });
 
-  it("loads v0.13 endpoints in turn, naming metrics grpc-<endpoint>/..., with stream figures", async (ctx) => {
-    if (missing) ctx.skip(missing);
+  it("loads v0.13 endpoints in turn, naming metrics grpc-<endpoint>/..., with stream figures", async () => {
     const experiment = experimentOf(
       [
         "spec:",
@@ -148,8 +129,7 @@ describe("the grpc task against the demo app", () => {
     expect(details?.endpoints?.hellos?.grpc?.streams?.messagesReceived).toBeGreaterThanOrEqual(12);
   });
 
-  it("keeps what was measured when aborted mid-load (partial)", async (ctx) => {
-    if (missing) ctx.skip(missing);
+  it("keeps what was measured when aborted mid-load (partial)", async () => {
     const experiment = experimentOf(
       [
         "- task: grpc",
