@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { grpcCommandFor } from "./generators.js";
+import type { GrpcLoadSpec } from "./generators.js";
+import type { GrpcRunnerSpec } from "./runner-protocol.js";
+
+const tools = { h2load: "/usr/bin/h2load" };
+const paths = {
+  iter8GrpcRunner: "/b/dist/iter8-grpc-runner.js",
+  grpcJsRunner: "/b/dist/grpc-js-runner.js",
+  proto: "/b/proto/helloworld.proto",
+};
+const spec: GrpcLoadSpec = {
+  host: "127.0.0.1:4000",
+  connections: 10,
+  concurrency: 50,
+  durationS: 10,
+  rate: 0,
+};
+
+describe("grpcCommandFor", () => {
+  it("runs h2load with one thread, streams per connection, the framed request and gRPC headers", () => {
+    const argv = grpcCommandFor("h2load", spec, tools, paths, "/tmp/r/request.grpc");
+    expect(argv.join(" ")).toBe(
+      "/usr/bin/h2load -t 1 -c 10 -m 5 -D 10 -d /tmp/r/request.grpc -H content-type: application/grpc -H te: trailers http://127.0.0.1:4000/helloworld.Greeter/SayHello",
+    );
+  });
+
+  it("refuses what h2load cannot do: pacing, or streams that do not split evenly", () => {
+    expect(() => grpcCommandFor("h2load", { ...spec, rate: 1000 }, tools, paths, "f")).toThrow(
+      /cannot pace/,
+    );
+    expect(() => grpcCommandFor("h2load", { ...spec, concurrency: 52 }, tools, paths, "f")).toThrow(
+      /52 is not a multiple of 10/,
+    );
+  });
+
+  it.each([
+    ["iter8", paths.iter8GrpcRunner],
+    ["grpc-js", paths.grpcJsRunner],
+  ] as const)("hands %s's runner the same call, message and load as JSON", (generator, script) => {
+    const argv = grpcCommandFor(
+      generator,
+      { ...spec, rate: 5000, warmupMs: 3000 },
+      tools,
+      paths,
+      "f",
+    );
+    expect(argv[0]).toBe(process.execPath);
+    expect(argv[1]).toBe(script);
+    const runnerSpec = JSON.parse(argv[2] ?? "") as GrpcRunnerSpec;
+    expect(runnerSpec).toEqual({
+      host: "127.0.0.1:4000",
+      proto: paths.proto,
+      call: "helloworld.Greeter/SayHello",
+      data: { name: "bench" },
+      connections: 10,
+      concurrency: 50,
+      qps: 5000,
+      durationMs: 10_000,
+      warmupMs: 3000,
+      rssSampleEveryMs: 0,
+    });
+  });
+});
