@@ -1,5 +1,8 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { grpcCommandFor } from "./generators.js";
+import { grpcCommandFor, runGrpcGenerator } from "./generators.js";
+import { startNodeTarget } from "./processes.js";
 import type { GrpcLoadSpec } from "./generators.js";
 import type { GrpcRunnerSpec } from "./runner-protocol.js";
 
@@ -62,3 +65,71 @@ describe("grpcCommandFor", () => {
     });
   });
 });
+
+const TASKSET = "/usr/bin/taskset";
+const TIME = "/usr/bin/time";
+const H2LOAD = "/usr/bin/h2load";
+const dist = (file: string): string => fileURLToPath(new URL(`../dist/${file}`, import.meta.url));
+
+describe.runIf(existsSync(TASKSET) && existsSync(TIME))(
+  "runGrpcGenerator against the Node gRPC target",
+  () => {
+    const built = {
+      iter8GrpcRunner: dist("iter8-grpc-runner.js"),
+      grpcJsRunner: dist("grpc-js-runner.js"),
+      proto: fileURLToPath(new URL("../proto/helloworld.proto", import.meta.url)),
+    };
+    const tools = {
+      wrk: "",
+      nginx: "",
+      autocannon: "",
+      taskset: TASKSET,
+      time: TIME,
+      h2load: H2LOAD,
+    };
+    const runsAgainstTheTarget = async (generator: "grpc-js" | "h2load"): Promise<void> => {
+      if (!existsSync(built.grpcJsRunner)) throw new Error("build the bench first");
+      const target = await startNodeTarget(
+        { taskset: TASKSET, serverScript: dist("servers/target-server.js") },
+        "ok",
+        0,
+        "grpc",
+      );
+      try {
+        await target.reset();
+        const outcome = await runGrpcGenerator(
+          generator,
+          {
+            host: new URL(target.url).host,
+            connections: 2,
+            concurrency: 4,
+            durationS: 1,
+            rate: 0,
+          },
+          tools,
+          built,
+          1,
+        );
+        if (!outcome.ok) throw new Error(outcome.error);
+        const arrivals = (await target.arrivals()).reduce((a, b) => a + b, 0);
+        expect(outcome.run.generator).toBe(generator);
+        expect(outcome.run.requests).toBeGreaterThan(0);
+        expect(outcome.run.errors).toBe(0);
+        // The server saw every call the generator counted (and perhaps a few it did not finish).
+        expect(arrivals).toBeGreaterThanOrEqual(outcome.run.requests);
+        expect(outcome.run.cpuS).toBeGreaterThan(0);
+        expect(outcome.run.peakRssMb).toBeGreaterThan(0);
+      } finally {
+        await target.stop();
+      }
+    };
+
+    it("runs the grpc-js loop pinned under GNU time and reads calls the server saw", () =>
+      runsAgainstTheTarget("grpc-js"));
+
+    it.runIf(existsSync(H2LOAD))(
+      "runs h2load pinned under GNU time and reads calls the server saw (skipped without h2load: Debian nghttp2-client)",
+      () => runsAgainstTheTarget("h2load"),
+    );
+  },
+);
