@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { GREETER_PROTO_PATH } from "@iter8/demo-app";
 import { describe, expect, it } from "vitest";
 import { grpcCommandFor, runGrpcGenerator } from "./generators.js";
 import { startNodeTarget } from "./processes.js";
@@ -10,7 +11,7 @@ const tools = { h2load: "/usr/bin/h2load" };
 const paths = {
   iter8GrpcRunner: "/b/dist/iter8-grpc-runner.js",
   grpcJsRunner: "/b/dist/grpc-js-runner.js",
-  proto: "/b/proto/helloworld.proto",
+  proto: "/b/greeter.proto",
 };
 const spec: GrpcLoadSpec = {
   host: "127.0.0.1:4000",
@@ -77,7 +78,7 @@ describe.runIf(existsSync(TASKSET) && existsSync(TIME))(
     const built = {
       iter8GrpcRunner: dist("iter8-grpc-runner.js"),
       grpcJsRunner: dist("grpc-js-runner.js"),
-      proto: fileURLToPath(new URL("../proto/helloworld.proto", import.meta.url)),
+      proto: GREETER_PROTO_PATH,
     };
     const tools = {
       wrk: "",

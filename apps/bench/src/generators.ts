@@ -109,7 +109,7 @@ export interface GrpcGeneratorPaths {
   iter8GrpcRunner: string;
   /** Built `grpc-js-runner.js`. */
   grpcJsRunner: string;
-  /** `helloworld.proto`. */
+  /** The Greeter proto (the demo app's `greeter.proto`). */
   proto: string;
 }
 

@@ -1,9 +1,9 @@
-import { fileURLToPath } from "node:url";
 import * as protoLoader from "@grpc/proto-loader";
+import { GREETER_PROTO_PATH } from "@iter8/demo-app";
 import { describe, expect, it } from "vitest";
 import { BENCH_REPLY, encodeHelloMessage, frameGrpcMessage } from "./grpc-wire.js";
 
-const PROTO = fileURLToPath(new URL("../proto/helloworld.proto", import.meta.url));
+const PROTO = GREETER_PROTO_PATH;
 
 describe("encodeHelloMessage", () => {
   it("encodes field 1 as a length-delimited string", () => {

@@ -4,6 +4,7 @@ import { availableParallelism, cpus, loadavg, release } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { GREETER_PROTO_PATH } from "@iter8/demo-app";
 import type { Pacing } from "@iter8/loadgen";
 import { GENERATORS, GRPC_GENERATORS, runGenerator, runGrpcGenerator } from "./generators.js";
 import type {
@@ -755,7 +756,7 @@ async function main(argv: string[]): Promise<number> {
     proxyScript: join(distDir, "servers", "traffic-proxy-server.js"),
     iter8GrpcRunner: join(distDir, "iter8-grpc-runner.js"),
     grpcJsRunner: join(distDir, "grpc-js-runner.js"),
-    proto: join(benchDir, "proto", "helloworld.proto"),
+    proto: GREETER_PROTO_PATH,
   };
   const { steps, estimateS } = plan(config);
   const loadAvg1mAtStart = loadavg()[0] ?? Number.NaN;

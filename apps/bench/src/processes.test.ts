@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
+import { GREETER_PROTO_PATH } from "@iter8/demo-app";
 import * as protoLoader from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import { BENCH_NAME, BENCH_REPLY } from "./grpc-wire.js";
@@ -18,7 +19,7 @@ import {
 const NGINX = "/usr/sbin/nginx";
 const TASKSET = "/usr/bin/taskset";
 const haveTools = existsSync(NGINX) && existsSync(TASKSET);
-const PROTO = fileURLToPath(new URL("../proto/helloworld.proto", import.meta.url));
+const PROTO = GREETER_PROTO_PATH;
 // The Node target runs from the build (`turbo run test` builds the bench first).
 const TARGET_SERVER = fileURLToPath(new URL("../dist/servers/target-server.js", import.meta.url));
 

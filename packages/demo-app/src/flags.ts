@@ -1,7 +1,11 @@
 import { parseDuration } from "@iter8/spec";
 import { DemoAppOptionError } from "./errors.js";
-import { DEFAULT_DEMO_APP_HOST, DEFAULT_DEMO_APP_PORT, isValidVersionName } from "./server.js";
-import type { DemoAppOptions, DemoAppVersionSpec } from "./server.js";
+import { DEFAULT_DEMO_APP_GRPC_PORT } from "./greeter.js";
+import { DEFAULT_GRPC_ERROR_CODE, parseGrpcErrorCode } from "./grpc-status.js";
+import { DEFAULT_DEMO_APP_HOST, DEFAULT_DEMO_APP_PORT } from "./server.js";
+import type { DemoAppOptions } from "./server.js";
+import { isValidVersionName } from "./versions.js";
+import type { DemoAppVersionSpec } from "./versions.js";
 
 /** The raw flags of `iter8 demo-app`, as the command line gives them (strings, possibly repeated). */
 export interface DemoAppFlags {
@@ -12,6 +16,12 @@ export interface DemoAppFlags {
   jitter?: string | readonly string[];
   errorRate?: string | readonly string[];
   seed?: string | number;
+  /** `--grpc-port`: the first version's gRPC port (default 50051; `0`: free ports). */
+  grpcPort?: string | number;
+  /** `--no-grpc` gives `false`: serve HTTP only. */
+  grpc?: boolean;
+  /** `--grpc-error-code`: the status of injected gRPC errors, per version or for all. */
+  grpcErrorCode?: string | readonly string[];
 }
 
 /** Splits repeated and comma-separated flag values (`--x a,b --x c`) into trimmed, non-empty items. */
@@ -112,14 +122,25 @@ export function parseErrorRate(text: string): number {
   return number;
 }
 
-/** Parses `--port`: an integer in 0..65535 (`0` picks ephemeral ports). Throws `DemoAppOptionError`. */
-export function parsePort(value: string | number): number {
+/** Parses `--port` (or `flag`): an integer in 0..65535 (`0` picks ephemeral ports). Throws `DemoAppOptionError`. */
+export function parsePort(value: string | number, flag = "--port"): number {
   const text = String(value).trim();
   const port = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(port >= 0 && port <= 65535)) {
-    throw new DemoAppOptionError(`invalid --port value "${text}": expected an integer in 0..65535`);
+    throw new DemoAppOptionError(
+      `invalid ${flag} value "${text}": expected an integer in 0..65535`,
+    );
   }
   return port;
+}
+
+/** Checks that `names.length` versions fit on consecutive ports from `port`. Throws `DemoAppOptionError`. */
+function checkPortRange(flag: string, port: number, names: readonly string[]): void {
+  if (port !== 0 && port + names.length - 1 > 65535) {
+    throw new DemoAppOptionError(
+      `invalid ${flag} value "${port}": ${names.length} versions need ports ${port}..${port + names.length - 1}, past 65535`,
+    );
+  }
 }
 
 /** Parses `--seed`: an integer (used modulo 2^32). Throws `DemoAppOptionError`. */
@@ -136,11 +157,12 @@ export function parseSeed(value: string | number): number {
 export function resolveDemoAppFlags(flags: DemoAppFlags): DemoAppOptions {
   const port = flags.port === undefined ? DEFAULT_DEMO_APP_PORT : parsePort(flags.port);
   const names = parseVersionNames(flags.versions);
-  if (port !== 0 && port + names.length - 1 > 65535) {
-    throw new DemoAppOptionError(
-      `invalid --port value "${port}": ${names.length} versions need ports ${port}..${port + names.length - 1}, past 65535`,
-    );
-  }
+  checkPortRange("--port", port, names);
+  const grpcPort =
+    flags.grpc === false
+      ? undefined
+      : parsePort(flags.grpcPort ?? DEFAULT_DEMO_APP_GRPC_PORT, "--grpc-port");
+  if (grpcPort !== undefined) checkPortRange("--grpc-port", grpcPort, names);
   const latency = parsePerVersion("--latency", flags.latency, names, (t) =>
     parseDurationFlag("--latency", t),
   );
@@ -148,11 +170,18 @@ export function resolveDemoAppFlags(flags: DemoAppFlags): DemoAppOptions {
     parseDurationFlag("--jitter", t),
   );
   const errorRate = parsePerVersion("--error-rate", flags.errorRate, names, parseErrorRate);
+  const grpcErrorCode = parsePerVersion(
+    "--grpc-error-code",
+    flags.grpcErrorCode,
+    names,
+    parseGrpcErrorCode,
+  );
   const versions: DemoAppVersionSpec[] = names.map((name) => ({
     name,
     latencyMs: latency.get(name) ?? 0,
     jitterMs: jitter.get(name) ?? 0,
     errorRate: errorRate.get(name) ?? 0,
+    grpcErrorCode: grpcErrorCode.get(name) ?? DEFAULT_GRPC_ERROR_CODE,
   }));
   const host = flags.host ?? DEFAULT_DEMO_APP_HOST;
   if (host.trim() === "")
@@ -160,6 +189,7 @@ export function resolveDemoAppFlags(flags: DemoAppFlags): DemoAppOptions {
   return {
     host,
     port,
+    ...(grpcPort === undefined ? {} : { grpcPort }),
     versions,
     ...(flags.seed === undefined ? {} : { seed: parseSeed(flags.seed) }),
   };

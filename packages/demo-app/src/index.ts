@@ -2,7 +2,13 @@
 export { startDemoApp } from "./server.js";
 export type { DemoApp, DemoAppOptions, DemoAppVersion } from "./server.js";
 /** @public One version's behaviour in `DemoAppOptions`, for embedders. */
-export type { DemoAppVersionSpec } from "./server.js";
+export type { DemoAppVersionSpec } from "./versions.js";
+/** @public The gRPC port of the first version, for embedders that print or probe it. */
+export { DEFAULT_DEMO_APP_GRPC_PORT } from "./greeter.js";
+export { GREETER_PROTO_PATH, GREETER_STREAM_REPLIES, startGreeterServer } from "./greeter.js";
+export type { GreeterCall, GreeterServer, GreeterServerOptions } from "./greeter.js";
+/** @public The method names a `GreeterCall` reports. */
+export type { GreeterMethod } from "./greeter.js";
 export { parseDurationFlag, resolveDemoAppFlags } from "./flags.js";
 export type { DemoAppFlags } from "./flags.js";
 export { EXPOSITION_CONTENT_TYPE, escapeLabelValue } from "./metrics.js";

@@ -4,10 +4,13 @@ import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { parseDuration } from "@iter8/spec";
 import { DemoAppListenError, DemoAppOptionError } from "./errors.js";
+import { createGrpcInjector, launchGreeter } from "./greeter.js";
+import type { GreeterServer } from "./greeter.js";
+import { FaultInjector } from "./injection.js";
 import { EXPOSITION_CONTENT_TYPE, VersionMetrics } from "./metrics.js";
 import type { RouteLabel } from "./metrics.js";
-import { createRandomSource } from "./random.js";
-import type { RandomSource } from "./random.js";
+import { normalizeVersions } from "./versions.js";
+import type { DemoAppVersionSpec } from "./versions.js";
 
 /** The port of the first version when none is given; later versions take the next ports. */
 export const DEFAULT_DEMO_APP_PORT = 8080;
@@ -18,24 +21,17 @@ export const MAX_DELAY_MS = 10_000;
 /** The largest request body the echo endpoints read, in bytes, unless `maxBodyBytes` says otherwise. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-/** How one version of the demo app behaves. */
-export interface DemoAppVersionSpec {
-  /** The version label: in responses, the `x-demo-app-version` header and metric labels. */
-  name: string;
-  /** Added to every experiment request before it is answered, in milliseconds (default 0). */
-  latencyMs?: number;
-  /** Up to this many milliseconds more, uniformly at random, on top of `latencyMs` (default 0). */
-  jitterMs?: number;
-  /** The fraction (0..1) of experiment requests answered with an injected 500 (default 0). */
-  errorRate?: number;
-}
-
 /** Options of `startDemoApp`. */
 export interface DemoAppOptions {
   /** Address to bind (default `127.0.0.1`). */
   host?: string;
   /** Port of the first version; version i listens on `port + i`. `0` gives each an ephemeral port. */
   port?: number;
+  /**
+   * gRPC port of the first version; version i listens on `grpcPort + i`, `0` gives each a free
+   * port. Unset (the default from code): no gRPC server. `iter8 demo-app` sets 50051.
+   */
+  grpcPort?: number;
   /** The versions to serve, by name or with their settings (default `["v1"]`). */
   versions?: readonly (string | DemoAppVersionSpec)[];
   /** Seed for the error and jitter draws, for reproducible runs (default: `Math.random`). */
@@ -50,51 +46,50 @@ export interface DemoAppVersion extends Required<DemoAppVersionSpec> {
   url: string;
   /** The port it listens on. */
   port: number;
+  /** The port of its gRPC server, when it has one. */
+  grpcPort?: number;
+  /** `host:port` of its gRPC server, e.g. `127.0.0.1:50051`, when it has one. */
+  grpcAddress?: string;
 }
 
-/** A running demo app: one HTTP server per version. */
+/** A running demo app: one HTTP server per version, and one gRPC server per version if asked. */
 export interface DemoApp {
   /** Base URL of each version, in the order of `versions`. */
   urls: string[];
-  /** Each version's settings and address. */
+  /** Each version's settings and addresses. */
   versions: DemoAppVersion[];
-  /** Stops every server: drops open connections and cuts pending delays short. */
+  /** Stops every server: drops open connections and calls, and cuts pending delays short. */
   close: () => Promise<void>;
-}
-
-interface PendingSleep {
-  timer: NodeJS.Timeout;
-  resolve: (completed: boolean) => void;
 }
 
 interface VersionRuntime {
   spec: Required<DemoAppVersionSpec>;
   metrics: VersionMetrics;
   headerValue: string;
-  nextIsError: () => boolean;
-  nextLatencyMs: () => number;
+  injector: FaultInjector;
   maxBodyBytes: number;
-  pending: Set<PendingSleep>;
-  closing: boolean;
 }
 
 /**
  * Starts the demo app: an httpbin-like HTTP service, one server per version on consecutive ports,
- * with that version's injected latency and error rate, and Prometheus metrics at `/metrics`.
+ * with that version's injected latency and error rate, and Prometheus metrics at `/metrics`; with
+ * `grpcPort`, also the gRPC Greeter per version (see `startGreeterServer`).
  */
 export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoApp> {
   const host = options.host ?? DEFAULT_DEMO_APP_HOST;
   const basePort = options.port ?? DEFAULT_DEMO_APP_PORT;
   const specs = normalizeVersions(options.versions ?? ["v1"]);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (
-    !Number.isInteger(basePort) ||
-    basePort < 0 ||
-    basePort + (basePort ? specs.length - 1 : 0) > 65535
-  ) {
-    throw new DemoAppOptionError(
-      `port ${basePort} cannot serve ${specs.length} version(s): ports must lie in 0..65535`,
-    );
+  for (const [what, base] of [
+    ["port", basePort],
+    ["gRPC port", options.grpcPort],
+  ] as const) {
+    if (base === undefined) continue;
+    if (!Number.isInteger(base) || base < 0 || base + (base ? specs.length - 1 : 0) > 65535) {
+      throw new DemoAppOptionError(
+        `${what} ${base} cannot serve ${specs.length} version(s): ports must lie in 0..65535`,
+      );
+    }
   }
   if (options.seed !== undefined && !Number.isInteger(options.seed)) {
     throw new DemoAppOptionError(`seed ${options.seed} is not an integer`);
@@ -105,10 +100,14 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
 
   const runtimes = specs.map((spec, i) => createRuntime(spec, i, options.seed, maxBodyBytes));
   const servers: Server[] = [];
+  const greeters: GreeterServer[] = [];
   const versions: DemoAppVersion[] = [];
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closed ??= closeAll(servers, runtimes);
+    closed ??= Promise.all([
+      closeAll(servers, runtimes),
+      ...greeters.map((greeter) => greeter.close()),
+    ]).then(() => undefined);
     return closed;
   };
 
@@ -131,47 +130,28 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
     }
     versions.push({ ...runtime.spec, port: bound, url: `http://${formatHost(host)}:${bound}` });
   }
-  return { urls: versions.map((v) => v.url), versions, close };
-}
-
-function normalizeVersions(
-  versions: readonly (string | DemoAppVersionSpec)[],
-): Required<DemoAppVersionSpec>[] {
-  if (versions.length === 0)
-    throw new DemoAppOptionError("the demo app needs at least one version");
-  const seen = new Set<string>();
-  return versions.map((entry) => {
-    const spec = typeof entry === "string" ? { name: entry } : entry;
-    const full = {
-      name: spec.name,
-      latencyMs: spec.latencyMs ?? 0,
-      jitterMs: spec.jitterMs ?? 0,
-      errorRate: spec.errorRate ?? 0,
-    };
-    if (!isValidVersionName(full.name)) {
-      throw new DemoAppOptionError(
-        `version name "${full.name}" is not valid: use letters, digits and punctuation other than "," and "=", no spaces`,
-      );
-    }
-    if (seen.has(full.name)) throw new DemoAppOptionError(`version "${full.name}" is listed twice`);
-    seen.add(full.name);
-    for (const key of ["latencyMs", "jitterMs"] as const) {
-      if (!Number.isFinite(full[key]) || full[key] < 0) {
-        throw new DemoAppOptionError(
-          `${key} of version ${full.name} must be a non-negative number`,
-        );
+  if (options.grpcPort !== undefined) {
+    const grpcBase = options.grpcPort;
+    for (const [i, runtime] of runtimes.entries()) {
+      try {
+        const greeter = await launchGreeter({
+          host,
+          port: grpcBase === 0 ? 0 : grpcBase + i,
+          spec: runtime.spec,
+          injector: createGrpcInjector(runtime.spec, options.seed, i),
+          onCall: undefined,
+        });
+        greeters.push(greeter);
+        const version = versions[i];
+        if (version)
+          Object.assign(version, { grpcPort: greeter.port, grpcAddress: greeter.address });
+      } catch (error) {
+        await close();
+        throw error;
       }
     }
-    if (!(full.errorRate >= 0 && full.errorRate <= 1)) {
-      throw new DemoAppOptionError(`errorRate of version ${full.name} must lie in 0..1`);
-    }
-    return full;
-  });
-}
-
-/** Whether `name` can label a version: visible ASCII without `,` or `=` (both delimit the flags). */
-export function isValidVersionName(name: string): boolean {
-  return /^[\x21-\x7e]+$/.test(name) && !/[,=]/.test(name);
+  }
+  return { urls: versions.map((v) => v.url), versions, close };
 }
 
 function createRuntime(
@@ -180,19 +160,13 @@ function createRuntime(
   seed: number | undefined,
   maxBodyBytes: number,
 ): VersionRuntime {
-  const errorRandom: RandomSource = createRandomSource(seed, index * 2);
-  const jitterRandom: RandomSource = createRandomSource(seed, index * 2 + 1);
-  const { errorRate, latencyMs, jitterMs } = spec;
   return {
     spec,
     metrics: new VersionMetrics(spec.name),
     headerValue: spec.name,
-    // Only draw when the setting is on, so a seeded run's draws depend on nothing else.
-    nextIsError: errorRate <= 0 ? () => false : () => errorRandom() < errorRate,
-    nextLatencyMs: jitterMs <= 0 ? () => latencyMs : () => latencyMs + jitterRandom() * jitterMs,
+    // Streams 2i and 2i+1: a seeded run's HTTP draws are the ones they were before gRPC existed.
+    injector: new FaultInjector(spec, seed, index * 2, index * 2 + 1),
     maxBodyBytes,
-    pending: new Set(),
-    closing: false,
   };
 }
 
@@ -207,14 +181,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 }
 
 async function closeAll(servers: Server[], runtimes: VersionRuntime[]): Promise<void> {
-  for (const runtime of runtimes) {
-    runtime.closing = true;
-    for (const sleep of runtime.pending) {
-      clearTimeout(sleep.timer);
-      sleep.resolve(false);
-    }
-    runtime.pending.clear();
-  }
+  for (const runtime of runtimes) runtime.injector.stop();
   await Promise.all(
     servers.map(
       (server) =>
@@ -229,25 +196,6 @@ async function closeAll(servers: Server[], runtimes: VersionRuntime[]): Promise<
 
 function formatHost(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
-/** Waits at least `ms` (timers may fire a little early, so it re-arms); false when cut short by close. */
-function sleepAtLeast(ms: number, runtime: VersionRuntime): Promise<boolean> {
-  if (runtime.closing) return Promise.resolve(false);
-  const deadline = performance.now() + ms;
-  return new Promise((resolve) => {
-    const entry: PendingSleep = { timer: setTimeout(fire, ms), resolve };
-    runtime.pending.add(entry);
-    function fire(): void {
-      const left = deadline - performance.now();
-      if (left > 0) {
-        entry.timer = setTimeout(fire, Math.ceil(left));
-        return;
-      }
-      runtime.pending.delete(entry);
-      resolve(true);
-    }
-  });
 }
 
 /** What a request is, found from its path before anything is read or waited for. */
@@ -390,9 +338,9 @@ async function handleRequest(
   }
 
   if (match.experiment) {
-    const latency = runtime.nextLatencyMs();
-    if (latency > 0 && !(await sleepAtLeast(latency, runtime))) return abandon(res);
-    if (runtime.nextIsError()) {
+    const latency = runtime.injector.nextLatencyMs();
+    if (latency > 0 && !(await runtime.injector.sleep(latency))) return abandon(res);
+    if (runtime.injector.nextIsError()) {
       return sendError(res, runtime, start, method, route, 500, "injected error (--error-rate)");
     }
   }
@@ -418,7 +366,7 @@ async function handleRequest(
       );
     case "/delay/:ms": {
       const delayMs = match.delayMs ?? 0;
-      if (delayMs > 0 && !(await sleepAtLeast(delayMs, runtime))) return abandon(res);
+      if (delayMs > 0 && !(await runtime.injector.sleep(delayMs))) return abandon(res);
       return sendJson(res, runtime, start, method, route, 200, {
         ...echo(req, queryAt, runtime.spec.name),
         delayMs,
@@ -448,13 +396,14 @@ async function handleRequest(
 }
 
 function describeVersion(runtime: VersionRuntime): Record<string, unknown> {
-  const { name, latencyMs, jitterMs, errorRate } = runtime.spec;
+  const { name, latencyMs, jitterMs, errorRate, grpcErrorCode } = runtime.spec;
   return {
     app: "iter8 demo-app",
     version: name,
     latencyMs,
     jitterMs,
     errorRate,
+    grpcErrorCode,
     endpoints: [
       "/get",
       "/post",

@@ -477,27 +477,35 @@ describe("iter8 demo-app flags", () => {
       latency: ["v2=20ms", "5ms"],
       jitter: ["v3=1.5s"],
       errorRate: ["v2=0.02,v3=5%"],
+      grpcErrorCode: ["v3=resource_exhausted", "13"],
       port: "9000",
+      grpcPort: "9100",
       seed: "42",
     });
     expect(options).toEqual({
       host: "127.0.0.1",
       port: 9000,
+      grpcPort: 9100,
       seed: 42,
       versions: [
-        { name: "v1", latencyMs: 5, jitterMs: 0, errorRate: 0 },
-        { name: "v2", latencyMs: 20, jitterMs: 0, errorRate: 0.02 },
-        { name: "v3", latencyMs: 5, jitterMs: 1500, errorRate: 0.05 },
+        { name: "v1", latencyMs: 5, jitterMs: 0, errorRate: 0, grpcErrorCode: 13 },
+        { name: "v2", latencyMs: 20, jitterMs: 0, errorRate: 0.02, grpcErrorCode: 13 },
+        { name: "v3", latencyMs: 5, jitterMs: 1500, errorRate: 0.05, grpcErrorCode: 8 },
       ],
     });
   });
 
-  it("defaults to v1 on 127.0.0.1:8080", () => {
+  it("defaults to v1 on 127.0.0.1:8080, gRPC on 50051 with UNAVAILABLE as the injected error", () => {
     expect(resolveDemoAppFlags({})).toEqual({
       host: "127.0.0.1",
       port: 8080,
-      versions: [{ name: "v1", latencyMs: 0, jitterMs: 0, errorRate: 0 }],
+      grpcPort: 50051,
+      versions: [{ name: "v1", latencyMs: 0, jitterMs: 0, errorRate: 0, grpcErrorCode: 14 }],
     });
+  });
+
+  it("serves no gRPC with --no-grpc (grpc: false)", () => {
+    expect(resolveDemoAppFlags({ grpc: false, grpcPort: "9100" })).not.toHaveProperty("grpcPort");
   });
 
   it.each<[DemoAppFlags, string, string]>([
@@ -515,6 +523,11 @@ describe("iter8 demo-app flags", () => {
     [{ versions: "a=b" }, "--versions", "a=b"],
     [{ versions: "," }, "--versions", ","],
     [{ seed: "1.5" }, "--seed", "1.5"],
+    [{ grpcPort: "grpc" }, "--grpc-port", "grpc"],
+    [{ grpcPort: "65535", versions: "v1,v2" }, "--grpc-port", "65535"],
+    [{ grpcErrorCode: ["v1=0"] }, "--grpc-error-code", "0"],
+    [{ grpcErrorCode: ["OOPS"] }, "--grpc-error-code", "OOPS"],
+    [{ grpcErrorCode: ["17"] }, "--grpc-error-code", "17"],
   ])("rejects %j with a DemoAppOptionError naming %s and %s", (flags, flag, value) => {
     let error: unknown;
     try {

@@ -4,13 +4,14 @@ import type { DemoAppFlags, DemoAppVersion } from "@iter8/demo-app";
 import { waitForStop } from "../wait-for-stop.js";
 
 /**
- * `iter8 demo-app`: serves the built-in httpbin-like app to experiment on, one port per version,
- * until Ctrl-C (SIGINT), SIGTERM or the context's abort signal.
+ * `iter8 demo-app`: serves the built-in httpbin-like app and gRPC Greeter to experiment on, one
+ * port of each per version, until Ctrl-C (SIGINT), SIGTERM or the context's abort signal.
  */
 export function demoAppCommand(ctx: CommandContext): CommandModule {
   return {
     command: "demo-app",
-    describe: "Serve a built-in HTTP app to experiment on (httpbin-like, with Prometheus metrics)",
+    describe:
+      "Serve a built-in HTTP app (httpbin-like, Prometheus metrics) and gRPC Greeter to experiment on",
     builder: (yargs) =>
       yargs
         .option("port", {
@@ -43,22 +44,45 @@ export function demoAppCommand(ctx: CommandContext): CommandModule {
         .option("error-rate", {
           type: "string",
           array: true,
-          describe: "Fraction of requests answered 500, per version (v2=0.02) or for all",
+          describe:
+            "Fraction of requests answered 500 (and gRPC calls failed), per version (v2=0.02) or for all",
+        })
+        .option("grpc-port", {
+          type: "string",
+          default: "50051",
+          describe:
+            "gRPC port of the first version; the next versions take the next ports (0: ephemeral)",
+        })
+        .option("grpc", {
+          type: "boolean",
+          default: true,
+          describe: "Serve gRPC (helloworld.Greeter, reflection, health); --no-grpc: HTTP only",
+        })
+        .option("grpc-error-code", {
+          type: "string",
+          array: true,
+          describe:
+            "gRPC status of injected errors, per version (v2=INTERNAL) or for all (default: UNAVAILABLE)",
         })
         .option("seed", {
           type: "string",
           describe: "Seed for the error and jitter draws, for reproducible runs",
         })
-        .example("$0 demo-app", "serve v1 on http://127.0.0.1:8080")
+        .example("$0 demo-app", "serve v1 on http://127.0.0.1:8080 and gRPC on 127.0.0.1:50051")
         .example(
           "$0 demo-app --versions v1,v2 --latency v2=20ms --error-rate v2=0.02",
-          "v1 on :8080, a slower and flakier v2 on :8081",
+          "v1 on :8080 and :50051, a slower and flakier v2 on :8081 and :50052",
         ),
     handler: async (argv) => {
       const { resolveDemoAppFlags, startDemoApp } = await import("@iter8/demo-app");
       const options = resolveDemoAppFlags(argv as DemoAppFlags);
       const app = await startDemoApp(options);
       for (const version of app.versions) ctx.io.out(describeListening(version));
+      for (const version of app.versions) {
+        if (version.grpcAddress !== undefined) {
+          ctx.io.out(`demo-app ${version.name} gRPC listening on ${version.grpcAddress}`);
+        }
+      }
       await waitForStop(ctx.signal);
       await app.close();
       ctx.io.out("demo-app stopped");
