@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createEngineDeps } from "./engine-setup.js";
+import { createEngineDeps, planShare } from "./engine-setup.js";
 import { resolveLoadOptions } from "./options.js";
 import { createTimerWaker } from "./waker.js";
 
@@ -19,5 +19,44 @@ describe("createEngineDeps", () => {
   it("uses the clock thread (not the timer waker) by default", () => {
     const options = resolveLoadOptions({ url: "http://127.0.0.1:1/", qps: 5000, connections: 4 });
     expect(createEngineDeps(options, clock).createWaker).not.toBe(createTimerWaker);
+  });
+});
+
+describe("planShare under a ramp", () => {
+  const ramp = { kind: "step", start: 10, step: 10, stepDurationMs: 1000, end: 30 } as const;
+
+  it("runs the warm-up at the start rate and ends the window where the ramp's count ends", () => {
+    const options = resolveLoadOptions({
+      url: "http://127.0.0.1:1/",
+      qps: 0,
+      schedule: ramp,
+      connections: 4,
+      numRequests: 60,
+      warmupRequests: 5,
+    });
+    const config = planShare(options, 1000, 0, 1);
+    // 5 warm-up requests at 10/s; then 10 + 20 + 30 measured requests in three seconds.
+    expect(config.warmupRequests).toBe(5);
+    expect(config.measuredRequests).toBe(60);
+    expect(config.pacing?.measureStartAt).toBeCloseTo(1500, 9);
+    expect(config.pacing?.windowEndAt).toBeCloseTo(4500, 9);
+    expect(config.pacing?.pacer.dueTime(5)).toBeCloseTo(1500, 9);
+    expect(config.pacing?.pacer.dueTime(15)).toBeCloseTo(2500, 9);
+  });
+
+  it("ends a duration run's window at the duration in every share", () => {
+    const options = resolveLoadOptions({
+      url: "http://127.0.0.1:1/",
+      qps: 0,
+      schedule: ramp,
+      connections: 4,
+      durationMs: 2000,
+      warmupMs: 0,
+    });
+    const shares = [0, 1, 2].map((k) => planShare(options, 0, k, 3));
+    for (const share of shares) {
+      expect(share.pacing?.measureStartAt).toBe(0);
+      expect(share.pacing?.windowEndAt).toBe(2000);
+    }
   });
 });

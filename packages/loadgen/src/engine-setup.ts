@@ -4,10 +4,10 @@ import type { EngineConfig, EngineDeps, EngineResult } from "./load-engine.js";
 import { pacedWarmupRequests } from "./options.js";
 import type { ResolvedLoadOptions } from "./options.js";
 import { createErrorStatusTable } from "./outcome.js";
-import { Pacer, countShare } from "./pacer.js";
+import { Pacer, countShare, createRateCurve } from "./pacer.js";
 import type { DispatchLag, LoadResult } from "./types.js";
 import type { Clock } from "./waker.js";
-import { createPrecisionWaker, createTimerWaker } from "./waker.js";
+import { createPrecisionWaker, createTimerWaker, spinForInterval } from "./waker.js";
 
 /** Progress is reported twice a second; the timeline keeps one sample per second. */
 const PROGRESS_INTERVAL_MS = 500;
@@ -15,7 +15,9 @@ const TIMELINE_EVERY = 2;
 
 /** The engine's collaborators for an HTTP load in this thread. */
 export function createEngineDeps(options: ResolvedLoadOptions, clock: Clock): EngineDeps {
-  const share = options.qps / Math.max(1, options.workers);
+  // A ramp starts at its start rate; the engine retunes the clock thread as the rate changes.
+  const rate = options.schedule ? options.schedule.start : options.qps;
+  const share = rate / Math.max(1, options.workers);
   return {
     clock,
     createTransport: createHttpTransport({
@@ -30,20 +32,10 @@ export function createEngineDeps(options: ResolvedLoadOptions, clock: Clock): En
       options.pacing === "timer"
         ? createTimerWaker
         : createPrecisionWaker({
-            spinMs: spinFor(share),
+            spinMs: share > 0 ? spinForInterval(1000 / share) : 0,
             intervalMs: share > 0 ? 1000 / share : 1000,
           }),
   };
-}
-
-/**
- * How long the clock thread spins before each wake: a tenth of the interval between requests,
- * between 20 and 50 µs. It learns how late its futex sleeps end and sleeps that much less, so the
- * spin only has to cover their jitter; this bounds its CPU use to about 5-10% of a core.
- */
-export function spinFor(qps: number): number {
-  if (!(qps > 0)) return 0;
-  return Math.min(0.05, Math.max(0.02, 1000 / qps / 10));
 }
 
 /**
@@ -65,17 +57,18 @@ export function planShare(
     progressIntervalMs: PROGRESS_INTERVAL_MS,
     timelineEvery: TIMELINE_EVERY,
   };
-  if (options.qps > 0) {
+  if (options.paced) {
     const warmup = pacedWarmupRequests(options);
-    const intervalMs = 1000 / options.qps;
-    const measureStartAt = startAt + warmup * intervalMs;
+    // The warm-up runs at the ramp's start rate, so the ramp begins when measuring does.
+    const curve = createRateCurve(options.qps, options.schedule, warmup);
+    const measureStartAt = startAt + 1000 * curve.timeOf(warmup);
     const windowEndAt = Math.min(
-      measureStartAt + options.numRequests * intervalMs,
+      startAt + 1000 * curve.timeOf(warmup + options.numRequests),
       measureStartAt + options.durationMs,
     );
     return {
       ...common,
-      pacing: { pacer: new Pacer(options.qps, startAt, index, count), measureStartAt, windowEndAt },
+      pacing: { pacer: new Pacer(curve, startAt, index, count), measureStartAt, windowEndAt },
       warmupRequests: countShare(warmup, index, count),
       warmupMs: Number.POSITIVE_INFINITY,
       measuredRequests:

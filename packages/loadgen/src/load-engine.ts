@@ -393,6 +393,8 @@ export class LoadEngine implements OutcomeSink {
   #tick(): void {
     if (this.#phase === "done" || this.#phase === "idle") return;
     const now = this.#clock();
+    // Under a rate ramp the time between requests changes: the clock thread plans with the current one.
+    if (this.#pacing) this.#waker?.retune?.(this.#pacing.pacer.intervalMsAt(now));
     if (this.#phase === "warmup") {
       this.#onProgress?.({
         elapsedMs: 0,

@@ -35,6 +35,15 @@ describe("resolveLoadOptions", () => {
     [{ numRequests: 19, qps: 8 }, 0],
     [{ numRequests: 100, qps: 10, warmupMs: 500 }, 5],
     [{ numRequests: 100, qps: 10, warmupRequests: 7 }, 7],
+    // A ramp warms up at its start rate: 1 s at 20/s, not at qps.
+    [
+      {
+        durationMs: 60_000,
+        qps: 500,
+        schedule: { kind: "step", start: 20, step: 10, stepDurationMs: 1000 },
+      } as const,
+      20,
+    ],
   ])(
     "defaults the warm-up to 1 s or 5 percent of the run, whichever is smaller: %j",
     (o, expected) => {
@@ -53,6 +62,16 @@ describe("resolveLoadOptions", () => {
     expect(
       resolveLoadOptions({ ...base, body: "x", headers: { "Content-Type": "a/b" } }).contentType,
     ).toBeUndefined();
+  });
+
+  it("paces a ramp even with qps 0, and reads a const schedule as qps", () => {
+    const ramp = { kind: "line", start: 10, step: 5, end: 50 } as const;
+    expect(resolveLoadOptions({ ...base, qps: 0, schedule: ramp })).toMatchObject({
+      paced: true,
+      schedule: ramp,
+    });
+    const constant = resolveLoadOptions({ ...base, qps: 0, schedule: { kind: "const" } });
+    expect(constant).toMatchObject({ paced: false, schedule: undefined });
   });
 
   it("never runs more workers than connections", () => {
@@ -88,10 +107,37 @@ describe("resolveLoadOptions", () => {
     [{ timeoutMs: 2 ** 31 }, "timeoutMs must be at most 604800000"],
     [{ errorRanges: [{}] }, "errorRanges[0]"],
     [{ errorRanges: [{ lower: 500, upper: 400 }] }, "errorRanges[0]"],
+    [{ schedule: { kind: "curve" } }, 'schedule.kind must be "const", "step" or "line"'],
+    [{ schedule: { kind: "line", start: 0, step: 1 } }, "schedule.start must be a number > 0"],
+    [{ schedule: { kind: "line", start: 5, step: 0 } }, "schedule.step must not be 0"],
+    [
+      { schedule: { kind: "step", start: 5, step: 1 } },
+      "a step schedule needs schedule.stepDurationMs",
+    ],
+    [
+      { schedule: { kind: "step", start: 5, step: 1, stepDurationMs: 0 } },
+      "schedule.stepDurationMs must be a number > 0",
+    ],
+    [{ schedule: { kind: "line", start: 5, step: 1, end: 5 } }, "schedule.end cannot equal"],
+    [
+      { schedule: { kind: "line", start: 50, step: 1, end: 10 } },
+      "schedule.end 10 is below schedule.start 50 but schedule.step 1 goes up",
+    ],
+    [
+      { schedule: { kind: "line", start: 50, step: -1 } },
+      "a ramp down (schedule.step < 0) needs schedule.end or schedule.maxDurationMs",
+    ],
+    [
+      {
+        schedule: { kind: "step", start: 50, step: -10, stepDurationMs: 1000, maxDurationMs: 5000 },
+      },
+      "reaches 0 requests/s within schedule.maxDurationMs",
+    ],
+    [{ schedule: { kind: "line", start: 2e6, step: 1 } }, "schedule.start must be at most 1000000"],
   ])("rejects %j naming %s", (o, name) => {
     let error: unknown;
     try {
-      resolveLoadOptions({ ...base, ...o });
+      resolveLoadOptions({ ...base, ...o } as LoadOptions);
     } catch (e) {
       error = e;
     }

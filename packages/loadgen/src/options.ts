@@ -1,7 +1,15 @@
-import { explainBadHeaderValue, MAX_DURATION_TEXT, SPEC_LIMITS } from "@iter8/spec";
-import type { ErrorRange } from "@iter8/spec";
+import {
+  explainBadHeaderValue,
+  explainBadLoadSchedule,
+  MAX_DURATION_TEXT,
+  SPEC_LIMITS,
+} from "@iter8/spec";
+import type { ErrorRange, LoadSchedule } from "@iter8/spec";
 import { LoadgenError } from "./errors.js";
 import type { LoadOptions, Pacing } from "./types.js";
+
+/** A `step` or `line` schedule (a `const` one is just `qps`). */
+export type Ramp = Exclude<LoadSchedule, { kind: "const" }>;
 
 /** Defaults of the load options (DESIGN §3; the timeout is Fortio's). */
 export const LOAD_DEFAULTS = {
@@ -29,6 +37,10 @@ export interface ResolvedLoadOptions {
   /** Infinity when only the count bounds the run. */
   durationMs: number;
   qps: number;
+  /** The rate ramp; undefined for a constant rate (`qps`). */
+  schedule: Ramp | undefined;
+  /** True when requests follow a schedule (a ramp, or `qps` > 0): the open model. */
+  paced: boolean;
   connections: number;
   timeoutMs: number;
   /** Warm-up bound by time (Infinity: none); with `warmupRequests`, whichever comes first. */
@@ -109,6 +121,7 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     fail(`pacing must be "precise" or "timer", got ${JSON.stringify(options.pacing)}`);
   }
   if (options.qps === undefined) fail("qps is required (0 = as fast as the connections allow)");
+  const schedule = resolveSchedule(options.schedule);
   if (options.connections === undefined) fail("connections is required");
 
   const method = (options.method ?? (options.body !== undefined ? "POST" : "GET")).toUpperCase();
@@ -163,6 +176,8 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     numRequests,
     durationMs,
     qps: options.qps,
+    schedule,
+    paced: schedule !== undefined || options.qps > 0,
     connections: options.connections,
     timeoutMs: options.timeoutMs ?? LOAD_DEFAULTS.timeoutMs,
     warmupMs,
@@ -174,13 +189,54 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
   };
 }
 
+const SCHEDULE_KINDS: ReadonlyArray<LoadSchedule["kind"]> = ["const", "step", "line"];
+
+/** Validates a load schedule (ghz's checks, and that the rate stays above 0); `const` is no ramp. */
+function resolveSchedule(schedule: LoadSchedule | undefined): Ramp | undefined {
+  if (schedule === undefined) return undefined;
+  if (!SCHEDULE_KINDS.includes(schedule.kind)) {
+    fail(`schedule.kind must be "const", "step" or "line", got ${JSON.stringify(schedule.kind)}`);
+  }
+  if (schedule.kind === "const") return undefined;
+  const maxQps = String(SPEC_LIMITS.maxQps);
+  const maxMs = `${SPEC_LIMITS.maxDurationMs} ms, ${MAX_DURATION_TEXT}`;
+  checkNumber("schedule.start", schedule.start, 0, true);
+  checkAtMost("schedule.start", schedule.start, SPEC_LIMITS.maxQps, maxQps);
+  if (!(typeof schedule.step === "number" && Number.isFinite(schedule.step))) {
+    fail(`schedule.step must be a number, got ${String(schedule.step)}`);
+  }
+  checkNumber("schedule.end", schedule.end, 0, true);
+  checkAtMost("schedule.end", schedule.end, SPEC_LIMITS.maxQps, maxQps);
+  checkNumber("schedule.maxDurationMs", schedule.maxDurationMs, 0, true);
+  checkAtMost("schedule.maxDurationMs", schedule.maxDurationMs, SPEC_LIMITS.maxDurationMs, maxMs);
+  if (schedule.kind === "step") {
+    checkNumber("schedule.stepDurationMs", schedule.stepDurationMs, 0, true);
+    checkAtMost(
+      "schedule.stepDurationMs",
+      schedule.stepDurationMs,
+      SPEC_LIMITS.maxDurationMs,
+      maxMs,
+    );
+  }
+  const problem = explainBadLoadSchedule(schedule, {
+    start: "schedule.start",
+    step: "schedule.step",
+    stepDurationMs: "schedule.stepDurationMs",
+    end: "schedule.end",
+    maxDurationMs: "schedule.maxDurationMs",
+  });
+  if (problem) fail(problem.message);
+  return schedule;
+}
+
 /**
  * The number of warm-up requests of a paced run: the count bound, or the time bound at the target
- * rate, whichever is smaller.
+ * rate (a ramp's start rate), whichever is smaller.
  */
 export function pacedWarmupRequests(options: ResolvedLoadOptions): number {
+  const rate = options.schedule ? options.schedule.start : options.qps;
   const byTime = Number.isFinite(options.warmupMs)
-    ? Math.round((options.warmupMs * options.qps) / 1000)
+    ? Math.round((options.warmupMs * rate) / 1000)
     : Number.POSITIVE_INFINITY;
   const count = Math.min(byTime, options.warmupRequests);
   return Number.isFinite(count) ? count : 0;

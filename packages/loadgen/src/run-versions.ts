@@ -39,6 +39,7 @@ export function loadOptionsForVersion(
   if (inputs.warmupMs !== undefined) options.warmupMs = inputs.warmupMs;
   if (inputs.workers !== undefined) options.workers = inputs.workers;
   if (inputs.pacing !== undefined) options.pacing = inputs.pacing;
+  if (inputs.schedule !== undefined) options.schedule = inputs.schedule;
   return options;
 }
 

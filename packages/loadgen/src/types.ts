@@ -1,25 +1,11 @@
 import type { LatencyHistogram } from "@iter8/metrics";
-import type { ErrorRange } from "@iter8/spec";
+import type { ErrorRange, LoadSchedule } from "@iter8/spec";
+
+/** A rate ramp (ghz's load schedules); defined with the experiment model in `@iter8/spec`. */
+export type { LoadSchedule };
 
 /** How paced requests are timed: see `LoadOptions.pacing`. */
 export type Pacing = "precise" | "timer";
-
-/**
- * A rate ramp: ghz's load schedules (`load-schedule: step|line`), k6's stages in their simplest
- * form. The rate starts at `start` requests per second and changes by `step` (negative: down)
- * every `stepDurationMs` (`step`) or continuously, `step` per second (`line`), until it reaches
- * `end` (default: the load's `qps`) or `maxDurationMs` has passed; then it holds.
- */
-export type LoadSchedule =
-  | {
-      kind: "step";
-      start: number;
-      step: number;
-      end?: number;
-      stepDurationMs: number;
-      maxDurationMs?: number;
-    }
-  | { kind: "line"; start: number; step: number; end?: number; maxDurationMs?: number };
 
 /** How one version is loaded: where, what, how fast, how long. Times in milliseconds. */
 export interface LoadOptions {
@@ -39,7 +25,7 @@ export interface LoadOptions {
   durationMs?: number;
   /** Target rate in requests per second; 0 sends as fast as the connections allow. */
   qps: number;
-  /** Rate ramp; `qps` is the rate it holds at the end (see `LoadSchedule`). */
+  /** Rate ramp (ghz's load schedules); a `step` or `line` ramp replaces `qps` (see `LoadSchedule`). */
   schedule?: LoadSchedule;
   /** Maximum requests in flight (one undici client per connection). */
   connections: number;

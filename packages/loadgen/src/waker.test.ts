@@ -47,6 +47,35 @@ describe("createPrecisionWaker", () => {
     for (const [armedFor, wokeAt] of observed) expect(wokeAt).toBeGreaterThanOrEqual(armedFor);
   });
 
+  it("wakes on time after a retune to a much longer interval (a ramp's rate changed)", async () => {
+    const clock = (): number => performance.now();
+    const observed: Array<[number, number]> = [];
+    let target = 0;
+    await new Promise<void>((resolve) => {
+      const waker = createPrecisionWaker({ spinMs: 0.05, intervalMs: 2 })(clock, () => {
+        observed.push([target, clock()]);
+        if (observed.length === 20) {
+          waker.close();
+          resolve();
+          return;
+        }
+        // After the fifth wake the clock thread is told requests are 5 s apart, but they are not:
+        // it must still follow each earlier target rather than linger for 5 s.
+        if (observed.length === 5) waker.retune?.(5000);
+        target = clock() + 2;
+        waker.arm(target);
+      });
+      target = clock() + 2;
+      waker.arm(target);
+    });
+    expect(observed).toHaveLength(20);
+    for (const [armedFor, wokeAt] of observed) {
+      expect(wokeAt).toBeGreaterThanOrEqual(armedFor);
+      // Far below the 5 s linger even on a busy machine.
+      expect(wokeAt - armedFor).toBeLessThan(1000);
+    }
+  });
+
   it("follows a re-armed earlier target", async () => {
     const clock = (): number => performance.now();
     let wakes = 0;

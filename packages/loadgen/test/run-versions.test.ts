@@ -243,7 +243,7 @@ describe("resolvePayload", () => {
 });
 
 describe("loadOptionsForVersion", () => {
-  it("carries the task's pacing, workers and warm-up to each version's load options", () => {
+  it("carries the task's pacing, ramp, workers and warm-up to each version's load options", () => {
     const inputs: LoadInputs = {
       qps: 5000,
       connections: 8,
@@ -251,6 +251,7 @@ describe("loadOptionsForVersion", () => {
       warmupMs: 3000,
       workers: 2,
       pacing: "timer",
+      schedule: { kind: "line", start: 100, step: 50, end: 5000 },
       errorRanges: [{ lower: 500 }],
       percentiles: [50],
       versionInfo: [{ url: "http://127.0.0.1:1/" }],
@@ -263,6 +264,7 @@ describe("loadOptionsForVersion", () => {
       warmupMs: 3000,
       workers: 2,
       pacing: "timer",
+      schedule: { kind: "line", start: 100, step: 50, end: 5000 },
       errorRanges: [{ lower: 500 }],
     });
   });

@@ -96,4 +96,7 @@ export type {
 export { loadRollout, parseRollout } from "./routing-rollout.js";
 export type { RolloutCustomMetrics, RolloutSpec } from "./routing-rollout.js";
 export { explainBadHeaderValue } from "./header-value.js";
+export { explainBadLoadSchedule, planLoadRamp } from "./load-schedule.js";
+/** @public A rate ramp (ghz's load schedules) and the names a caller gives its fields in messages. */
+export type { LoadSchedule, LoadScheduleKeys } from "./load-schedule.js";
 export { MAX_DURATION_TEXT, SPEC_LIMITS } from "./limits.js";

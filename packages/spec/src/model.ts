@@ -2,6 +2,7 @@
  * The typed data model every iter8 package speaks: the parsed (normalised) experiment and the
  * result written to `result.yaml`. Shapes follow Iter8 v0.8 (DESIGN §3); additive fields are marked.
  */
+import type { LoadSchedule } from "./load-schedule.js";
 
 /** Canonical task names (seed names). Aliases such as `http` and `assess` normalise to these. */
 export const TASK_NAMES = {
@@ -42,6 +43,8 @@ export interface LoadInputs {
   durationMs?: number;
   /** Target rate per version in requests per second; 0 means as fast as the connections allow. */
   qps: number;
+  /** A rate ramp (`loadSchedule` step or line and its keys); replaces `qps` when set. */
+  schedule?: LoadSchedule;
   /** Maximum requests in flight per version. */
   connections: number;
   payloadStr?: string;

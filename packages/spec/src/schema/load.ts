@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { describeValue } from "../describe-value.js";
 import { SPEC_LIMITS } from "../limits.js";
+import { explainBadLoadSchedule } from "../load-schedule.js";
+import type { LoadSchedule } from "../load-schedule.js";
 import type { ErrorRange, LoadInputs, LoadTask, VersionInfo } from "../model.js";
 import { TASK_NAMES } from "../model.js";
 import {
@@ -106,6 +108,49 @@ const versionInfo = z
 
 const count = (what: string) => z.int().min(1).describe(what);
 
+/** A ramp's rate in requests per second: above 0, at most the qps limit. */
+const rampRate = (key: string, what: string) =>
+  z
+    .number()
+    .gt(0, { error: `${key} must be greater than 0 (requests per second)` })
+    .max(SPEC_LIMITS.maxQps, {
+      error: (issue) =>
+        `${key} ${describeValue(issue.input)} is too high: at most ${SPEC_LIMITS.maxQps} per version`,
+    })
+    .describe(what);
+
+const positiveDuration = (key: string, what: string) =>
+  duration(what).refine((ms) => ms > 0, { error: `${key} must be longer than 0` });
+
+/** The ramp keys: ghz's load-schedule options, camelCased as the other keys of this task. */
+const rampShape = {
+  loadSchedule: z
+    .enum(["const", "step", "line"])
+    .describe(
+      "Rate ramp, as ghz's load-schedule: const (qps, the default), step (loadStep every loadStepDuration) or line (loadStep per second, continuously); step and line replace qps",
+    ),
+  loadStart: rampRate("loadStart", "Ramp: the rate it starts at, requests per second"),
+  loadStep: z
+    .number()
+    .describe(
+      "Ramp: how much the rate changes (negative: down), every loadStepDuration (step) or per second (line)",
+    ),
+  loadEnd: rampRate(
+    "loadEnd",
+    "Ramp: the rate it ends at and then holds (with loadMaxDuration, whichever comes first)",
+  ),
+  loadStepDuration: positiveDuration(
+    "loadStepDuration",
+    "Ramp (step): how long each rate holds, Go syntax: 5s",
+  ),
+  loadMaxDuration: positiveDuration(
+    "loadMaxDuration",
+    "Ramp: how long the rate changes at most, then holds, Go syntax: 1m",
+  ),
+} as const;
+
+const RAMP_KEYS = Object.keys(rampShape).filter((key) => key !== "loadSchedule");
+
 const loadShape = {
   numRequests: count("Number of requests per version; default 100 unless duration is set"),
   numQueries: count("Old name of numRequests (deprecated)").meta({ deprecated: true }),
@@ -162,6 +207,7 @@ const loadShape = {
     .default(() => DEFAULT_LOAD.errorRanges.map((range) => ({ ...range })))
     .describe("Status code ranges that count as errors; default [{lower: 400}]"),
   percentiles,
+  ...rampShape,
 } as const;
 
 type LoadShapeOutput = {
@@ -195,6 +241,78 @@ function checkLoadCombinations(inputs: Record<string, unknown>, ctx: z.Refinemen
       message: `set only one of payloadStr, payloadURL and payloadFile (found ${payloads.join(" and ")})`,
     });
   }
+  checkLoadSchedule(inputs, ctx);
+}
+
+/** The ramp the inputs ask for: `loadSchedule` step or line with its keys; undefined for const. */
+function toLoadSchedule(w: Partial<LoadShapeOutput>): LoadSchedule | undefined {
+  const { loadSchedule: kind, loadStart: start, loadStep: step } = w;
+  if ((kind !== "step" && kind !== "line") || start === undefined || step === undefined) {
+    return undefined;
+  }
+  const bounds: { end?: number; maxDurationMs?: number } = {};
+  if (w.loadEnd !== undefined) bounds.end = w.loadEnd;
+  if (w.loadMaxDuration !== undefined) bounds.maxDurationMs = w.loadMaxDuration;
+  if (kind === "line") return { kind, start, step, ...bounds };
+  return { kind, start, step, stepDurationMs: w.loadStepDuration ?? Number.NaN, ...bounds };
+}
+
+/** True when each value of a ramp passed its own check (those failing are reported already). */
+function rampValuesValid(ramp: Extract<LoadSchedule, { start: number }>): boolean {
+  const rate = (r: number | undefined) => r === undefined || (r > 0 && r <= SPEC_LIMITS.maxQps);
+  const span = (ms: number | undefined) => ms === undefined || ms > 0;
+  return (
+    rate(ramp.start) &&
+    rate(ramp.end) &&
+    span(ramp.maxDurationMs) &&
+    (ramp.kind === "line" || span(ramp.stepDurationMs))
+  );
+}
+
+function checkLoadSchedule(inputs: Partial<LoadShapeOutput>, ctx: z.RefinementCtx): void {
+  const kind = inputs.loadSchedule;
+  const given = RAMP_KEYS.filter((key) => inputs[key as keyof LoadShapeOutput] !== undefined);
+  if (kind !== "step" && kind !== "line") {
+    for (const key of given) {
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `${key} is for a ramp: set loadSchedule to step or line (it is ${kind ?? "const, the default"})`,
+      });
+    }
+    return;
+  }
+  const missing: string[] = (["loadStart", "loadStep"] as const).filter(
+    (key) => inputs[key] === undefined,
+  );
+  if (kind === "step" && inputs.loadStepDuration === undefined) missing.push("loadStepDuration");
+  if (missing.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["loadSchedule"],
+      message: `loadSchedule ${kind} needs ${missing.join(" and ")}, e.g. loadStart: 10, loadStep: 10${kind === "step" ? ", loadStepDuration: 5s" : ""}`,
+    });
+    return;
+  }
+  if (kind === "line" && inputs.loadStepDuration !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["loadStepDuration"],
+      message:
+        "loadStepDuration is for loadSchedule step; a line ramp changes its rate continuously, loadStep per second",
+    });
+    return;
+  }
+  const schedule = toLoadSchedule(inputs);
+  if (schedule === undefined || schedule.kind === "const" || !rampValuesValid(schedule)) return;
+  const problem = explainBadLoadSchedule(schedule, {
+    start: "loadStart",
+    step: "loadStep",
+    stepDurationMs: "loadStepDuration",
+    end: "loadEnd",
+    maxDurationMs: "loadMaxDuration",
+  });
+  if (problem) ctx.addIssue({ code: "custom", path: [problem.key], message: problem.message });
 }
 
 function toLoadInputs(
@@ -223,6 +341,8 @@ function toLoadInputs(
   if (w.warmup !== undefined) inputs.warmupMs = w.warmup;
   if (w.workers !== undefined) inputs.workers = w.workers;
   if (w.pacing !== undefined) inputs.pacing = w.pacing;
+  const schedule = toLoadSchedule(w);
+  if (schedule !== undefined) inputs.schedule = schedule;
   return inputs;
 }
 
