@@ -9,6 +9,7 @@ import { assertCommand } from "./commands/assert.js";
 import { demoAppCommand } from "./commands/demo-app.js";
 import { genCommand } from "./commands/gen.js";
 import { hubCommand } from "./commands/hub.js";
+import { kCommand } from "./commands/k.js";
 import { reportCommand } from "./commands/report.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -79,6 +80,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
     .command(trafficCommand(ctx))
     .command(abnCommand(ctx))
     .command(demoAppCommand(ctx))
+    .command(kCommand(ctx))
     .command(versionCommand(ctx))
     .demandCommand(1, "Name a command; see iter8 --help.")
     .strict()

@@ -4,6 +4,9 @@ export { runVersions, loadOptionsForVersion } from "./run-versions.js";
 /** @public The stop/abort handle of `runVersions`, for embedders. */
 export type { RunVersionsControl } from "./run-versions.js";
 export { summariseLoad } from "./summarise.js";
+export { mergeLoadResults } from "./merge-results.js";
+/** @public One run of a split load, for `mergeLoadResults`. */
+export type { LoadResultPart } from "./merge-results.js";
 export { resolvePayload } from "./payload.js";
 /** @public The options and result of `resolvePayload`, for embedders. */
 export type { PayloadOptions, PayloadSource } from "./payload.js";

@@ -1,6 +1,7 @@
 import type { LoadInputs, VersionInfo } from "@iter8/spec";
 import { resolvePayload } from "./payload.js";
 import { runLoad } from "./run-load.js";
+import type { LatencyHistogram } from "@iter8/metrics";
 import type { LoadOptions, LoadProgress, LoadResult } from "./types.js";
 
 /** What `runVersions` accepts besides the inputs. */
@@ -9,6 +10,8 @@ export interface RunVersionsControl {
   signal?: AbortSignal;
   /** Progress of the version being loaded. */
   onProgress?: (versionIndex: number, progress: LoadProgress) => void;
+  /** Each timeline sample of the version being loaded, with its interval's histogram (see `LoadControl.onSample`). */
+  onSample?: (versionIndex: number, sample: LoadProgress, interval: LatencyHistogram) => void;
   /** Directory that relative `payloadFile` paths resolve against (default: the working directory). */
   baseDir?: string;
   /** Load all versions at the same time instead of one after another (default false). */
@@ -60,10 +63,13 @@ export async function runVersions(
   const body = await resolvePayload(inputs, payloadOptions);
   const results: Array<LoadResult | null> = inputs.versionInfo.map(() => null);
   const runVersion = async (index: number, version: VersionInfo): Promise<LoadResult> => {
-    const onProgress = control.onProgress;
+    const { onProgress, onSample } = control;
     const result = await runLoad(loadOptionsForVersion(inputs, version, body), {
       ...(control.signal ? { signal: control.signal } : {}),
       ...(onProgress ? { onProgress: (p: LoadProgress) => onProgress(index, p) } : {}),
+      ...(onSample
+        ? { onSample: (p: LoadProgress, h: LatencyHistogram) => onSample(index, p, h) }
+        : {}),
     });
     results[index] = result;
     return result;

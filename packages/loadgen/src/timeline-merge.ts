@@ -24,8 +24,17 @@ export class TimelineMerger {
   /** The merged samples so far, one per second of measuring. */
   readonly timeline: LoadProgress[] = [];
 
-  /** A merger for `count` workers. */
-  constructor(count: number) {
+  readonly #onMerged: ((sample: LoadProgress, interval: LatencyHistogram) => void) | undefined;
+
+  /**
+   * A merger for `count` workers; `onMerged` gets each merged sample with its merged interval
+   * histogram (reused: read or clone it before returning).
+   */
+  constructor(
+    count: number,
+    onMerged?: (sample: LoadProgress, interval: LatencyHistogram) => void,
+  ) {
+    this.#onMerged = onMerged;
     this.#workers = Array.from({ length: count }, () => ({
       pending: [],
       last: undefined,
@@ -94,6 +103,7 @@ export class TimelineMerger {
         total.p50Ms = interval.percentile(50) / 1000;
         total.p99Ms = interval.percentile(99) / 1000;
       }
+      this.#onMerged?.(total, interval);
       this.timeline.push(total);
       merged.push(total);
     }

@@ -82,6 +82,13 @@ export interface LoadControl {
   signal?: AbortSignal;
   /** Called at least every second while the load runs. */
   onProgress?: (progress: LoadProgress) => void;
+  /**
+   * Called with each timeline sample (one a second of measuring, and a last partial one) and the
+   * latency histogram (µs) of its interval, before `onProgress` gets the same sample; with
+   * `workers`, the workers' merged sample and interval. The histogram is reused: clone it to keep
+   * it. Together they let runs on other machines be merged exactly (`mergeLoadResults`).
+   */
+  onSample?: (sample: LoadProgress, interval: LatencyHistogram) => void;
 }
 
 /** Transport failure classes (requests that got no HTTP response). */

@@ -74,7 +74,7 @@ export function runWithWorkers(
   const count = resolved.workers;
   return new Promise<LoadResult>((resolve, reject) => {
     const states: WorkerState[] = [];
-    const timeline = new TimelineMerger(count);
+    const timeline = new TimelineMerger(count, control.onSample);
     let started = false;
     let settled = false;
     let lastCompleted = 0;

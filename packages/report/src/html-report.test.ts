@@ -39,3 +39,33 @@ describe("charts of flat data", () => {
     expect(ticks).toEqual(["0", "0.5", "1"]);
   });
 });
+
+describe("the HTML report of a sharded run", () => {
+  it("shows the requests each shard measured and the start skew", async () => {
+    const { renderReport } = await import("./render-report.js");
+    const load = {
+      statusCodes: { "200": 250 },
+      errorClasses: {},
+      histogram: [[1, 2, 250]] as Array<[number, number, number]>,
+      shards: { count: 3, requests: [125, 125, null], startSkewMs: 4.2 },
+    };
+    const html = renderReport(
+      undefined,
+      {
+        startTime: "2026-01-01T00:00:00Z",
+        numCompletedTasks: 1,
+        failure: false,
+        insights: {
+          numVersions: 1,
+          metricsInfo: {},
+          metricValues: [{ "built-in/request-count": [250] }],
+          loadDetails: [load],
+        },
+      },
+      { format: "html" },
+    );
+    expect(html).toContain("HTTP 200");
+    expect(html).toContain("shards: requests each; start skew");
+    expect(html).toContain("125 + 125 + —; 4.20 ms");
+  });
+});

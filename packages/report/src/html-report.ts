@@ -332,6 +332,15 @@ function responsesSection(model: ReportModel): string {
         })
         .join("")}</tr>`
     : "";
+  const shards = loaded.some(({ load }) => load.shards)
+    ? `<tr><th scope="row" title="requests each shard measured (— : it did not report), and how far apart the shards started">shards: requests each; start skew</th>${loaded
+        .map(({ load }) => {
+          const s = load.shards;
+          const each = s?.requests.map((n) => (n === null ? "—" : String(n))).join(" + ");
+          return `<td class="num">${s ? `${escapeXml(each ?? "")}; ${formatNumber(s.startSkewMs)} ms` : UNAVAILABLE}</td>`;
+        })
+        .join("")}</tr>`
+    : "";
   const partial = loaded.some(({ load }) => load.partial)
     ? `<p class="note">Partial (run cut short): ${escapeXml(
         loaded
@@ -347,7 +356,7 @@ function responsesSection(model: ReportModel): string {
     "<h2>Responses</h2>",
     '<div class="table-wrap"><table class="responses-table">',
     `<thead><tr><th scope="col">Outcome</th>${loaded.map(({ name }) => `<th scope="col">${escapeXml(name)}</th>`).join("")}</tr></thead>`,
-    `<tbody>${rows.join("")}<tr><th scope="row">total</th>${totals.map((total) => `<td class="num">${total}</td>`).join("")}</tr>${lag}</tbody>`,
+    `<tbody>${rows.join("")}<tr><th scope="row">total</th>${totals.map((total) => `<td class="num">${total}</td>`).join("")}</tr>${lag}${shards}</tbody>`,
     "</table></div>",
     partial,
     `<div class="charts"><figure>${breakdownChart(loaded.map(({ name, load }) => ({ versionName: name, segments: segmentsOf(load) })))}</figure></div>`,

@@ -91,6 +91,8 @@ export interface ReportVersionLoad {
   timeline: NonNullable<VersionLoadDetails["timeline"]>;
   dispatchLagMs: VersionLoadDetails["dispatchLagMs"];
   partial: boolean;
+  /** A sharded run's shards: requests each measured and the start skew. */
+  shards: VersionLoadDetails["shards"];
 }
 
 /** Everything a report shows, in display order. */
@@ -305,6 +307,9 @@ function loadOf(insights: Insights | undefined, version: number): ReportVersionL
     timeline: details.timeline ? details.timeline.map((sample) => ({ ...sample })) : [],
     dispatchLagMs: details.dispatchLagMs ? { ...details.dispatchLagMs } : undefined,
     partial: details.partial === true,
+    shards: details.shards
+      ? { ...details.shards, requests: [...details.shards.requests] }
+      : undefined,
   };
 }
 

@@ -28,6 +28,7 @@ export type {
   SLO,
   Task,
   TaskFailure,
+  ShardLoadDetails,
   VersionInfo,
   VersionLoadDetails,
   WinnerAssessment,

@@ -248,6 +248,21 @@ export interface VersionLoadDetails {
   dispatchLagMs?: { p50: number; p99: number; max: number };
   /** True when the run was aborted and the values cover only part of it. */
   partial?: boolean;
+  /** Additive: the shards a sharded run (`iter8 k run --shard`) split this load over. */
+  shards?: ShardLoadDetails;
+}
+
+/** How a sharded run's load of one version was measured and merged. */
+export interface ShardLoadDetails {
+  /** How many shards the load was split over. */
+  count: number;
+  /** Requests each shard measured for this version; null for a shard that did not report. */
+  requests: Array<number | null>;
+  /**
+   * Latest minus earliest of the reporting shards' start times (each machine's clock), in ms:
+   * how far apart the shards began sending.
+   */
+  startSkewMs: number;
 }
 
 /** What the experiment learned, as in Iter8 v0.8's `insights`. */

@@ -63,6 +63,13 @@ const loadDetailsSchema = z.object({
     .optional(),
   dispatchLagMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }).optional(),
   partial: z.boolean().optional(),
+  shards: z
+    .object({
+      count: z.int().min(1),
+      requests: z.array(count.nullable()),
+      startSkewMs: z.number().min(0),
+    })
+    .optional(),
 });
 
 // Interval ends may be infinite (one-sided or unbounded); YAML writes them as .inf.
@@ -327,8 +334,11 @@ function orderLoadDetails(details: VersionLoadDetails | null): Plain | null {
       ...(details.dispatchLagMs
         ? { dispatchLagMs: pick(details.dispatchLagMs, ["p50", "p99", "max"]) }
         : {}),
+      ...(details.shards
+        ? { shards: pick(details.shards, ["count", "startSkewMs", "requests"]) }
+        : {}),
     },
-    ["statusCodes", "errorClasses", "histogram", "timeline", "dispatchLagMs", "partial"],
+    ["statusCodes", "errorClasses", "histogram", "timeline", "dispatchLagMs", "partial", "shards"],
   );
 }
 

@@ -1,6 +1,7 @@
 import type { LoadTask, VersionLoadDetails } from "@iter8/spec";
 import { builtInMetricSummaries, deriveBuiltInMetrics } from "@iter8/metrics";
 import { runVersions, summariseLoad } from "@iter8/loadgen";
+import type { LoadResult } from "@iter8/loadgen";
 import { InsightsRecorder } from "../insights-recorder.js";
 import type { TaskContext } from "../registry.js";
 
@@ -16,7 +17,20 @@ export async function loadTaskRunner(task: LoadTask, ctx: TaskContext): Promise<
     onProgress: (version, progress) =>
       ctx.emit({ type: "load-progress", index: ctx.index, version, numVersions, progress }),
   });
+  recordLoadResults(task, ctx, results);
+}
 
+/**
+ * Records a load task's results (one per version; null: not loaded) into the result: the built-in
+ * metrics, their sufficient statistics and the load details. The one path every load result takes,
+ * from one process or merged from shards; returns the load details recorded.
+ */
+export function recordLoadResults(
+  task: LoadTask,
+  ctx: Pick<TaskContext, "result">,
+  results: ReadonlyArray<LoadResult | null>,
+): Array<VersionLoadDetails | null> {
+  const numVersions = task.with.versionInfo.length;
   const recorder = new InsightsRecorder(ctx.result.insights, numVersions);
   const insights = recorder.insights;
   const details: Array<VersionLoadDetails | null> = insights.loadDetails ?? [];
@@ -29,4 +43,5 @@ export async function loadTaskRunner(task: LoadTask, ctx: TaskContext): Promise<
   }
   insights.loadDetails = details;
   ctx.result.insights = recorder.finish();
+  return details;
 }
