@@ -1,12 +1,24 @@
 import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { Argv } from "yargs";
 import type { Experiment, ExperimentResult } from "@iter8/spec";
 import { loadExperiment, loadResult, MAX_DOCUMENT_BYTES, RESULT_FILE } from "@iter8/spec";
 import type { CommandContext } from "./context.js";
 
 /** File name of the experiment in an experiment directory. */
 export const EXPERIMENT_FILE = "experiment.yaml";
+
+/**
+ * Adds `--dir` to a command that reads or writes files in a directory (the experiment commands and
+ * the traffic commands); commands without files (hub, demo-app, abn, version, schema) do not list it.
+ */
+export function withDirOption<T>(
+  y: Argv<T>,
+  describe = "Experiment directory (default: the current directory)",
+): Argv<T & { dir: string | undefined }> {
+  return y.option("dir", { type: "string", describe });
+}
 
 /** The experiment directory a command works on: `--dir`, relative to the working directory. */
 export function experimentDir(ctx: CommandContext, dir: string | undefined): string {

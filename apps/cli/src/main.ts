@@ -16,6 +16,7 @@ import { schemaCommand } from "./commands/schema.js";
 import { trafficCommand } from "./commands/traffic.js";
 import { validateCommand } from "./commands/validate.js";
 import { versionCommand } from "./commands/version.js";
+import { cliVersion } from "./version.js";
 
 /** Options for `main`, so tests can run the CLI in-process. */
 export interface MainOptions {
@@ -65,11 +66,6 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
       describe: "How much to log; debug also shows stack traces",
       global: true,
     })
-    .option("dir", {
-      type: "string",
-      describe: "Experiment directory (default: the current directory)",
-      global: true,
-    })
     .command(hubCommand(ctx))
     .command(runCommand(ctx))
     .command(assertCommand(ctx))
@@ -87,7 +83,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<E
     .recommendCommands()
     .help()
     .alias("h", "help")
-    .version(false)
+    .version("version", "Print the version of iter8", cliVersion())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {

@@ -16,6 +16,7 @@ import {
   TRAFFIC_ERROR_KINDS,
 } from "@iter8/traffic";
 import { DEMO_APP_ERROR_CODES, DEMO_APP_ERROR_KINDS } from "@iter8/demo-app";
+import { GRPC_ERROR_CODES, GRPC_ERROR_KINDS } from "@iter8/grpc";
 import { CLI_ERROR_CODES, CLI_ERROR_KINDS } from "../src/errors.js";
 
 // Every error class's code list and its table of kinds, as each package exports them.
@@ -23,6 +24,7 @@ const CLASSES: Array<[string, Record<string, string>, Readonly<Record<string, st
   ["SpecError", SPEC_ERROR_CODES, SPEC_ERROR_KINDS],
   ["ProviderError", PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS],
   ["LoadgenError", LOADGEN_ERROR_CODES, LOADGEN_ERROR_KINDS],
+  ["GrpcError", GRPC_ERROR_CODES, GRPC_ERROR_KINDS],
   ["SloError", SLO_ERROR_CODES, SLO_ERROR_KINDS],
   ["ReportError", REPORT_ERROR_CODES, REPORT_ERROR_KINDS],
   ["TrafficError", TRAFFIC_ERROR_CODES, TRAFFIC_ERROR_KINDS],

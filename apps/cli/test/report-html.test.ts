@@ -202,6 +202,93 @@ describe("the HTML report in headless Chromium", () => {
     await page.close();
   });
 
+  it("headlines the versions that fail their SLOs, in the failure colour, above the run's state", async () => {
+    const { page } = await openReport(reportUrl);
+    const satisfied = result.insights?.SLOsSatisfied ?? [];
+    const failing = [0, 1, 2].filter((v) =>
+      satisfied.some((perVersion) => perVersion[v] === false),
+    );
+    expect(failing).toContain(1);
+    const state = page.locator(".status .state");
+    expect(await state.getAttribute("data-state")).toBe("slos-failed");
+    expect(await state.innerText()).toBe(
+      `✗ SLOs not satisfied by ${failing.map((v) => `version ${v}`).join(", ")}`,
+    );
+    const colour = await page.evaluate<string>(
+      "getComputedStyle(document.querySelector('.status .state')).color",
+    );
+    const size = await page.evaluate<number>(
+      "parseFloat(getComputedStyle(document.querySelector('.status .state')).fontSize)",
+    );
+    expect(colour).toBe("rgb(207, 34, 46)");
+    expect(size).toBeGreaterThanOrEqual(18);
+    // The run itself completed: said in the facts, not in the headline.
+    expect(await page.locator(".facts").innerText()).toMatch(/Run\s+✓ completed/);
+    expect(await page.locator(".status .state").count()).toBe(1);
+    await page.close();
+  });
+
+  it("uses the full width at 1280 px: every table and every row of charts", async () => {
+    const { page } = await openReport(reportUrl);
+    const content = await page.evaluate<number>(
+      "(() => { const m = document.querySelector('main'); const s = getComputedStyle(m); return m.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); })()",
+    );
+    expect(content).toBeGreaterThan(1280 - 80);
+    const tables = await page.locator(".table-wrap > table").all();
+    expect(tables.length).toBeGreaterThanOrEqual(3);
+    for (const table of tables) {
+      expect((await table.boundingBox())?.width ?? 0).toBeGreaterThanOrEqual(content - 2);
+    }
+    const grids = await page.locator(".charts").all();
+    expect(grids.length).toBeGreaterThanOrEqual(2);
+    for (const grid of grids) {
+      const boxes = (
+        await Promise.all((await grid.locator("figure").all()).map((f) => f.boundingBox()))
+      ).filter((box) => box !== null);
+      // Figures in one row span the width; a figure alone in its grid takes all of it.
+      const left = Math.min(...boxes.map((box) => box.x));
+      const right = Math.max(...boxes.map((box) => box.x + box.width));
+      expect(right - left).toBeGreaterThanOrEqual(content - 2);
+      if (boxes.length === 1) expect(boxes[0]?.width ?? 0).toBeGreaterThanOrEqual(content - 2);
+    }
+    await page.close();
+  });
+
+  it("labels each stacked bar with its version and its number of requests", async () => {
+    const { page } = await openReport(reportUrl);
+    const labels = await page.locator("svg.breakdown .breakdown-row text").allTextContents();
+    const counts = (result.insights?.metricValues ?? []).map((values) =>
+      values["built-in/request-count"]?.at(-1),
+    );
+    expect(labels).toEqual(counts.map((n, v) => `version ${v}: ${n} requests`));
+    await page.close();
+  });
+
+  it("gives ★ best to the lowest latency and error values and does not rank the spread", async () => {
+    const { page } = await openReport(reportUrl);
+    const rows = await page.locator('table.metrics-table tr[data-better="lower"]').all();
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    for (const row of rows) {
+      const values = (await row.locator("td.num").allTextContents()).map((text) =>
+        parseFloat(text),
+      );
+      const marked = await Promise.all(
+        (await row.locator("td.num").all()).map(
+          async (cell) => (await cell.getAttribute("data-best")) === "true",
+        ),
+      );
+      const name = await row.getAttribute("data-metric");
+      const minimum = Math.min(...values);
+      values.forEach((value, v) => {
+        if (marked[v]) expect(value, `${name} version ${v}`).toBe(minimum);
+      });
+    }
+    const spread = page.locator('table.metrics-table tr[data-metric="built-in/stddev-latency"]');
+    expect(await spread.getAttribute("data-better")).toBe("unranked");
+    expect(await spread.locator("[data-best]").count()).toBe(0);
+    await page.close();
+  });
+
   it("fits a phone's width and follows the dark colour scheme", async () => {
     const { page } = await openReport(reportUrl, { width: 375, height: 800 });
     const overflow = await page.evaluate<number>(

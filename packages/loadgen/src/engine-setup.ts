@@ -1,10 +1,12 @@
 import type { LatencyHistogram } from "@iter8/metrics";
 import { createHttpTransport, flattenHeaders, toBodyBuffer } from "./http-transport.js";
+import { LoadgenError } from "./errors.js";
 import type { EngineConfig, EngineDeps, EngineResult } from "./load-engine.js";
 import { pacedWarmupRequests } from "./options.js";
 import type { ResolvedLoadOptions } from "./options.js";
 import { createErrorStatusTable } from "./outcome.js";
 import { Pacer, countShare, createRateCurve } from "./pacer.js";
+import type { CreateTransport, TransportFactory } from "./transport.js";
 import type { DispatchLag, LoadResult } from "./types.js";
 import type { Clock } from "./waker.js";
 import { createPrecisionWaker, createTimerWaker, spinForInterval } from "./waker.js";
@@ -13,21 +15,52 @@ import { createPrecisionWaker, createTimerWaker, spinForInterval } from "./waker
 const PROGRESS_INTERVAL_MS = 500;
 const TIMELINE_EVERY = 2;
 
-/** The engine's collaborators for an HTTP load in this thread. */
-export function createEngineDeps(options: ResolvedLoadOptions, clock: Clock): EngineDeps {
+/** The HTTP/1.1 transport of these options. */
+function httpTransport(options: ResolvedLoadOptions): CreateTransport {
+  return createHttpTransport({
+    url: options.url,
+    method: options.method,
+    headers: flattenHeaders(options.headers, options.contentType),
+    body: toBodyBuffer(options.body),
+    timeoutMs: options.timeoutMs,
+    pipelining: options.pipelining,
+  });
+}
+
+/**
+ * The transport of share `index` of `count` (threads): HTTP/1.1, or the `createTransport` export
+ * of `options.transport.module`, built from its plain-data options.
+ */
+export async function loadTransport(
+  options: ResolvedLoadOptions,
+  index: number,
+  count: number,
+): Promise<CreateTransport> {
+  const spec = options.transport;
+  if (!spec) return httpTransport(options);
+  const loaded = (await import(spec.module)) as { createTransport?: unknown };
+  if (typeof loaded.createTransport !== "function") {
+    throw new LoadgenError(
+      "ITER8_LOAD_OPTIONS",
+      `transport.module ${spec.module} has no createTransport export`,
+    );
+  }
+  const factory = loaded.createTransport as TransportFactory;
+  return factory(spec.options, { index, count });
+}
+
+/** The engine's collaborators in this thread (the HTTP/1.1 transport unless one is given). */
+export function createEngineDeps(
+  options: ResolvedLoadOptions,
+  clock: Clock,
+  createTransport: CreateTransport = httpTransport(options),
+): EngineDeps {
   // A ramp starts at its start rate; the engine retunes the clock thread as the rate changes.
   const rate = options.schedule ? options.schedule.start : options.qps;
   const share = rate / Math.max(1, options.workers);
   return {
     clock,
-    createTransport: createHttpTransport({
-      url: options.url,
-      method: options.method,
-      headers: flattenHeaders(options.headers, options.contentType),
-      body: toBodyBuffer(options.body),
-      timeoutMs: options.timeoutMs,
-      pipelining: options.pipelining,
-    }),
+    createTransport,
     createWaker:
       options.pacing === "timer"
         ? createTimerWaker
@@ -102,6 +135,7 @@ export function toLoadResult(result: EngineResult, timeOrigin: number): LoadResu
     warmupRequests: result.warmupRequests,
     timeline: result.timeline,
   };
+  if (result.transportStats) load.transportStats = result.transportStats;
   const lag = result.dispatchLag && summariseLag(result.dispatchLag);
   if (lag) load.dispatchLagMs = lag;
   return load;

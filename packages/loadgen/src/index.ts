@@ -15,8 +15,16 @@ export { LoadgenError, LOADGEN_ERROR_CODES, LOADGEN_ERROR_KINDS } from "./errors
 /** @public The codes `LoadgenError` carries. */
 export type { LoadgenErrorCode } from "./errors.js";
 export { applyLoadProcessFlags } from "./runtime-flags.js";
-/** @public The transport interface `runLoad` drives (HTTP today), for embedders that bring their own. */
-export type { CreateTransport, OutcomeSink, Transport } from "./transport.js";
+/** @public The transport interface `runLoad` drives (HTTP/1.1 built in; gRPC in `@iter8/grpc`), for protocols that bring their own. */
+export type {
+  CreateTransport,
+  OutcomeSink,
+  Transport,
+  TransportFactory,
+  TransportModule,
+  TransportStats,
+} from "./transport.js";
+export { classifyTransportError } from "./outcome.js";
 /** @public The options, progress, control and result of `runLoad`, for embedders. */
 export type {
   DispatchLag,

@@ -1,7 +1,7 @@
 import { LatencyHistogram } from "@iter8/metrics";
 import { TRANSPORT_ERROR_CLASSES } from "./outcome.js";
 import type { Pacer } from "./pacer.js";
-import type { CreateTransport, OutcomeSink, Transport } from "./transport.js";
+import type { CreateTransport, OutcomeSink, Transport, TransportStats } from "./transport.js";
 import type { LoadProgress, TransportErrorClass } from "./types.js";
 import type { Clock, CreateWaker, Waker } from "./waker.js";
 
@@ -65,6 +65,8 @@ export interface EngineResult {
   dispatchLag: LatencyHistogram | undefined;
   warmupRequests: number;
   timeline: LoadProgress[];
+  /** The transport's own figures of the measured requests, when it keeps any. */
+  transportStats?: TransportStats;
 }
 
 /** What `LoadEngine.run` accepts: abort, progress, and (for worker threads) each timeline sample. */
@@ -213,8 +215,8 @@ export class LoadEngine implements OutcomeSink {
       this.#measuredInFlight--;
       this.#completed++;
       this.#lastCompletion = now;
-      if (status > 0) {
-        if (status < 1000) {
+      if (errorClass === undefined) {
+        if (status >= 0 && status < 1000) {
           this.#statusCounts[status] = (this.#statusCounts[status] as number) + 1;
           if (this.#config.errorStatus[status] === 1) this.#errors++;
         } else {
@@ -226,7 +228,7 @@ export class LoadEngine implements OutcomeSink {
         this.#interval.record(latencyUs);
         if (this.#pacing) this.#serviceTime.record((now - (this.#laneSent[lane] as number)) * 1000);
       } else {
-        const cls = errorClass ?? "other";
+        const cls = errorClass;
         this.#errorClassCounts.set(cls, (this.#errorClassCounts.get(cls) ?? 0) + 1);
         this.#errors++;
       }
@@ -306,7 +308,7 @@ export class LoadEngine implements OutcomeSink {
       } else {
         this.#warmupSent++;
       }
-      this.#transport.send(lane);
+      this.#transport.send(lane, kind === MEASURED);
       now = this.#clock();
       if (kind === MEASURED && this.#measuredSent >= config.measuredRequests) {
         this.#drain(now);
@@ -476,7 +478,7 @@ export class LoadEngine implements OutcomeSink {
       const count = this.#errorClassCounts.get(cls);
       if (count) errorClasses[cls] = count;
     }
-    return {
+    const result: EngineResult = {
       aborted: this.#aborted,
       requests: this.#completed,
       errors: this.#errors,
@@ -492,5 +494,8 @@ export class LoadEngine implements OutcomeSink {
       warmupRequests: this.#warmupSent,
       timeline: this.#timeline,
     };
+    const stats = this.#transport.stats?.();
+    if (stats) result.transportStats = stats;
+    return result;
   }
 }

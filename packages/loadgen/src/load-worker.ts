@@ -4,7 +4,9 @@ import { parentPort, workerData } from "node:worker_threads";
 import { LatencyHistogram } from "@iter8/metrics";
 import { LoadEngine } from "./load-engine.js";
 import { resolveLoadOptions } from "./options.js";
-import { createEngineDeps, planShare } from "./engine-setup.js";
+import type { ResolvedLoadOptions } from "./options.js";
+import { createEngineDeps, loadTransport, planShare } from "./engine-setup.js";
+import type { CreateTransport } from "./transport.js";
 import { encodeEngineResult, hrNowMs } from "./worker-protocol.js";
 import type { FromWorker, ToWorker, WorkerInput } from "./worker-protocol.js";
 import type { LoadProgress } from "./types.js";
@@ -14,17 +16,19 @@ if (port) {
   const input = workerData as WorkerInput;
   const post = (message: FromWorker): void => port.postMessage(message);
   const abort = new AbortController();
+  let options: ResolvedLoadOptions | undefined;
+  let createTransport: CreateTransport | undefined;
   port.on("message", (message: ToWorker) => {
     if (message.type === "abort") {
       abort.abort();
       return;
     }
+    if (!options || !createTransport) return;
     try {
-      const options = resolveLoadOptions({ ...input.options, workers: input.count });
       const clock = (): number => performance.now();
       const toHrMs = hrNowMs() - clock();
       const config = planShare(options, message.startAtHrMs - toHrMs, input.index, input.count);
-      const engine = new LoadEngine(config, createEngineDeps(options, clock));
+      const engine = new LoadEngine(config, createEngineDeps(options, clock, createTransport));
       let sampled: LoadProgress | undefined;
       void engine
         .run({
@@ -47,7 +51,17 @@ if (port) {
       port.close();
     }
   });
-  // Load the histogram codec and warm it up now, not in the first second of measuring.
-  new LatencyHistogram().encode();
-  post({ type: "ready" });
+  // Resolve the options and build the transport (which may load modules) before saying ready;
+  // load the histogram codec and warm it up now, not in the first second of measuring.
+  void (async () => {
+    try {
+      options = resolveLoadOptions({ ...input.options, workers: input.count });
+      createTransport = await loadTransport(options, input.index, input.count);
+      new LatencyHistogram().encode();
+      post({ type: "ready" });
+    } catch (error) {
+      post({ type: "failed", message: (error as Error).message });
+      port.close();
+    }
+  })();
 }

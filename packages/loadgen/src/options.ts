@@ -6,6 +6,7 @@ import {
 } from "@iter8/spec";
 import type { ErrorRange, LoadSchedule } from "@iter8/spec";
 import { LoadgenError } from "./errors.js";
+import type { TransportModule } from "./transport.js";
 import type { LoadOptions, Pacing } from "./types.js";
 
 /** A `step` or `line` schedule (a `const` one is just `qps`). */
@@ -51,6 +52,8 @@ export interface ResolvedLoadOptions {
   pacing: Pacing;
   pipelining: number;
   errorRanges: ErrorRange[];
+  /** A transport other than HTTP/1.1 (see `LoadOptions.transport`). */
+  transport: TransportModule | undefined;
 }
 
 const PACINGS: readonly Pacing[] = ["precise", "timer"];
@@ -120,6 +123,12 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
   if (options.pacing !== undefined && !PACINGS.includes(options.pacing)) {
     fail(`pacing must be "precise" or "timer", got ${JSON.stringify(options.pacing)}`);
   }
+  if (
+    options.transport !== undefined &&
+    (typeof options.transport.module !== "string" || options.transport.module === "")
+  ) {
+    fail("transport.module must be a module specifier");
+  }
   if (options.qps === undefined) fail("qps is required (0 = as fast as the connections allow)");
   const schedule = resolveSchedule(options.schedule);
   if (options.connections === undefined) fail("connections is required");
@@ -186,6 +195,7 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     pacing: options.pacing ?? LOAD_DEFAULTS.pacing,
     pipelining: options.pipelining ?? LOAD_DEFAULTS.pipelining,
     errorRanges,
+    transport: options.transport,
   };
 }
 

@@ -1,5 +1,5 @@
 import { LoadEngine } from "./load-engine.js";
-import { createEngineDeps, planShare, toLoadResult } from "./engine-setup.js";
+import { createEngineDeps, loadTransport, planShare, toLoadResult } from "./engine-setup.js";
 import { resolveLoadOptions } from "./options.js";
 import type { LoadControl, LoadOptions, LoadResult } from "./types.js";
 import type { Clock } from "./waker.js";
@@ -20,10 +20,11 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const resolved = resolveLoadOptions(options);
   if (resolved.workers > 1) return runWithWorkers(options, resolved, control);
+  const createTransport = await loadTransport(resolved, 0, 1);
   const clock: Clock = () => performance.now();
   const engine = new LoadEngine(
     planShare(resolved, clock() + START_DELAY_MS, 0, 1),
-    createEngineDeps(resolved, clock),
+    createEngineDeps(resolved, clock, createTransport),
   );
   const result = await engine.run(control);
   return toLoadResult(result, performance.timeOrigin);

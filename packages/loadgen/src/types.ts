@@ -1,5 +1,6 @@
 import type { LatencyHistogram } from "@iter8/metrics";
 import type { ErrorRange, LoadSchedule } from "@iter8/spec";
+import type { TransportModule, TransportStats } from "./transport.js";
 
 /** A rate ramp (ghz's load schedules); defined with the experiment model in `@iter8/spec`. */
 export type { LoadSchedule };
@@ -49,6 +50,13 @@ export interface LoadOptions {
   pipelining?: number;
   /** Status ranges (inclusive) counted as errors; default `[{ lower: 400 }]`. Transport errors always count. */
   errorRanges?: ErrorRange[];
+  /**
+   * The protocol, when it is not HTTP/1.1: a module whose `createTransport` builds the transport in
+   * each thread (`@iter8/grpc` uses this). `url`, `method`, `headers`, `body` and `pipelining`
+   * are then the transport's business; the rest (rate, lanes as `connections`, counts, warm-up,
+   * workers, `errorRanges` over the protocol's status codes) is shared.
+   */
+  transport?: TransportModule;
 }
 
 /** A snapshot of a running load, emitted at least every second. */
@@ -131,4 +139,6 @@ export interface LoadResult {
   warmupRequests: number;
   /** Progress samples, one per second of measuring. */
   timeline: LoadProgress[];
+  /** The transport's own figures of the measured requests (a `TransportModule` that keeps any). */
+  transportStats?: TransportStats;
 }

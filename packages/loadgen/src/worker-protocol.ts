@@ -17,12 +17,13 @@ export type ToWorker = { type: "start"; startAtHrMs: number } | { type: "abort" 
 /** An engine result as plain data: histograms encoded, times on the shared hrtime clock (ms). */
 export interface EncodedEngineResult extends Omit<
   EngineResult,
-  "latency" | "serviceTime" | "queueWait" | "dispatchLag"
+  "latency" | "serviceTime" | "queueWait" | "dispatchLag" | "transportStats"
 > {
   latency: string;
   serviceTime: string;
   queueWait: string;
   dispatchLag: string | undefined;
+  transportStats?: { counts: Record<string, number>; histograms: Record<string, string> };
 }
 
 /** Messages from a load worker to the coordinating thread. */
@@ -42,8 +43,9 @@ export function hrNowMs(): number {
 
 /** Encodes an engine result for `postMessage`, shifting its times by `toHrMs`. */
 export function encodeEngineResult(result: EngineResult, toHrMs: number): EncodedEngineResult {
-  return {
-    ...result,
+  const { transportStats, ...rest } = result;
+  const encoded: EncodedEngineResult = {
+    ...rest,
     measureStart: result.measureStart + toHrMs,
     endTime: result.endTime + toHrMs,
     latency: result.latency.encode(),
@@ -51,16 +53,33 @@ export function encodeEngineResult(result: EngineResult, toHrMs: number): Encode
     queueWait: result.queueWait.encode(),
     dispatchLag: result.dispatchLag?.encode(),
   };
+  if (transportStats) {
+    const histograms: Record<string, string> = {};
+    for (const [name, histogram] of Object.entries(transportStats.histograms)) {
+      histograms[name] = histogram.encode();
+    }
+    encoded.transportStats = { counts: transportStats.counts, histograms };
+  }
+  return encoded;
 }
 
 /** Decodes a worker's engine result (times stay on the hrtime clock). */
 export function decodeEngineResult(encoded: EncodedEngineResult): EngineResult {
-  return {
-    ...encoded,
+  const { transportStats, ...rest } = encoded;
+  const result: EngineResult = {
+    ...rest,
     latency: LatencyHistogram.decode(encoded.latency),
     serviceTime: LatencyHistogram.decode(encoded.serviceTime),
     queueWait: LatencyHistogram.decode(encoded.queueWait),
     dispatchLag:
       encoded.dispatchLag === undefined ? undefined : LatencyHistogram.decode(encoded.dispatchLag),
   };
+  if (transportStats) {
+    const histograms: Record<string, LatencyHistogram> = {};
+    for (const [name, text] of Object.entries(transportStats.histograms)) {
+      histograms[name] = LatencyHistogram.decode(text);
+    }
+    result.transportStats = { counts: transportStats.counts, histograms };
+  }
+  return result;
 }

@@ -220,5 +220,18 @@ export function mergeEngineResults(parts: EngineResult[]): EngineResult {
     merged.queueWait.merge(part.queueWait);
     if (part.dispatchLag) lag?.merge(part.dispatchLag);
   }
+  const withStats = parts.filter((p) => p.transportStats);
+  if (withStats.length > 0) {
+    const histograms: Record<string, LatencyHistogram> = {};
+    for (const part of withStats) {
+      for (const [name, histogram] of Object.entries(part.transportStats?.histograms ?? {})) {
+        (histograms[name] ??= new LatencyHistogram()).merge(histogram);
+      }
+    }
+    merged.transportStats = {
+      counts: sum(withStats.map((p) => p.transportStats?.counts ?? {})),
+      histograms,
+    };
+  }
   return merged;
 }

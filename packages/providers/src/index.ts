@@ -4,9 +4,9 @@ export { PROVIDER_ERROR_CODES, PROVIDER_ERROR_KINDS, ProviderError } from "./err
 /** @public The codes `ProviderError` carries. */
 export type { ProviderErrorCode } from "./errors.js";
 /** @public The Go-template subset, documented for library use in docs/metrics.md. */
-export { renderTemplate } from "./go-template/index.js";
-/** @public The values a provider template is rendered with. */
-export type { TemplateValues } from "./go-template/index.js";
+export { compileTemplate, renderTemplate } from "./go-template/index.js";
+/** @public The values a template is rendered with; a compiled template and its extra functions. */
+export type { CompiledTemplate, TemplateFunction, TemplateValues } from "./go-template/index.js";
 /** @public The jq subset, documented for library use in docs/metrics.md. */
 export { compileJq } from "./jq.js";
 /** @public A compiled jq expression. */

@@ -36,14 +36,14 @@ const STYLE = `
 --s2:#3fb950;--s3:#4493f8;--s4:#d29922;--s5:#f85149;--sx:#a371f7}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1180px;margin:0 auto;padding:16px}
+main{max-width:1600px;margin:0 auto;padding:16px 24px}
 h1{font-size:1.5rem;margin:0 0 8px}h2{font-size:1.2rem;margin:28px 0 8px;border-bottom:1px solid var(--border);padding-bottom:4px}
 .muted,.note{color:var(--muted)}.note{font-size:.85rem}
 .status{border:1px solid var(--border);border-left:6px solid var(--muted);border-radius:8px;padding:12px 16px;background:var(--panel)}
-.status.state-completed{border-left-color:var(--pass)}.status.state-failed{border-left-color:var(--fail)}
+.status.state-completed{border-left-color:var(--pass)}.status.state-failed,.status.state-slos-failed{border-left-color:var(--fail)}
 .status.state-interrupted,.status.state-incomplete{border-left-color:var(--warn)}
 .state{font-size:1.25rem;font-weight:700;margin:0 0 8px}
-.state-completed .state{color:var(--pass)}.state-failed .state{color:var(--fail)}
+.state-completed .state{color:var(--pass)}.state-failed .state,.state-slos-failed .state{color:var(--fail)}
 .state-interrupted .state,.state-incomplete .state{color:var(--warn)}
 .facts{display:flex;flex-wrap:wrap;gap:4px 28px;margin:0}.facts div{min-width:8rem}
 .facts dt{font-size:.8rem;color:var(--muted)}.facts dd{margin:0;font-weight:600;overflow-wrap:anywhere}
@@ -52,7 +52,7 @@ h1{font-size:1.5rem;margin:0 0 8px}h2{font-size:1.2rem;margin:28px 0 8px;border-
 pre{margin:0;white-space:pre-wrap;overflow-wrap:anywhere;font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch}
-table{border-collapse:collapse;min-width:50%}
+table{border-collapse:collapse;width:100%}
 th,td{border:1px solid var(--border);padding:6px 10px;text-align:left;vertical-align:top}
 thead th{background:var(--panel)}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 th[title]{text-decoration:underline dotted;text-decoration-thickness:1px;cursor:help}
@@ -62,7 +62,7 @@ tbody th[scope=row]{position:sticky;left:0;background:var(--bg);z-index:1}
 .mark{white-space:nowrap;font-weight:600}.mark.pass{color:var(--pass)}.mark.fail{color:var(--fail)}.mark.no-data{color:var(--muted)}
 .mark .value{font-weight:400;color:var(--fg)}
 td.best{font-weight:700}.best-mark{color:var(--pass);font-weight:600;font-size:.85em}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,460px),1fr));gap:16px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,460px),1fr));gap:16px}
 figure{margin:0;border:1px solid var(--border);border-radius:8px;padding:8px;background:var(--bg);break-inside:avoid}
 svg.chart{display:block;width:100%;height:auto;font:13px system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 svg text{fill:var(--fg)}svg .tick{fill:var(--muted);font-size:11px}svg .chart-title{font-weight:700;font-size:14px}
@@ -120,8 +120,20 @@ export function renderHtmlReport(model: ReportModel, options: HtmlReportOptions 
 
 function statusHeader(model: ReportModel): string {
   const { summary } = model;
-  const state = runStateOf(summary);
+  const runState = runStateOf(summary);
+  // A run that completed while a version fails its SLOs is the news of the page: the headline
+  // says so in the failure colour, and the run's own state moves to the facts.
+  const failing =
+    model.slos.length > 0
+      ? model.versions.filter((_, v) => model.slosSatisfiedBy[v] === false)
+      : [];
+  const slosFailed = runState === "completed" && failing.length > 0;
+  const state = slosFailed ? "slos-failed" : runState;
+  const headline = slosFailed
+    ? `✗ SLOs not satisfied by ${failing.join(", ")}`
+    : RUN_STATE_LABELS[runState];
   const facts: Array<[string, string]> = [
+    ...(slosFailed ? [["Run", RUN_STATE_LABELS[runState]] as [string, string]] : []),
     ["Tasks done", tasksDone(summary)],
     ["Failed", summary.failed ? "yes" : "no"],
     ["Started", summary.startTime],
@@ -130,7 +142,7 @@ function statusHeader(model: ReportModel): string {
   const satisfying = versionsSatisfyingSlos(model);
   if (satisfying !== undefined) facts.push(["SLOs satisfied by", satisfying]);
   const failure = summary.failedTask
-    ? `<div class="failure" role="alert"><p>Task <strong>[${summary.failedTask.index}]</strong> <code>${escapeXml(summary.failedTask.task)}</code> failed:</p><pre class="failure-message">${escapeXml(summary.failedTask.message)}</pre></div>`
+    ? `<div class="failure" role="alert"><p>Task <strong>${summary.failedTask.index + 1}</strong> (<code>${escapeXml(summary.failedTask.task)}</code>) failed:</p><pre class="failure-message">${escapeXml(summary.failedTask.message)}</pre></div>`
     : "";
   const aborted = summary.aborted
     ? '<p class="note">The run was interrupted; the values cover only part of it.</p>'
@@ -138,7 +150,7 @@ function statusHeader(model: ReportModel): string {
   return [
     `<header class="status state-${state}" id="status">`,
     "<h1>Iter8 experiment report</h1>",
-    `<p class="state" data-state="${state}">${escapeXml(RUN_STATE_LABELS[state])}</p>`,
+    `<p class="state" data-state="${state}">${escapeXml(headline)}</p>`,
     `<dl class="facts">${facts.map(([term, value]) => `<div><dt>${escapeXml(term)}</dt><dd>${escapeXml(value)}</dd></div>`).join("")}</dl>`,
     failure,
     aborted,
@@ -241,7 +253,7 @@ function metricsSection(model: ReportModel): string {
         return `<td class="num${best ? " best" : ""}"${best ? ' data-best="true"' : ""}>${escapeXml(formatNumber(value))}${best ? ' <span class="best-mark">★ best</span>' : ""}</td>`;
       })
       .join("");
-    return `<tr><th scope="row"${title ? ` title="${escapeXml(title)}"` : ""}><code>${escapeXml(metric.name)}</code></th><td>${escapeXml(metric.units ?? "")}</td>${cells}</tr>`;
+    return `<tr data-metric="${escapeXml(metric.name)}" data-better="${metric.better ?? "unranked"}"><th scope="row"${title ? ` title="${escapeXml(title)}"` : ""}><code>${escapeXml(metric.name)}</code></th><td>${escapeXml(metric.units ?? "")}</td>${cells}</tr>`;
   });
   return [
     '<section id="metrics">',
@@ -250,7 +262,7 @@ function metricsSection(model: ReportModel): string {
     `<thead><tr><th scope="col">Metric</th><th scope="col">Units</th>${versionHeaders(model)}</tr></thead>`,
     `<tbody>${rows.join("")}</tbody>`,
     "</table></div>",
-    '<p class="note">Hover a metric for its description. ★ best marks the best value of a row (lower latency and errors, higher throughput).</p>',
+    '<p class="note">Hover a metric for its description. ★ best marks the best value of a row: lower latency and errors, higher throughput, the preferred direction of a reward; request counts and standard deviations are not ranked.</p>',
     "</section>",
   ].join("\n");
 }

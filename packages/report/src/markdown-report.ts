@@ -23,7 +23,7 @@ export function renderMarkdownReport(model: ReportModel): string {
   ];
   if (summary.failedTask) {
     const { index, task, message } = summary.failedTask;
-    rows.push(["Failed task", `[${index}] ${task}: ${message}`]);
+    rows.push(["Failed task", `task ${index + 1} (${task}): ${message}`]);
   }
   rows.push(["Started", summary.startTime]);
   if (model.versions.length > 0) rows.push(["Versions", String(model.versions.length)]);
@@ -67,7 +67,10 @@ export function renderMarkdownReport(model: ReportModel): string {
       "",
     );
     if (model.metrics.some((metric) => metric.best.length > 0)) {
-      lines.push("★ best value of the row (lower latency and errors, higher throughput).", "");
+      lines.push(
+        "★ best value of the row (lower latency and errors, higher throughput; counts and standard deviations not ranked).",
+        "",
+      );
     }
   }
 

@@ -162,7 +162,7 @@ export function buildReportModel(
     const info = metricInfoOf(insights, name);
     const units = info?.units || undefined;
     const values = versionIndexes.map((v) => latestMetricValue(insights, v, name));
-    const better = directionOf(name, units, sloList);
+    const better = directionOf(name, units, sloList, insights?.rewards ?? []);
     return {
       name,
       units,
@@ -251,24 +251,35 @@ function sloCheckOf(
   };
 }
 
-const LOWER_IS_BETTER = /^built-in\/(error-count|error-rate|.*-latency|p\d+(\.\d+)?)$/;
+// Errors and latencies of a request improve downwards: built-in (and gRPC) counts and rates of
+// errors, mean, min, max and percentile latencies. A standard deviation is not ranked: a version
+// that is slower on every request can have the smaller spread, and a star there would read as
+// "faster".
+const LOWER_IS_BETTER =
+  /^(built-in\/(error-count|error-rate|mean-latency|min-latency|max-latency|p\d+(\.\d+)?)|grpc\/(error-count|error-rate|latency\/(mean|min|max|p\d+(\.\d+)?)))$/;
 
 /**
- * Which way a metric improves: an SLO with only an upper (lower) limit says lower (higher);
- * built-in errors and latencies improve downwards; rates per second upwards; otherwise unknown.
+ * Which way a metric improves: a reward's preferred direction; an SLO with only an upper (lower)
+ * limit says lower (higher); built-in errors and latencies improve downwards; rates per second
+ * upwards; otherwise (request counts, standard deviations, unknown metrics) unknown.
  */
 function directionOf(
   name: string,
   units: string | undefined,
   slos: readonly SLO[],
+  rewards: ReadonlyArray<{ metric: string; preferredDirection: "high" | "low" }>,
 ): MetricDirection | undefined {
+  for (const reward of rewards) {
+    if (normaliseMetricName(reward.metric) === name) {
+      return reward.preferredDirection === "high" ? "higher" : "lower";
+    }
+  }
   for (const slo of slos) {
     if (normaliseMetricName(slo.metric) !== name) continue;
     if (slo.upperLimit !== undefined && slo.lowerLimit === undefined) return "lower";
     if (slo.lowerLimit !== undefined && slo.upperLimit === undefined) return "higher";
   }
   if (LOWER_IS_BETTER.test(name)) return "lower";
-  if (name === "built-in/request-count") return undefined;
   if (units !== undefined && /\/s(ec)?$/.test(units)) return "higher";
   return undefined;
 }

@@ -17,6 +17,8 @@ export function escapeXml(text: string): string {
 export const NUM_SERIES_COLOURS = 6;
 
 const WIDTH = 560;
+/** Width of a chart that has a row of the page to itself (the responses' stacked bars). */
+const WIDE_WIDTH = 1120;
 const PLOT_HEIGHT = 200;
 const MARGIN = { left: 64, right: 20, top: 40, bottom: 46 };
 const LEGEND_ROW = 20;
@@ -49,6 +51,8 @@ interface Frame {
   /** Extra attributes for the `<svg>` element, already escaped. */
   attributes?: string;
   className: string;
+  /** Width of the view box; {@link WIDTH} unless the chart has a row of the page to itself. */
+  width?: number;
 }
 
 const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
@@ -92,13 +96,17 @@ function round(value: number): string {
 }
 
 /** Lays out the legend rows below the plot and returns their SVG and total height. */
-function legendOf(entries: LegendEntry[], top: number): { svg: string; height: number } {
+function legendOf(
+  entries: LegendEntry[],
+  top: number,
+  chartWidth: number,
+): { svg: string; height: number } {
   let x = MARGIN.left;
   let row = 0;
   const parts: string[] = [];
   for (const entry of entries) {
     const width = 26 + entry.label.length * 7;
-    if (x + width > WIDTH - MARGIN.right && x > MARGIN.left) {
+    if (x + width > chartWidth - MARGIN.right && x > MARGIN.left) {
       row += 1;
       x = MARGIN.left;
     }
@@ -125,9 +133,11 @@ function legendOf(entries: LegendEntry[], top: number): { svg: string; height: n
 }
 
 function frameOf(frame: Frame, body: string): string {
+  const width = frame.width ?? WIDTH;
+  const plotWidth = width - MARGIN.left - MARGIN.right;
   const plotBottom = MARGIN.top + PLOT_HEIGHT;
   const legendTop = plotBottom + MARGIN.bottom + 10;
-  const legend = legendOf(frame.legend, legendTop);
+  const legend = legendOf(frame.legend, legendTop, width);
   const height = legendTop + legend.height - 6;
   const grid = frame.yTicks
     .map(
@@ -143,12 +153,12 @@ function frameOf(frame: Frame, body: string): string {
     .join("");
   const titleId = `t${Math.abs(hash(frame.title + frame.className)).toString(36)}`;
   return [
-    `<svg class="chart ${frame.className}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-labelledby="${titleId}" xmlns="http://www.w3.org/2000/svg"${frame.attributes ?? ""}>`,
+    `<svg class="chart ${frame.className}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${titleId}" xmlns="http://www.w3.org/2000/svg"${frame.attributes ?? ""}>`,
     `<title id="${titleId}">${escapeXml(frame.title)}</title>`,
     `<text class="chart-title" x="${MARGIN.left}" y="22">${escapeXml(frame.title)}</text>`,
     `<g class="grid-lines">${grid}</g>`,
     `<g class="plot">${body}</g>`,
-    `<path class="axis" d="M${MARGIN.left} ${MARGIN.top}V${plotBottom}H${WIDTH - MARGIN.right}"/>`,
+    `<path class="axis" d="M${MARGIN.left} ${MARGIN.top}V${plotBottom}H${width - MARGIN.right}"/>`,
     `<g class="x-ticks">${xTicks}</g>`,
     `<text class="axis-label x-label" x="${MARGIN.left + plotWidth / 2}" y="${plotBottom + 38}" text-anchor="middle">${escapeXml(frame.xLabel)}</text>`,
     `<text class="axis-label y-label" transform="translate(16 ${MARGIN.top + PLOT_HEIGHT / 2}) rotate(-90)" text-anchor="middle">${escapeXml(frame.yLabel)}</text>`,
@@ -242,7 +252,13 @@ export function histogramChart(
       yLabel: log ? "requests (log scale)" : "requests",
       xTicks,
       yTicks,
-      legend: [{ label: `${versionName} (${total} requests)`, colourClass: colour, shape: "box" }],
+      legend: [
+        {
+          label: `${versionName}: ${total} ${total === 1 ? "request" : "requests"}`,
+          colourClass: colour,
+          shape: "box",
+        },
+      ],
       className: "histogram",
       attributes: ` data-version="${version}" data-buckets="${buckets.length}" data-scale="${scale}"`,
     },
@@ -363,6 +379,7 @@ export interface BreakdownSegment {
 export function breakdownChart(
   rows: Array<{ versionName: string; segments: BreakdownSegment[] }>,
 ): string {
+  const plotWidth = WIDE_WIDTH - MARGIN.left - MARGIN.right;
   const rowHeight = PLOT_HEIGHT / Math.max(rows.length, 1);
   const barHeight = Math.min(36, rowHeight * 0.6);
   const body = rows
@@ -380,7 +397,7 @@ export function breakdownChart(
           return part;
         })
         .join("");
-      return `<g class="breakdown-row">${segments}<text class="tick" x="${MARGIN.left + 4}" y="${round(y - 4)}">${escapeXml(`${row.versionName} (${total})`)}</text></g>`;
+      return `<g class="breakdown-row">${segments}<text class="tick" x="${MARGIN.left + 4}" y="${round(y - 4)}">${escapeXml(`${row.versionName}: ${total} ${total === 1 ? "request" : "requests"}`)}</text></g>`;
     })
     .join("");
   const legend = new Map<string, LegendEntry>();
@@ -402,6 +419,7 @@ export function breakdownChart(
       yTicks: [],
       legend: [...legend.values()],
       className: "breakdown",
+      width: WIDE_WIDTH,
     },
     body,
   );

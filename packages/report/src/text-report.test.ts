@@ -78,7 +78,7 @@ describe("renderTextReport", () => {
         failedTask: { index: 2, task: "run", message: "exit code 1\nstderr: boom" },
       }),
     );
-    expect(valueOf(text, "Failed task")).toBe("[2] run: exit code 1 stderr: boom");
+    expect(valueOf(text, "Failed task")).toBe("task 3 (run): exit code 1 stderr: boom");
   });
 
   it("shows only the summary when there are no insights", () => {

@@ -50,7 +50,7 @@ function textSections(model: ReportModel): TextSection[] {
   if (summary.failedTask) {
     const { index, task, message } = summary.failedTask;
     const oneLine = message.replace(/\s+/g, " ").trim();
-    summaryRows.push({ label: "Failed task ", cells: [`[${index}] ${task}: ${oneLine}`] });
+    summaryRows.push({ label: "Failed task ", cells: [`task ${index + 1} (${task}): ${oneLine}`] });
   }
   const sections: TextSection[] = [
     { title: "Experiment summary", header: [], rows: summaryRows, widths: [VALUE_RULE_WIDTH] },

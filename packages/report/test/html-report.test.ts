@@ -80,7 +80,9 @@ describe("the HTML report", () => {
     const page = html(resultFixture("failed-result.json"));
     expect(page).toContain('<p class="state" data-state="failed">✗ failed</p>');
     expect(page).toContain("<dt>Tasks done</dt><dd>0</dd>");
-    expect(page).toContain("<code>gen-load-and-collect-metrics</code> failed:");
+    expect(page).toContain(
+      "Task <strong>1</strong> (<code>gen-load-and-collect-metrics</code>) failed:",
+    );
     expect(page).toContain("version 0: connect ECONNREFUSED 127.0.0.1:8080");
     const done = html({ ...resultFixture("seed-result.json"), numTasks: 2 });
     expect(done).toContain("<dt>Tasks done</dt><dd>2 of 2</dd>");
@@ -112,13 +114,44 @@ describe("the HTML report", () => {
 
   it("marks the best value of a metric row", () => {
     const page = html(loaded).split('id="metrics"')[1] ?? "";
-    const row = /<tr><th scope="row"[^>]*><code>built-in\/p95\.0<\/code><\/th>.*?<\/tr>/.exec(
-      page,
-    )?.[0];
+    const rowOf = (name: string) =>
+      new RegExp(`<tr data-metric="${name}" data-better="(\\w+)"><th scope="row".*?</tr>`).exec(
+        page,
+      );
+    const row = rowOf("built-in/p95.0")?.[0];
+    expect(rowOf("built-in/p95.0")?.[1]).toBe("lower");
     expect(row).toContain(
       '<td class="num best" data-best="true">19.29 <span class="best-mark">★ best</span></td>',
     );
     expect(row).toContain('<td class="num">30.04</td>');
+  });
+
+  it("ranks no standard deviation, and a reward by its preferred direction", () => {
+    // Version 1 is 14 times slower on every request, with the smaller spread.
+    const result: ExperimentResult = {
+      startTime: "2026-12-01T10:00:00Z",
+      numCompletedTasks: 2,
+      failure: false,
+      insights: {
+        numVersions: 2,
+        metricsInfo: {},
+        metricValues: [
+          { "built-in/mean-latency": [2], "built-in/stddev-latency": [3], "abn/cost": [5] },
+          { "built-in/mean-latency": [28], "built-in/stddev-latency": [0.5], "abn/cost": [4] },
+        ],
+        rewards: [{ metric: "abn/cost", preferredDirection: "low" }],
+      },
+    };
+    const page = html(result).split('id="metrics"')[1] ?? "";
+    const rowOf = (name: string) =>
+      new RegExp(`<tr data-metric="${name}" data-better="(\\w+)"><th scope="row".*?</tr>`).exec(
+        page,
+      );
+    expect(rowOf("built-in/stddev-latency")?.[1]).toBe("unranked");
+    expect(rowOf("built-in/stddev-latency")?.[0]).not.toContain("★");
+    expect(rowOf("built-in/mean-latency")?.[0]).toMatch(/data-best="true">2 <span/);
+    expect(rowOf("abn/cost")?.[1]).toBe("lower");
+    expect(rowOf("abn/cost")?.[0]).toMatch(/data-best="true">4 <span/);
   });
 
   it("switches the histograms' count axis to a log scale on request", () => {

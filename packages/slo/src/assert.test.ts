@@ -119,7 +119,7 @@ describe("checkAssertConditions", () => {
       }),
       undefined,
       false,
-      "nofailure: task [0] gen-load-and-collect-metrics failed: connect ECONNREFUSED",
+      "nofailure: task 1 (gen-load-and-collect-metrics) failed: connect ECONNREFUSED",
     ],
     [
       "one version failing",

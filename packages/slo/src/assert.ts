@@ -130,7 +130,7 @@ function checkNoFailure(result: ExperimentResult): [boolean, string] {
   if (!result.failure) return [true, "no task failed"];
   const failed = result.failedTask;
   if (!failed) return [false, "a task failed"];
-  return [false, `task [${failed.index}] ${failed.task} failed: ${oneLine(failed.message)}`];
+  return [false, `task ${failed.index + 1} (${failed.task}) failed: ${oneLine(failed.message)}`];
 }
 
 function checkSlos(insights: Insights | undefined): [boolean, string] {

@@ -1,4 +1,5 @@
 import { watch } from "node:fs";
+import { readFile } from "node:fs/promises";
 import type { FSWatcher } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
@@ -7,7 +8,14 @@ import { basename, dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Transform } from "node:stream";
 import type { TransformCallback } from "node:stream";
-import { formatDuration, parseRouting, routingToDocument, validateRoutingFile } from "@iter8/spec";
+import { dump } from "js-yaml";
+import {
+  formatDuration,
+  parseRouting,
+  routingToDocument,
+  validateRoutingFile,
+  writeFileAtomic,
+} from "@iter8/spec";
 import type { MirrorTarget, Routing, SpecIssue } from "@iter8/spec";
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
@@ -21,7 +29,11 @@ import type { RouteTable } from "./route-table.js";
 /** Something the proxy wants its owner to know (the library never prints). */
 export type ProxyEvent =
   | { type: "routing-swapped"; generation: number; source: "api" | "file" | "call" }
-  | { type: "routing-rejected"; source: "api" | "file"; issues: SpecIssue[] };
+  | { type: "routing-rejected"; source: "api" | "file"; issues: SpecIssue[] }
+  /** A swap through the admin API (or `setRouting`) was written back to the watched file. */
+  | { type: "routing-written"; generation: number; file: string }
+  /** Writing a swap back to the watched file failed; the proxy serves the new routing anyway. */
+  | { type: "routing-write-failed"; generation: number; file: string; message: string };
 
 /** Options of `startTrafficProxy`. */
 export interface TrafficProxyOptions {
@@ -40,7 +52,11 @@ export interface TrafficProxyOptions {
    * [::1] and the bound address: e.g. the machine's name when `adminHost` is 0.0.0.0.
    */
   adminHostnames?: readonly string[];
-  /** Watch this routing file and swap to its content whenever it changes and is valid. */
+  /**
+   * Watch this routing file and swap to its content whenever it changes and is valid. The file
+   * stays the truth: a routing swapped in through the admin API (a rollout's step) or
+   * `setRouting` is written back to it atomically (comments in it are not kept).
+   */
   watchFile?: string;
   /** Connections per version at most (keep-alive pool). Default 256. */
   connectionsPerVersion?: number;
@@ -538,10 +554,36 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
   const proxyServer = createServer({ keepAliveTimeout: 65_000 }, handle);
   const emit = (event: ProxyEvent) => options.onEvent?.(event);
   let generation = 1;
+  // Writes back to the watched file, one at a time in swap order; the last text written is
+  // recognised when the watch reports it, so the proxy does not swap to what it just wrote.
+  let writes: Promise<void> = Promise.resolve();
+  let lastWritten: string | undefined;
+  const writeBack = (file: string, routing: Routing, written: number): void => {
+    const text =
+      `# Written by the iter8 traffic proxy: routing generation ${written}, swapped in through its\n` +
+      `# admin API. The proxy watches this file; edit it to change the routing.\n` +
+      dump(routingToDocument(routing), { lineWidth: -1, noRefs: true });
+    writes = writes.then(async () => {
+      if (closing) return;
+      lastWritten = text;
+      try {
+        await writeFileAtomic(file, text);
+        emit({ type: "routing-written", generation: written, file });
+      } catch (error) {
+        emit({
+          type: "routing-write-failed",
+          generation: written,
+          file,
+          message: error instanceof Error ? error.message : String(error),
+        });
+      }
+    });
+  };
   const swap = (routing: Routing, source: "api" | "file" | "call"): number => {
     generation++;
     install(routing, generation);
     emit({ type: "routing-swapped", generation, source });
+    if (source !== "file" && options.watchFile) writeBack(options.watchFile, routing, generation);
     return generation;
   };
 
@@ -664,21 +706,23 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     const file = options.watchFile;
     let timer: NodeJS.Timeout | undefined;
     const reload = () => {
-      validateRoutingFile(file).then(
-        (result) => {
-          if (closing) return;
-          if (result.ok) swap(result.value, "file");
-          else emit({ type: "routing-rejected", source: "file", issues: result.issues });
-        },
-        (error: unknown) =>
-          emit({
-            type: "routing-rejected",
-            source: "file",
-            issues: [
-              { path: "", message: error instanceof Error ? error.message : String(error), file },
-            ],
-          }),
-      );
+      readFile(file, "utf8")
+        .then((text) => (text === lastWritten ? undefined : validateRoutingFile(file)))
+        .then(
+          (result) => {
+            if (closing || result === undefined) return;
+            if (result.ok) swap(result.value, "file");
+            else emit({ type: "routing-rejected", source: "file", issues: result.issues });
+          },
+          (error: unknown) =>
+            emit({
+              type: "routing-rejected",
+              source: "file",
+              issues: [
+                { path: "", message: error instanceof Error ? error.message : String(error), file },
+              ],
+            }),
+        );
     };
     // Watch the folder: editors replace files by renaming, which a watch on the file itself misses.
     watcher = watch(dirname(file), (_event, name) => {
@@ -708,6 +752,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     close: async () => {
       closing = true;
       watcher?.close();
+      await writes;
       await Promise.all([closeServer(proxyServer), closeServer(adminServer)]);
       await Promise.all([
         ...[...upstreams.values()].map((u) => u.pool.close()),

@@ -1,7 +1,7 @@
-import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { routingToDocument } from "@iter8/spec";
+import { parseRouting, routingToDocument } from "@iter8/spec";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTrafficProxy } from "../src/index.js";
@@ -105,6 +105,52 @@ describe("routing swaps", () => {
       expect(percentOf(answers, "v1")).toBe(100);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it("writes a routing swapped in through PUT /routing back to the watched file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "iter8-traffic-"));
+    const file = join(dir, "routing.yaml");
+    const yaml = (w1: number, w2: number) =>
+      `versions:\n  - {name: v1, url: "${v1.url}"}\n  - {name: v2, url: "${v2.url}"}\nroutes:\n  - name: default\n    split: [{version: v1, weight: ${w1}}, {version: v2, weight: ${w2}}]\n`;
+    await writeFile(file, yaml(100, 0));
+    const events: ProxyEvent[] = [];
+    const proxy = await startTrafficProxy({
+      routing: split(100, 0),
+      port: 0,
+      adminPort: 0,
+      watchFile: file,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      const response = await request(`${proxy.adminUrl}/routing`, {
+        method: "PUT",
+        headers: adminHeaders(proxy, true),
+        body: yaml(0, 100),
+      });
+      expect(response.statusCode).toBe(200);
+      await response.body.dump();
+      expect(await waitFor(() => events.some((e) => e.type === "routing-written"))).toBe(true);
+      expect(events).toContainEqual({ type: "routing-written", generation: 2, file });
+      // On disk what the proxy serves: a restart from the file keeps the promoted weights.
+      const text = await readFile(file, "utf8");
+      expect(text).toMatch(/^# Written by the iter8 traffic proxy: routing generation 2/);
+      const onDisk = parseRouting(text);
+      expect(onDisk.ok).toBe(true);
+      if (onDisk.ok)
+        expect(routingToDocument(onDisk.value)).toEqual(routingToDocument(proxy.routing));
+      expect(percentOf(await sendMany(proxy.url, 20, () => ({}), 4), "v2")).toBe(100);
+      // Its own write is not read back as a new routing (the watch waits 100 ms before reading).
+      await new Promise((r) => setTimeout(r, 600));
+      expect(proxy.generation).toBe(2);
+      expect(events.filter((e) => e.type === "routing-swapped")).toHaveLength(1);
+      // A later edit of the file still swaps.
+      await writeFile(file, yaml(100, 0));
+      expect(await waitFor(() => proxy.generation === 3)).toBe(true);
+      expect(percentOf(await sendMany(proxy.url, 20, () => ({}), 4), "v1")).toBe(100);
+    } finally {
+      await proxy.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

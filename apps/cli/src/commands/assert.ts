@@ -9,6 +9,7 @@ import {
   experimentDir,
   loadExperimentIfPresent,
   loadResultIfPresentIn,
+  withDirOption,
 } from "../experiment-dir.js";
 
 /** How often `assert -t` re-reads `result.yaml`. */
@@ -29,7 +30,7 @@ export function assertCommand(ctx: CommandContext): CommandModule<object, Assert
     command: "assert",
     describe: "Check that the experiment's result satisfies conditions",
     builder: (y) =>
-      y
+      withDirOption(y)
         .option("condition", {
           alias: "c",
           type: "string",

@@ -1,7 +1,12 @@
 import type { CommandModule } from "yargs";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
-import { experimentDir, loadExperimentIfPresent, loadResultIn } from "../experiment-dir.js";
+import {
+  experimentDir,
+  loadExperimentIfPresent,
+  loadResultIn,
+  withDirOption,
+} from "../experiment-dir.js";
 
 interface GenArgs {
   dir?: string;
@@ -12,6 +17,10 @@ export function genCommand(ctx: CommandContext): CommandModule<object, GenArgs> 
   return {
     command: "gen",
     describe: "Print a text report of the experiment (same as iter8 report -o text)",
+    builder: (y) =>
+      withDirOption(y)
+        .example("$0 gen", "the report of result.yaml in the current directory")
+        .example("$0 gen --dir load-test", "the report of load-test/result.yaml"),
     handler: async (argv) => {
       const { renderReport } = await import("@iter8/report");
       const dir = experimentDir(ctx, argv.dir);

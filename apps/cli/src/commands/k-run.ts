@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { formatSpecIssue, loadExperiment, parseDuration, SpecError } from "@iter8/spec";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
-import { EXPERIMENT_FILE, experimentDir } from "../experiment-dir.js";
+import { EXPERIMENT_FILE, experimentDir, withDirOption } from "../experiment-dir.js";
 import { createProgressView } from "../progress.js";
 
 interface KRunArgs {
@@ -47,7 +47,7 @@ export function kRunCommand(ctx: CommandContext): CommandModule<object, KRunArgs
     command: "run",
     describe: "Run shard i of N of an experiment's load; shard 0 merges and writes result.yaml",
     builder: (y) =>
-      y
+      withDirOption(y)
         .option("shard", {
           type: "string",
           demandOption: true,

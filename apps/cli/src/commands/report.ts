@@ -4,7 +4,12 @@ import type { CommandModule } from "yargs";
 import type { ReportFormat } from "@iter8/report";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
-import { experimentDir, loadExperimentIfPresent, loadResultIn } from "../experiment-dir.js";
+import {
+  experimentDir,
+  loadExperimentIfPresent,
+  loadResultIn,
+  withDirOption,
+} from "../experiment-dir.js";
 
 /**
  * The formats `--output-format` offers: `AVAILABLE_REPORT_FORMATS` of `@iter8/report`, named here so
@@ -33,7 +38,7 @@ export function reportCommand(ctx: CommandContext): CommandModule<object, Report
     command: "report",
     describe: "Print or write a report of the experiment (text, markdown, json or html)",
     builder: (y) =>
-      y
+      withDirOption(y)
         .option("output-format", {
           alias: "o",
           choices: REPORT_FORMAT_CHOICES,

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 import { formatSpecIssue, loadExperiment } from "@iter8/spec";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES } from "../errors.js";
-import { EXPERIMENT_FILE, experimentDir } from "../experiment-dir.js";
+import { EXPERIMENT_FILE, experimentDir, withDirOption } from "../experiment-dir.js";
 import { createProgressView } from "../progress.js";
 
 interface RunArgs {
@@ -18,12 +18,15 @@ export function runCommand(ctx: CommandContext): CommandModule<object, RunArgs> 
     command: "run",
     describe: "Run the experiment in experiment.yaml and write result.yaml",
     builder: (y) =>
-      y
+      withDirOption(y)
         .option("lenient", {
           type: "boolean",
           default: false,
           describe: "Ignore unknown keys with a warning (as Iter8 did) instead of refusing them",
         })
+        .example("$0 run", "run experiment.yaml of the current directory")
+        .example("$0 run --dir load-test", "run load-test/experiment.yaml")
+        .example("$0 run --lenient", "run an Iter8 experiment with keys iter8 does not read")
         .epilogue(
           "Exit codes: 0 the experiment completed, 1 a task failed, 2 the experiment is invalid, " +
             "130 interrupted (the partial result is kept in result.yaml).",

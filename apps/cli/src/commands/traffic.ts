@@ -13,6 +13,7 @@ import type { RolloutDecision } from "@iter8/engine";
 import type { ProxyEvent } from "@iter8/traffic";
 import type { CommandContext } from "../context.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
+import { withDirOption } from "../experiment-dir.js";
 import { waitForStop } from "../wait-for-stop.js";
 
 interface FileArgs {
@@ -91,6 +92,12 @@ function describeEvent(event: ProxyEvent): string {
   if (event.type === "routing-swapped") {
     return `routing swapped (generation ${event.generation}, from ${event.source === "api" ? "PUT /routing" : event.source})`;
   }
+  if (event.type === "routing-written") {
+    return `routing generation ${event.generation} written back to ${event.file}`;
+  }
+  if (event.type === "routing-write-failed") {
+    return `routing generation ${event.generation} is in force but could not be written back to ${event.file}: ${event.message}`;
+  }
   const first = event.issues[0];
   return `routing from ${event.source === "api" ? "PUT /routing" : "the file"} refused, keeping the current one: ${first ? formatSpecIssue(first) : "invalid"}`;
 }
@@ -104,7 +111,7 @@ function proxyCommand(ctx: CommandContext): CommandModule<object, ProxyArgs> {
     command: "proxy",
     describe: "Run the traffic proxy: weighted splits, segments, affinity and mirroring",
     builder: (y) =>
-      y
+      withDirOption(y, "Directory that --file is relative to (default: the current directory)")
         .option("file", {
           alias: "f",
           type: "string",
@@ -187,7 +194,7 @@ function renderCommand(ctx: CommandContext): CommandModule<object, RenderArgs> {
     command: "render",
     describe: "Print the routing as Istio or Gateway API objects (YAML for kubectl apply)",
     builder: (y) =>
-      y
+      withDirOption(y, "Directory that --file is relative to (default: the current directory)")
         .option("file", {
           alias: "f",
           type: "string",
@@ -229,7 +236,7 @@ function rolloutCommand(ctx: CommandContext): CommandModule<object, RolloutArgs>
     command: "rollout",
     describe: "Raise a candidate's weight step by step on a running proxy, gated by SLOs",
     builder: (y) =>
-      y
+      withDirOption(y, "Directory that --file is relative to (default: the current directory)")
         .option("file", {
           alias: "f",
           type: "string",

@@ -2,6 +2,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { CommandModule } from "yargs";
 import { formatSpecIssue, SpecError, validateExperimentFile } from "@iter8/spec";
 import type { CommandContext } from "../context.js";
+import { withDirOption } from "../experiment-dir.js";
 import { EXIT_CODES, UsageError } from "../errors.js";
 
 interface ValidateArgs {
@@ -16,7 +17,7 @@ export function validateCommand(ctx: CommandContext): CommandModule<object, Vali
     command: "validate",
     describe: "Check an experiment file and list every problem",
     builder: (y) =>
-      y
+      withDirOption(y)
         .option("file", {
           alias: "f",
           type: "string",
@@ -28,6 +29,9 @@ export function validateCommand(ctx: CommandContext): CommandModule<object, Vali
           default: false,
           describe: "Ignore unknown keys with a warning (as Iter8 did) instead of refusing them",
         })
+        .example("$0 validate", "check experiment.yaml in the current directory")
+        .example("$0 validate -f my-test.yaml", "check another file")
+        .example("$0 validate --dir load-test", "check load-test/experiment.yaml")
         .epilogue("Exit codes: 0 the experiment is valid (warnings may be shown), 2 it is not."),
     handler: async (argv) => {
       const path = resolve(ctx.cwd, argv.dir ?? ".", argv.file);

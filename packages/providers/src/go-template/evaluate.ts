@@ -1,5 +1,6 @@
 // Evaluation of a parsed Go-style template against its data (dot).
 import { FUNCTIONS, LENIENT, Missing, formatValue, isRecord, isTruthy } from "./functions.js";
+import type { Fn } from "./functions.js";
 import { templateError } from "./lexer.js";
 import type { Command, Node, Operand, Pipeline } from "./parser.js";
 
@@ -40,7 +41,10 @@ class Executor {
   private out = "";
   private depth = 0;
 
-  constructor(private readonly defines: Map<string, Node[]>) {}
+  constructor(
+    private readonly defines: Map<string, Node[]>,
+    private readonly extra: Record<string, Fn> | undefined,
+  ) {}
 
   run(nodes: Node[], dot: unknown): string {
     this.exec(nodes, dot, { vars: new Map([["$", dot]]) });
@@ -155,7 +159,13 @@ class Executor {
       return args[0];
     }
     if (cmd.fn === "include") return this.include(args, line);
-    const fn = Object.hasOwn(FUNCTIONS, cmd.fn) ? FUNCTIONS[cmd.fn] : undefined;
+    const extra = this.extra;
+    const fn =
+      extra && Object.hasOwn(extra, cmd.fn)
+        ? extra[cmd.fn]
+        : Object.hasOwn(FUNCTIONS, cmd.fn)
+          ? FUNCTIONS[cmd.fn]
+          : undefined;
     if (!fn) throw templateError(`line ${line}: unknown function "${cmd.fn}"`);
     if (!LENIENT.has(cmd.fn)) args.forEach((a) => requireSet(a, line));
     return fn(
@@ -199,6 +209,11 @@ class Executor {
 }
 
 /** Runs a parsed template with `dot` as its data and returns the output. */
-export function evaluate(nodes: Node[], defines: Map<string, Node[]>, dot: unknown): string {
-  return new Executor(defines).run(nodes, dot);
+export function evaluate(
+  nodes: Node[],
+  defines: Map<string, Node[]>,
+  dot: unknown,
+  functions?: Record<string, Fn>,
+): string {
+  return new Executor(defines, functions).run(nodes, dot);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProviderError } from "../errors.js";
-import { renderTemplate } from "./index.js";
+import { compileTemplate, renderTemplate } from "./index.js";
 
 describe("renderTemplate", () => {
   it.each([
@@ -81,5 +81,25 @@ describe("renderTemplate", () => {
       expect(error).toBeInstanceOf(ProviderError);
       expect((error as ProviderError).code).toBe("ITER8_PROVIDER_TEMPLATE");
     }
+  });
+});
+
+describe("compileTemplate", () => {
+  it("renders one parse many times with different values and extra functions", () => {
+    let calls = 0;
+    const template = compileTemplate("n={{ .n }} r={{ next 2 }}", {
+      functions: { next: ([step]) => (calls += Number(step)) },
+    });
+    expect(template.hasActions).toBe(true);
+    expect(template.render({ n: 1 })).toBe("n=1 r=2");
+    expect(template.render({ n: 2 })).toBe("n=2 r=4");
+  });
+
+  it("says plain text has no actions", () => {
+    expect(compileTemplate("just text").hasActions).toBe(false);
+  });
+
+  it("throws a template error for bad syntax when compiling", () => {
+    expect(() => compileTemplate("{{ if .x }}")).toThrow(ProviderError);
   });
 });

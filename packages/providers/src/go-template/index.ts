@@ -34,3 +34,32 @@ export function renderTemplate(source: string, values: TemplateValues): string {
   const nodes = parser.parseAll();
   return evaluate(nodes, parser.defines, values);
 }
+
+/** A function a compiled template may call: its arguments, evaluated, in order. */
+export type TemplateFunction = (args: unknown[]) => unknown;
+
+/** A template parsed once and rendered many times (see `compileTemplate`). */
+export interface CompiledTemplate {
+  /** False when the source is plain text: rendering it always gives the source back. */
+  readonly hasActions: boolean;
+  /** Renders the template with `values` as its dot (errors as `renderTemplate`'s). */
+  render(values: TemplateValues): string;
+}
+
+/**
+ * Parses a template once for rendering many times, with `functions` added to (or overriding) the
+ * built-in ones. Throws `ProviderError` (`ITER8_PROVIDER_TEMPLATE`) for bad syntax.
+ */
+export function compileTemplate(
+  source: string,
+  options: { functions?: Record<string, TemplateFunction> } = {},
+): CompiledTemplate {
+  const parser = new Parser(splitSegments(source));
+  const nodes = parser.parseAll();
+  const defines = parser.defines;
+  const functions = options.functions;
+  return {
+    hasActions: nodes.some((node) => node.n !== "text") || defines.size > 0,
+    render: (values) => evaluate(nodes, defines, values, functions),
+  };
+}
