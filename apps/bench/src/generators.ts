@@ -3,23 +3,46 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  BenchParseError,
   TIME_FORMAT,
   WRK_DONE_SCRIPT,
   parseAutocannonOutput,
+  parseH2loadOutput,
   parseTimeOutput,
   parseWrkOutput,
 } from "./parse.js";
 import type { Pacing } from "@iter8/loadgen";
+import {
+  BENCH_NAME,
+  GREETER_CALL,
+  GREETER_PATH,
+  encodeHelloMessage,
+  frameGrpcMessage,
+} from "./grpc-wire.js";
 import type { GeneratorReport, TimeReport } from "./parse.js";
 import { runCommand } from "./processes.js";
-import type { RunnerOutput, RunnerSpec } from "./runner-protocol.js";
+import type {
+  BaselineOutput,
+  GrpcRunnerSpec,
+  RunnerOutput,
+  RunnerSpec,
+} from "./runner-protocol.js";
 import type { Tools } from "./tools.js";
 
-/** The generators compared. */
+/** The HTTP generators compared. */
 export const GENERATORS = ["iter8", "autocannon", "wrk"] as const;
 
 /** One of `GENERATORS`. */
 export type GeneratorName = (typeof GENERATORS)[number];
+
+/**
+ * The gRPC generators compared: iter8 (`runGrpcLoad`), a plain @grpc/grpc-js client loop (the
+ * Node baseline) and h2load (nghttp2, C; the ceiling).
+ */
+export const GRPC_GENERATORS = ["iter8", "grpc-js", "h2load"] as const;
+
+/** One of `GRPC_GENERATORS`. */
+export type GrpcGeneratorName = (typeof GRPC_GENERATORS)[number];
 
 /** One load to apply. */
 export interface LoadSpec {
@@ -39,10 +62,28 @@ export interface LoadSpec {
   pacing?: Pacing;
 }
 
+/** One gRPC load to apply: helloworld.Greeter/SayHello with `{name: "bench"}`, plaintext h2c. */
+export interface GrpcLoadSpec {
+  /** `host:port` of the target. */
+  host: string;
+  /** Separate HTTP/2 connections. */
+  connections: number;
+  /** Calls in flight at most, over all connections (a multiple of `connections` for h2load). */
+  concurrency: number;
+  /** Measured duration in s. */
+  durationS: number;
+  /** Calls per second; 0 = as fast as possible (only iter8 paces). */
+  rate: number;
+  /** Warm-up (ms) at the same load before the measured part, discarded (Node generators). */
+  warmupMs?: number;
+  /** iter8 only: how paced calls are timed. */
+  pacing?: Pacing;
+}
+
 /** One finished generator run. */
 export interface GeneratorRun extends GeneratorReport {
   /** Which generator. */
-  generator: GeneratorName;
+  generator: GeneratorName | GrpcGeneratorName;
   /** Peak RSS of the generator process, in MiB (GNU time %M). */
   peakRssMb: number;
   /** User + system CPU seconds the generator process used. */
@@ -60,6 +101,16 @@ export type RunOutcome = { ok: true; run: GeneratorRun } | { ok: false; error: s
 export interface GeneratorPaths {
   /** Built `iter8-runner.js`. */
   iter8Runner: string;
+}
+
+/** Paths the gRPC generators need besides the tools. */
+export interface GrpcGeneratorPaths {
+  /** Built `iter8-grpc-runner.js`. */
+  iter8GrpcRunner: string;
+  /** Built `grpc-js-runner.js`. */
+  grpcJsRunner: string;
+  /** The Greeter proto (the demo app's `greeter.proto`). */
+  proto: string;
 }
 
 function commandFor(
@@ -116,50 +167,116 @@ function commandFor(
   }
 }
 
-function reportFor(
-  generator: GeneratorName,
-  stdout: string,
-): { report: GeneratorReport; iter8?: RunnerOutput } {
-  if (generator === "wrk") return { report: parseWrkOutput(stdout) };
-  if (generator === "autocannon") return { report: parseAutocannonOutput(stdout) };
+/** Reads the last JSON line a Node runner printed (iter8's runners, the grpc-js loop). */
+function runnerLine<T extends BaselineOutput>(stdout: string, runner: string): T {
   const lines = stdout.split("\n").filter((l) => l.startsWith("{"));
-  const out = JSON.parse(lines[lines.length - 1] ?? "null") as RunnerOutput | null;
-  if (out === null) throw new Error("iter8-runner printed no result");
+  const out = JSON.parse(lines[lines.length - 1] ?? "null") as T | null;
+  if (out === null) throw new BenchParseError(`${runner} printed no result`);
+  return out;
+}
+
+function reportOfRunner(out: BaselineOutput): GeneratorReport {
   return {
-    report: {
-      requests: out.requests,
-      errors: out.errors,
-      durationS: out.durationMs / 1000,
-      rate: out.achievedRate,
-      latencyMs: {
-        p50: out.latencyUs.p50 / 1000,
-        p75: out.latencyUs.p75 / 1000,
-        p99: out.latencyUs.p99 / 1000,
-        max: out.latencyUs.max / 1000,
-      },
+    requests: out.requests,
+    errors: out.errors,
+    durationS: out.durationMs / 1000,
+    rate: out.achievedRate,
+    latencyMs: {
+      p50: out.latencyUs.p50 / 1000,
+      p75: out.latencyUs.p75 / 1000,
+      p99: out.latencyUs.p99 / 1000,
+      max: out.latencyUs.max / 1000,
     },
-    iter8: out,
   };
 }
 
+/** What a generator's stdout says, normalised; iter8's runners also give their full output. */
+type Parsed = { report: GeneratorReport; iter8?: RunnerOutput };
+
+function reportFor(generator: GeneratorName, stdout: string): Parsed {
+  if (generator === "wrk") return { report: parseWrkOutput(stdout) };
+  if (generator === "autocannon") return { report: parseAutocannonOutput(stdout) };
+  const out = runnerLine<RunnerOutput>(stdout, "iter8-runner");
+  return { report: reportOfRunner(out), iter8: out };
+}
+
+function grpcReportFor(generator: GrpcGeneratorName, stdout: string): Parsed {
+  if (generator === "h2load") return { report: parseH2loadOutput(stdout) };
+  if (generator === "grpc-js")
+    return { report: reportOfRunner(runnerLine<BaselineOutput>(stdout, "grpc-js-runner")) };
+  const out = runnerLine<RunnerOutput>(stdout, "iter8-grpc-runner");
+  return { report: reportOfRunner(out), iter8: out };
+}
+
+/** The command line of one gRPC generator; `requestFile` holds the framed request (h2load). */
+export function grpcCommandFor(
+  generator: GrpcGeneratorName,
+  spec: GrpcLoadSpec,
+  tools: Pick<Tools, "h2load">,
+  paths: GrpcGeneratorPaths,
+  requestFile: string,
+): string[] {
+  if (generator === "h2load") {
+    if (spec.rate > 0) throw new Error("h2load cannot pace calls at a fixed rate");
+    if (spec.warmupMs) throw new Error("h2load has no warm-up here");
+    if (spec.concurrency % spec.connections !== 0) {
+      throw new Error(
+        `h2load: concurrency ${spec.concurrency} is not a multiple of ${spec.connections} connections`,
+      );
+    }
+    return [
+      tools.h2load,
+      "-t",
+      "1",
+      "-c",
+      String(spec.connections),
+      "-m",
+      String(spec.concurrency / spec.connections),
+      "-D",
+      String(spec.durationS),
+      "-d",
+      requestFile,
+      "-H",
+      "content-type: application/grpc",
+      "-H",
+      "te: trailers",
+      `http://${spec.host}${GREETER_PATH}`,
+    ];
+  }
+  const runnerSpec: GrpcRunnerSpec = {
+    host: spec.host,
+    proto: paths.proto,
+    call: GREETER_CALL,
+    data: { name: BENCH_NAME },
+    connections: spec.connections,
+    concurrency: spec.concurrency,
+    qps: spec.rate,
+    durationMs: spec.durationS * 1000,
+    warmupMs: spec.warmupMs ?? 0,
+    rssSampleEveryMs: 0,
+    ...(spec.pacing ? { pacing: spec.pacing } : {}),
+  };
+  const script = generator === "iter8" ? paths.iter8GrpcRunner : paths.grpcJsRunner;
+  return [process.execPath, script, JSON.stringify(runnerSpec)];
+}
+
 /**
- * Runs `generator` with `spec`, pinned to `core` with taskset, under GNU time. Never throws for a
- * failed run: the outcome carries the error, so one broken generator does not stop the bench.
+ * Runs a generator's command pinned to `core` with taskset, under GNU time, in a temp dir that
+ * `prepare` fills and turns into the command. Never throws for a failed run: the outcome carries
+ * the error, so one broken generator does not stop the bench.
  */
-export async function runGenerator(
-  generator: GeneratorName,
-  spec: LoadSpec,
+async function runPinned(
+  generator: GeneratorName | GrpcGeneratorName,
+  prepare: (dir: string) => Promise<string[]>,
+  parse: (stdout: string) => Parsed,
+  budgetMs: number,
   tools: Tools,
-  paths: GeneratorPaths,
   core: number,
 ): Promise<RunOutcome> {
   const dir = await mkdtemp(join(tmpdir(), "iter8-bench-run-"));
   try {
-    const wrkScript = join(dir, "done.lua");
     const timeFile = join(dir, "time.txt");
-    await writeFile(wrkScript, WRK_DONE_SCRIPT);
-    const command = commandFor(generator, spec, tools, paths, wrkScript);
-    const budgetMs = spec.durationS * 1000 + (spec.warmupMs ?? 0) + 30_000;
+    const command = await prepare(dir);
     const result = await runCommand(
       tools.time,
       ["-f", TIME_FORMAT, "-o", timeFile, tools.taskset, "-c", String(core), ...command],
@@ -175,7 +292,7 @@ export async function runGenerator(
       };
     }
     const time: TimeReport = parseTimeOutput(await readFile(timeFile, "utf8"));
-    const { report, iter8 } = reportFor(generator, result.stdout);
+    const { report, iter8 } = parse(result.stdout);
     const cpuS = time.userS + time.systemS;
     const run: GeneratorRun = {
       generator,
@@ -191,4 +308,48 @@ export async function runGenerator(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs HTTP `generator` with `spec`, pinned to `core` with taskset, under GNU time. */
+export function runGenerator(
+  generator: GeneratorName,
+  spec: LoadSpec,
+  tools: Tools,
+  paths: GeneratorPaths,
+  core: number,
+): Promise<RunOutcome> {
+  return runPinned(
+    generator,
+    async (dir) => {
+      const wrkScript = join(dir, "done.lua");
+      await writeFile(wrkScript, WRK_DONE_SCRIPT);
+      return commandFor(generator, spec, tools, paths, wrkScript);
+    },
+    (stdout) => reportFor(generator, stdout),
+    spec.durationS * 1000 + (spec.warmupMs ?? 0) + 30_000,
+    tools,
+    core,
+  );
+}
+
+/** Runs gRPC `generator` with `spec`, pinned to `core` with taskset, under GNU time. */
+export function runGrpcGenerator(
+  generator: GrpcGeneratorName,
+  spec: GrpcLoadSpec,
+  tools: Tools,
+  paths: GrpcGeneratorPaths,
+  core: number,
+): Promise<RunOutcome> {
+  return runPinned(
+    generator,
+    async (dir) => {
+      const requestFile = join(dir, "request.grpc");
+      await writeFile(requestFile, frameGrpcMessage(encodeHelloMessage(BENCH_NAME)));
+      return grpcCommandFor(generator, spec, tools, paths, requestFile);
+    },
+    (stdout) => grpcReportFor(generator, stdout),
+    spec.durationS * 1000 + (spec.warmupMs ?? 0) + 30_000,
+    tools,
+    core,
+  );
 }

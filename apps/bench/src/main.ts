@@ -4,9 +4,18 @@ import { availableParallelism, cpus, loadavg, release } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { GREETER_PROTO_PATH } from "@iter8/demo-app";
 import type { Pacing } from "@iter8/loadgen";
-import { GENERATORS, runGenerator } from "./generators.js";
-import type { GeneratorName, GeneratorPaths, LoadSpec, RunOutcome } from "./generators.js";
+import { GENERATORS, GRPC_GENERATORS, runGenerator, runGrpcGenerator } from "./generators.js";
+import type {
+  GeneratorName,
+  GeneratorPaths,
+  GrpcGeneratorName,
+  GrpcGeneratorPaths,
+  GrpcLoadSpec,
+  LoadSpec,
+  RunOutcome,
+} from "./generators.js";
 import {
   killAllChildren,
   startNginx,
@@ -19,7 +28,9 @@ import {
   SCENARIOS,
   analyticCoPercentiles,
   evaluateTargets,
+  expandScenarios,
   summarizeCoRuns,
+  summarizeGrpcThroughput,
   summarizePacedRuns,
   pairedMedian,
   summarizeRuns,
@@ -28,6 +39,8 @@ import type {
   BenchConfig,
   BenchResults,
   CoResult,
+  GrpcResults,
+  GrpcThroughputCase,
   PacedRun,
   ProxyResult,
   RateCase,
@@ -46,10 +59,11 @@ const TARGET_CORE = 0;
 const GENERATOR_CORE = 1;
 const MIB = 1024 * 1024;
 
-const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy] [--runs N] [--duration S] [--rss-duration S] [--co-connections N] [--proxy-rounds N] [--proxy-pacing timer|precise]
+const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy,grpc-throughput,grpc-rate,grpc-co,grpc] [--runs N] [--duration S] [--rss-duration S] [--co-connections N] [--proxy-rounds N] [--proxy-pacing timer|precise]
 
   --quick           1 run of each, 3 s runs, 6 s RSS run (development; writes results/dev.json)
-  --only LIST       run only these scenarios (comma-separated; writes results/dev.json)
+  --only LIST       run only these scenarios (comma-separated; writes results/dev.json);
+                    grpc = grpc-throughput,grpc-rate,grpc-co
   --runs N          runs per measurement (default 3; medians are reported)
   --duration S      seconds per throughput / fixed-rate / CO run (default 10)
   --rss-duration S  seconds of iter8's RSS-stability run (default 60)
@@ -93,15 +107,12 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
     log(HELP);
     return undefined;
   }
-  const only = (values.only ?? [])
-    .flatMap((v) => v.split(","))
-    .map((v) => v.trim())
-    .filter(Boolean);
-  for (const s of only) {
-    if (!(SCENARIOS as readonly string[]).includes(s)) {
-      throw new Error(`--only: unknown scenario "${s}" (expected ${SCENARIOS.join(", ")})`);
-    }
-  }
+  const only = expandScenarios(
+    (values.only ?? [])
+      .flatMap((v) => v.split(","))
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
   const positive = (raw: string | undefined, flag: string, fallback: number): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
@@ -128,7 +139,19 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
     // reads ~0.9 ms instead of ~0.35 ms (five alternating pairs). The bench judges steady state.
     warmupMs: 3000,
     co: { rate: 1000, connections: positive(values["co-connections"], "--co-connections", 50) },
-    only: only.length > 0 ? (only as Scenario[]) : [...SCENARIOS],
+    grpc: {
+      // 10 x 5 is the shape h2load reached ~35k calls/s with on this kind of machine (issue #17);
+      // 1 x 50 is ghz's default (one connection, 50 in flight), as grpc-js shares one connection.
+      throughputCases: [
+        { connections: 10, concurrency: 50 },
+        { connections: 1, concurrency: 50 },
+      ],
+      rates: [1000, 5000],
+      connections: 1,
+      concurrency: 50,
+      coRate: 1000,
+    },
+    only: only.length > 0 ? only : [...SCENARIOS],
     quick,
   };
 }
@@ -164,7 +187,11 @@ function formatDuration(s: number): string {
 function describe(outcome: RunOutcome): string {
   if (!outcome.ok) return `FAILED: ${outcome.error}`;
   const r = outcome.run;
-  return `${Math.round(r.rate).toLocaleString("en-US")} req/s, p99 ${r.latencyMs.p99.toFixed(2)} ms, ${r.peakRssMb.toFixed(0)} MiB${r.errors > 0 ? `, ${r.errors} errors` : ""}`;
+  // h2load reports no percentiles, only the max.
+  const latency = Number.isFinite(r.latencyMs.p99)
+    ? `p99 ${r.latencyMs.p99.toFixed(2)} ms`
+    : `max ${r.latencyMs.max.toFixed(2)} ms`;
+  return `${Math.round(r.rate).toLocaleString("en-US")} req/s, ${latency}, ${r.peakRssMb.toFixed(0)} MiB, ${r.cpuUsPerRequest.toFixed(1)} µs CPU/req${r.errors > 0 ? `, ${r.errors} errors` : ""}`;
 }
 
 /** Per-step overhead estimate (process start, connection set-up, result parsing). */
@@ -184,6 +211,13 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
   if (has("rate")) add(config.runs * config.rates.length * 2, paced);
   if (has("rss")) add(config.runs, config.rssDurationS);
   if (has("co")) add(config.runs * 2, paced);
+  if (has("grpc-throughput"))
+    add(
+      config.runs * config.grpc.throughputCases.length * GRPC_GENERATORS.length,
+      config.durationS,
+    );
+  if (has("grpc-rate")) add(config.runs * config.grpc.rates.length, paced);
+  if (has("grpc-co")) add(config.runs, paced);
   if (has("proxy")) {
     add((config.proxyRounds + 1) * 2, PROXY_WARMUP_S);
     add(config.proxyRounds * 2, config.durationS);
@@ -195,7 +229,7 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
 interface Context {
   config: BenchConfig;
   tools: Tools;
-  paths: GeneratorPaths & { serverScript: string; proxyScript: string };
+  paths: GeneratorPaths & GrpcGeneratorPaths & { serverScript: string; proxyScript: string };
   progress: Progress;
 }
 
@@ -210,6 +244,61 @@ async function runStep(
   const outcome = await runGenerator(generator, spec, ctx.tools, ctx.paths, core);
   ctx.progress.end(spec.durationS + (spec.warmupMs ?? 0) / 1000, describe(outcome));
   return outcome;
+}
+
+async function runGrpcStep(
+  ctx: Context,
+  label: string,
+  generator: GrpcGeneratorName,
+  spec: GrpcLoadSpec,
+): Promise<RunOutcome> {
+  ctx.progress.begin(label);
+  const outcome = await runGrpcGenerator(generator, spec, ctx.tools, ctx.paths, GENERATOR_CORE);
+  ctx.progress.end(spec.durationS + (spec.warmupMs ?? 0) / 1000, describe(outcome));
+  return outcome;
+}
+
+/** `host:port` of a target's URL, as gRPC generators take it. */
+function hostOf(target: Target): string {
+  return new URL(target.url).host;
+}
+
+/**
+ * Unpaced unary calls against nginx over h2c, iter8 / grpc-js / h2load alternating; nginx's CPU
+ * time over each run gives its headroom.
+ */
+async function runGrpcThroughput(ctx: Context, nginx: Target): Promise<GrpcThroughputCase[]> {
+  const cases: GrpcThroughputCase[] = [];
+  for (const shape of ctx.config.grpc.throughputCases) {
+    const runs: Partial<Record<GrpcGeneratorName, RunOutcome[]>> = {};
+    const busy: Partial<Record<GrpcGeneratorName, number[]>> = {};
+    for (let i = 1; i <= ctx.config.runs; i++) {
+      for (const generator of GRPC_GENERATORS) {
+        const cpuBefore = await nginx.cpuSeconds();
+        const outcome = await runGrpcStep(
+          ctx,
+          `grpc throughput ${shape.connections}x${shape.concurrency / shape.connections} ${generator} run ${i}/${ctx.config.runs}`,
+          generator,
+          {
+            host: hostOf(nginx),
+            connections: shape.connections,
+            concurrency: shape.concurrency,
+            durationS: ctx.config.durationS,
+            rate: 0,
+          },
+        );
+        const cpu = (await nginx.cpuSeconds()) - cpuBefore;
+        if (outcome.ok && outcome.run.durationS > 0) {
+          const share = cpu / outcome.run.durationS;
+          (busy[generator] ??= []).push(share);
+          log(`      nginx busy ${(share * 100).toFixed(0)}% of its core`);
+        }
+        (runs[generator] ??= []).push(outcome);
+      }
+    }
+    cases.push(summarizeGrpcThroughput(shape, runs, busy));
+  }
+  return cases;
 }
 
 async function runThroughput(ctx: Context, nginx: Target): Promise<ThroughputCase[]> {
@@ -251,24 +340,56 @@ async function runThroughput(ctx: Context, nginx: Target): Promise<ThroughputCas
 
 const PACED_GENERATORS = ["iter8", "autocannon"] as const satisfies readonly GeneratorName[];
 
-async function runRates(ctx: Context, target: NodeTarget): Promise<RateCase[]> {
+/** Runs one paced load of `generator` at `rate`; `label` names the step. */
+type PacedLaunch = (generator: GeneratorName, rate: number, label: string) => Promise<RunOutcome>;
+
+/** HTTP: iter8 and autocannon at each rate with the same connections and warm-up. */
+function httpPaced(ctx: Context, target: Target, connections: number): PacedLaunch {
+  return (generator, rate, label) =>
+    runStep(ctx, label, generator, {
+      url: target.url,
+      connections,
+      durationS: ctx.config.durationS,
+      rate,
+      warmupMs: ctx.config.warmupMs,
+    });
+}
+
+/** gRPC: iter8's runGrpcLoad (the only gRPC generator here that paces). */
+function grpcPaced(ctx: Context, target: Target): PacedLaunch {
+  return (_generator, rate, label) =>
+    runGrpcStep(ctx, label, "iter8", {
+      host: hostOf(target),
+      connections: ctx.config.grpc.connections,
+      concurrency: ctx.config.grpc.concurrency,
+      durationS: ctx.config.durationS,
+      rate,
+      warmupMs: ctx.config.warmupMs,
+    });
+}
+
+async function runRates(
+  ctx: Context,
+  target: NodeTarget,
+  options: {
+    rates: readonly number[];
+    generators: readonly GeneratorName[];
+    launch: PacedLaunch;
+    prefix: string;
+    connections: number;
+    concurrency?: number;
+  },
+): Promise<RateCase[]> {
   const cases: RateCase[] = [];
-  for (const targetRate of ctx.config.rates) {
+  for (const targetRate of options.rates) {
     const runs: Partial<Record<GeneratorName, PacedRun[]>> = {};
     for (let i = 1; i <= ctx.config.runs; i++) {
-      for (const generator of PACED_GENERATORS) {
+      for (const generator of options.generators) {
         await target.reset();
-        const outcome = await runStep(
-          ctx,
-          `rate ${targetRate}/s ${generator} run ${i}/${ctx.config.runs}`,
+        const outcome = await options.launch(
           generator,
-          {
-            url: target.url,
-            connections: ctx.config.rateConnections,
-            durationS: ctx.config.durationS,
-            rate: targetRate,
-            warmupMs: ctx.config.warmupMs,
-          },
+          targetRate,
+          `${options.prefix}rate ${targetRate}/s ${generator} run ${i}/${ctx.config.runs}`,
         );
         const summary = summarizeArrivals(await target.arrivals(), {
           targetRate,
@@ -300,7 +421,13 @@ async function runRates(ctx: Context, target: NodeTarget): Promise<RateCase[]> {
     const generators = Object.fromEntries(
       Object.entries(runs).map(([name, paced]) => [name, summarizePacedRuns(paced, targetRate)]),
     ) as RateCase["generators"];
-    cases.push({ targetRate, connections: ctx.config.rateConnections, generators, runs });
+    cases.push({
+      targetRate,
+      connections: options.connections,
+      ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+      generators,
+      runs,
+    });
   }
   return cases;
 }
@@ -348,23 +475,27 @@ async function runRss(ctx: Context, nginx: Target): Promise<RssResult> {
   };
 }
 
-async function runCo(ctx: Context, target: NodeTarget): Promise<CoResult> {
+async function runCo(
+  ctx: Context,
+  target: NodeTarget,
+  options: {
+    rate: number;
+    generators: readonly GeneratorName[];
+    launch: PacedLaunch;
+    prefix: string;
+    connections: number;
+    concurrency?: number;
+  },
+): Promise<CoResult> {
   const runs: Partial<Record<GeneratorName, RunOutcome[]>> = {};
   for (let i = 1; i <= ctx.config.runs; i++) {
-    for (const generator of PACED_GENERATORS) {
+    for (const generator of options.generators) {
       // No stalls during the warm-up (see target-server.ts).
       await target.reset(ctx.config.warmupMs);
-      const outcome = await runStep(
-        ctx,
-        `co ${ctx.config.co.rate}/s ${generator} run ${i}/${ctx.config.runs}`,
+      const outcome = await options.launch(
         generator,
-        {
-          url: target.url,
-          connections: ctx.config.co.connections,
-          durationS: ctx.config.durationS,
-          rate: ctx.config.co.rate,
-          warmupMs: ctx.config.warmupMs,
-        },
+        options.rate,
+        `${options.prefix}co ${options.rate}/s ${generator} run ${i}/${ctx.config.runs}`,
       );
       if (outcome.ok) {
         const l = outcome.run.latencyMs;
@@ -381,8 +512,9 @@ async function runCo(ctx: Context, target: NodeTarget): Promise<CoResult> {
     }
   }
   return {
-    rate: ctx.config.co.rate,
-    connections: ctx.config.co.connections,
+    rate: options.rate,
+    connections: options.connections,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     stall: { ...BENCH_STALL },
     analyticMs: analyticCoPercentiles(),
     generators: Object.fromEntries(
@@ -559,6 +691,42 @@ async function withTarget<T, R>(
   }
 }
 
+/** The gRPC scenarios: nginx over h2c for throughput, the Node gRPC target for rate and CO. */
+async function runGrpc(ctx: Context): Promise<GrpcResults> {
+  const { tools, paths, config } = ctx;
+  const has = (s: Scenario): boolean => config.only.includes(s);
+  const nodeTarget = (mode: "ok" | "stall") => () =>
+    startNodeTarget(
+      { taskset: tools.taskset, serverScript: paths.serverScript },
+      mode,
+      TARGET_CORE,
+      "grpc",
+    );
+  const paced = {
+    generators: ["iter8"] as const,
+    prefix: "grpc ",
+    connections: config.grpc.connections,
+    concurrency: config.grpc.concurrency,
+  };
+  const throughput = has("grpc-throughput")
+    ? await withTarget(
+        () => startNginx(tools, TARGET_CORE, { kind: "grpc" }),
+        (nginx) => runGrpcThroughput(ctx, nginx),
+      )
+    : [];
+  const rate = has("grpc-rate")
+    ? await withTarget(nodeTarget("ok"), (t) =>
+        runRates(ctx, t, { ...paced, rates: config.grpc.rates, launch: grpcPaced(ctx, t) }),
+      )
+    : [];
+  const co = has("grpc-co")
+    ? await withTarget(nodeTarget("stall"), (t) =>
+        runCo(ctx, t, { ...paced, rate: config.grpc.coRate, launch: grpcPaced(ctx, t) }),
+      )
+    : undefined;
+  return { throughput, rate, ...(co ? { co } : {}) };
+}
+
 /**
  * Formats a results file as the repository's Prettier would (so a committed latest.json passes
  * `pnpm format:check`); Prettier is the workspace root's devDependency, so this is best effort.
@@ -586,6 +754,9 @@ async function main(argv: string[]): Promise<number> {
     iter8Runner: join(distDir, "iter8-runner.js"),
     serverScript: join(distDir, "servers", "target-server.js"),
     proxyScript: join(distDir, "servers", "traffic-proxy-server.js"),
+    iter8GrpcRunner: join(distDir, "iter8-grpc-runner.js"),
+    grpcJsRunner: join(distDir, "grpc-js-runner.js"),
+    proto: GREETER_PROTO_PATH,
   };
   const { steps, estimateS } = plan(config);
   const loadAvg1mAtStart = loadavg()[0] ?? Number.NaN;
@@ -618,7 +789,14 @@ async function main(argv: string[]): Promise<number> {
             "ok",
             TARGET_CORE,
           ),
-        (t) => runRates(ctx, t),
+        (t) =>
+          runRates(ctx, t, {
+            rates: ctx.config.rates,
+            generators: PACED_GENERATORS,
+            launch: httpPaced(ctx, t, ctx.config.rateConnections),
+            prefix: "",
+            connections: ctx.config.rateConnections,
+          }),
       )
     : [];
   const co = has("co")
@@ -629,9 +807,17 @@ async function main(argv: string[]): Promise<number> {
             "stall",
             TARGET_CORE,
           ),
-        (t) => runCo(ctx, t),
+        (t) =>
+          runCo(ctx, t, {
+            rate: ctx.config.co.rate,
+            generators: PACED_GENERATORS,
+            launch: httpPaced(ctx, t, ctx.config.co.connections),
+            prefix: "",
+            connections: ctx.config.co.connections,
+          }),
       )
     : undefined;
+  const grpc = config.only.some((s) => s.startsWith("grpc-")) ? await runGrpc(ctx) : undefined;
 
   const proxy = has("proxy") ? await runProxy(ctx) : undefined;
 
@@ -653,6 +839,7 @@ async function main(argv: string[]): Promise<number> {
     ...(rss ? { rss } : {}),
     ...(co ? { co } : {}),
     ...(proxy ? { proxy } : {}),
+    ...(grpc ? { grpc } : {}),
   };
   const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
   const sections = buildSections(results);

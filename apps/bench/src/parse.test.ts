@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   BenchParseError,
   parseAutocannonOutput,
+  parseH2loadOutput,
   parseTimeOutput,
   parseWrkOutput,
 } from "./parse.js";
@@ -70,5 +71,55 @@ describe("parseTimeOutput", () => {
   it("rejects anything else", () => {
     expect(() => parseTimeOutput("")).toThrow(BenchParseError);
     expect(() => parseTimeOutput("1 2 3\n")).toThrow(BenchParseError);
+  });
+});
+
+describe("parseH2loadOutput", () => {
+  const stdout = `starting benchmark...
+spawning thread #0: 10 total client(s). Timing-based test with 0s of warm-up time and 2s of main duration for measurements.
+Application protocol: h2c
+
+finished in 2.03s, 7144.50 req/s, 1.22MB/s
+requests: 14289 total, 14339 started, 14289 done, 14280 succeeded, 9 failed, 2 errored, 0 timeout
+status codes: 14280 2xx, 0 3xx, 7 4xx, 0 5xx
+traffic: 2.44MB (2558208) total, 1.49MB (1557501) headers (space savings 40.11%), 251.17KB (257202) data
+                     min         max         mean         sd        +/- sd
+time for request:      243us     46.16ms      6.59ms      4.05ms    72.86%
+time for connect:      473us       693us       595us        68us    60.00%
+`;
+
+  it("reads finished calls, failures, the duration and the max request time", () => {
+    const r = parseH2loadOutput(stdout);
+    expect(r.requests).toBe(14289);
+    expect(r.errors).toBe(9);
+    expect(r.durationS).toBeCloseTo(2.03, 6);
+    expect(r.rate).toBeCloseTo(14289 / 2.03, 3);
+    expect(r.latencyMs.max).toBeCloseTo(46.16, 6);
+    // h2load prints no percentiles.
+    expect(r.latencyMs.p50).toBeNaN();
+    expect(r.latencyMs.p99).toBeNaN();
+  });
+
+  it.each([
+    ["873.12ms", 0.87312],
+    ["10.00s", 10],
+    ["950us", 0.00095],
+  ])("reads a duration of %s", (text, seconds) => {
+    const r = parseH2loadOutput(stdout.replace("finished in 2.03s", `finished in ${text}`));
+    expect(r.durationS).toBeCloseTo(seconds, 9);
+  });
+
+  it("fails a run in which nothing succeeded (h2load exits 0 when it cannot connect)", () => {
+    const refused = stdout.replace(
+      /^requests: .*$/m,
+      "requests: 10 total, 0 started, 0 done, 0 succeeded, 10 failed, 10 errored, 0 timeout",
+    );
+    expect(() => parseH2loadOutput(refused)).toThrow(
+      /no request succeeded \(10 failed, 10 errored\)/,
+    );
+  });
+
+  it("fails clearly without its summary", () => {
+    expect(() => parseH2loadOutput("starting benchmark...\n")).toThrow(BenchParseError);
   });
 });

@@ -151,3 +151,51 @@ export function parseTimeOutput(text: string): TimeReport {
   const [maxRssKb, userS, systemS, elapsedS] = fields as [number, number, number, number];
   return { maxRssKb, userS, systemS, elapsedS };
 }
+
+/** A duration as h2load prints it (`243us`, `6.59ms`, `2.03s`), in ms. */
+function h2loadDurationMs(text: string, what: string): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (m === null) throw new BenchParseError(`${what}: cannot read the duration "${text}"`);
+  const value = Number(m[1]);
+  return m[2] === "us" ? value / 1000 : m[2] === "ms" ? value : value * 1000;
+}
+
+/**
+ * Parses h2load's summary. It prints no percentiles, only min / max / mean / sd of "time for
+ * request", so p50, p75 and p99 are NaN and `max` is its max. Requests are the streams that
+ * finished (`done`); errors are h2load's `failed` (non-2xx/3xx answers and stream or connection
+ * errors). h2load exits 0 even when it could not connect, so a run in which nothing succeeded
+ * is an error here.
+ */
+export function parseH2loadOutput(stdout: string): GeneratorReport {
+  const what = "h2load";
+  const finished = /^finished in (\S+), /m.exec(stdout);
+  const counts =
+    /^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/m.exec(
+      stdout,
+    );
+  if (finished === null || counts === null) {
+    throw new BenchParseError(`${what}: no "finished in" and "requests:" summary in its output`);
+  }
+  const [done, succeeded, failed, errored] = [3, 4, 5, 6].map((i) => Number(counts[i]));
+  if (succeeded === 0) {
+    throw new BenchParseError(
+      `${what}: no request succeeded (${failed} failed, ${errored} errored)`,
+    );
+  }
+  const durationS = h2loadDurationMs(finished[1] as string, what) / 1000;
+  const timing = /^time for request:\s+(\S+)\s+(\S+)/m.exec(stdout);
+  const requests = done as number;
+  return {
+    requests,
+    errors: failed as number,
+    durationS,
+    rate: durationS > 0 ? requests / durationS : 0,
+    latencyMs: {
+      p50: Number.NaN,
+      p75: Number.NaN,
+      p99: Number.NaN,
+      max: timing === null ? Number.NaN : h2loadDurationMs(timing[2] as string, what),
+    },
+  };
+}

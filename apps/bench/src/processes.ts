@@ -1,12 +1,13 @@
 // Child processes: one-shot commands with a hard time limit, and the long-lived targets (nginx and
 // the Node target server), each pinned to a core with taskset.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile, mkdir } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TargetCommand, TargetEvent, TargetMode } from "./servers/protocol.js";
+import { BENCH_REPLY, encodeHelloMessage, frameGrpcMessage } from "./grpc-wire.js";
+import type { TargetCommand, TargetEvent, TargetMode, TargetProtocol } from "./servers/protocol.js";
 
 /** What a finished command left behind. */
 export interface CommandResult {
@@ -128,8 +129,75 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
 export interface Target {
   /** Base URL, e.g. http://127.0.0.1:40123/. */
   url: string;
+  /** CPU seconds (user + system) its processes have used so far; NaN where /proc cannot tell. */
+  cpuSeconds(): Promise<number>;
   /** Stops it and cleans up. */
   stop(): Promise<void>;
+}
+
+/**
+ * User + system CPU time in clock ticks from the text of `/proc/PID/stat` (fields 14 and 15,
+ * counted after the command name, which is in parentheses and may hold spaces).
+ */
+export function parseProcStatTicks(text: string): number {
+  const close = text.lastIndexOf(")");
+  const fields = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+  // fields[0] is field 3 (state), so field 14 (utime) is fields[11] and 15 (stime) fields[12].
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (close < 0 || !Number.isFinite(utime) || !Number.isFinite(stime)) {
+    throw new Error(`/proc/PID/stat: cannot read utime and stime from ${JSON.stringify(text)}`);
+  }
+  return utime + stime;
+}
+
+let clockTicksPerSecond: number | undefined;
+
+function ticksPerSecond(): number {
+  if (clockTicksPerSecond === undefined) {
+    const out = spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" });
+    const n = Number(out.stdout?.trim());
+    clockTicksPerSecond = out.status === 0 && n > 0 ? n : 100;
+  }
+  return clockTicksPerSecond;
+}
+
+async function readOrEmpty(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * CPU seconds used so far by a process and its live descendants (nginx's master and its worker).
+ * Descendants that already exited are not counted; NaN when the process is gone.
+ */
+export async function processTreeCpuSeconds(pid: number): Promise<number> {
+  let ticks = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const p = pending.pop() as number;
+    const stat = await readOrEmpty(`/proc/${p}/stat`);
+    if (stat === "") {
+      if (p === pid) return Number.NaN;
+      continue;
+    }
+    ticks += parseProcStatTicks(stat);
+    const children = await readOrEmpty(`/proc/${p}/task/${p}/children`);
+    for (const c of children.split(/\s+/)) if (c !== "") pending.push(Number(c));
+  }
+  return ticks / ticksPerSecond();
+}
+
+function cpuOf(child: ChildProcess): () => Promise<number> {
+  // taskset execs its command, so the child's pid is the target's own.
+  return () =>
+    child.pid === undefined ? Promise.resolve(Number.NaN) : processTreeCpuSeconds(child.pid);
 }
 
 /** The Node target server, with its arrival counter. */
@@ -158,6 +226,43 @@ http {
     location / {
       default_type text/plain;
       return 200 "ok";
+    }
+  }
+}
+`;
+}
+
+/** The file the gRPC nginx serves for every call, under its prefix. */
+const GRPC_REPLY_FILE = "reply.grpc";
+
+/**
+ * Renders nginx serving gRPC over h2c (`listen ... http2` on a plaintext port; nginx 1.22 has no
+ * `http2 on;`): every POST gets the static file `reply.grpc` (a framed `HelloReply`) with content
+ * type application/grpc and the trailer `grpc-status: 0`. The static module answers POST with 405;
+ * `error_page 405 =200 $uri` turns that into the file with status 200. 1 worker, no access log.
+ */
+export function renderNginxGrpcConfig(prefix: string, port: number): string {
+  return `worker_processes 1;
+error_log ${prefix}/error.log warn;
+pid ${prefix}/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${prefix}/tmp/body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 120s;
+  http2_max_concurrent_streams 1024;
+  server {
+    listen 127.0.0.1:${port} http2;
+    location / {
+      root ${prefix}/www;
+      types { }
+      default_type application/grpc;
+      try_files /${GRPC_REPLY_FILE} =404;
+      error_page 405 =200 $uri;
+      add_trailer grpc-status 0;
     }
   }
 }
@@ -199,24 +304,48 @@ http {
 `;
 }
 
+/** What the nginx target serves. */
+export type NginxRole =
+  /** HTTP/1.1 `return 200 "ok"`. */
+  | { kind: "ok" }
+  /** A reverse proxy to `upstream`. */
+  | { kind: "proxy"; upstream: string }
+  /** gRPC over h2c: a canned `HelloReply` for every call. */
+  | { kind: "grpc" };
+
 /**
  * Starts nginx in the foreground (`daemon off`) from a temp prefix, pinned to `core`: the `ok`
- * server, or a reverse proxy to `proxyTo`.
+ * server, a reverse proxy to `proxyTo`, or the canned gRPC server.
  */
 export async function startNginx(
   paths: { nginx: string; taskset: string },
   core: number,
-  proxyTo?: string,
+  proxyTo?: string | NginxRole,
 ): Promise<Target> {
+  const role: NginxRole =
+    typeof proxyTo === "string"
+      ? { kind: "proxy", upstream: proxyTo }
+      : (proxyTo ?? { kind: "ok" });
   const prefix = await mkdtemp(join(tmpdir(), "iter8-bench-nginx-"));
   await mkdir(join(prefix, "tmp"), { recursive: true });
   const port = await findFreePort();
   const conf = join(prefix, "nginx.conf");
+  if (role.kind === "grpc") {
+    // nginx's worker runs as an unprivileged user when started as root: it must reach the file.
+    await chmod(prefix, 0o755);
+    await mkdir(join(prefix, "www"), { mode: 0o755 });
+    await writeFile(
+      join(prefix, "www", GRPC_REPLY_FILE),
+      frameGrpcMessage(encodeHelloMessage(BENCH_REPLY)),
+    );
+  }
   await writeFile(
     conf,
-    proxyTo === undefined
+    role.kind === "ok"
       ? renderNginxConfig(prefix, port)
-      : renderNginxProxyConfig(prefix, port, proxyTo),
+      : role.kind === "proxy"
+        ? renderNginxProxyConfig(prefix, port, role.upstream)
+        : renderNginxGrpcConfig(prefix, port),
   );
   const child = spawn(
     paths.taskset,
@@ -233,6 +362,7 @@ export async function startNginx(
   }
   return {
     url: `http://127.0.0.1:${port}/`,
+    cpuSeconds: cpuOf(child),
     async stop() {
       // SIGQUIT: graceful shutdown of master and worker.
       await stopChild(child, "SIGQUIT");
@@ -277,21 +407,26 @@ export async function startTrafficProxyTarget(
   await waitForPort(port, child, "traffic proxy");
   return {
     url: `http://127.0.0.1:${port}/`,
+    cpuSeconds: cpuOf(child),
     async stop() {
       await stopChild(child, "SIGTERM");
     },
   };
 }
 
-/** Starts the Node target server (`dist/servers/target-server.js`) pinned to `core`. */
+/**
+ * Starts the Node target server (`dist/servers/target-server.js`) pinned to `core`, speaking
+ * HTTP/1.1 or gRPC over h2c.
+ */
 export async function startNodeTarget(
   paths: { taskset: string; serverScript: string },
   mode: TargetMode,
   core: number,
+  protocol: TargetProtocol = "http",
 ): Promise<NodeTarget> {
   const child = spawn(
     paths.taskset,
-    ["-c", String(core), process.execPath, paths.serverScript, mode],
+    ["-c", String(core), process.execPath, paths.serverScript, mode, protocol],
     {
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       detached: true,
@@ -327,6 +462,7 @@ export async function startNodeTarget(
   });
   return {
     url: `http://127.0.0.1:${port}/`,
+    cpuSeconds: cpuOf(child),
     async reset(graceMs = 0) {
       await request({ type: "reset", graceMs }, "reset-done");
     },

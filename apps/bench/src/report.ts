@@ -1,6 +1,6 @@
 // Renders results as the console table and as Markdown (pasted into README.md).
 import type { GeneratorName } from "./generators.js";
-import type { BenchResults } from "./results.js";
+import type { BenchResults, CoResult, RateCase } from "./results.js";
 import { ratio } from "./stats.js";
 
 /** A titled table. */
@@ -75,37 +75,12 @@ export function buildSections(results: BenchResults): Section[] {
     });
   }
   if (results.rate.length > 0) {
-    const rows: string[][] = [];
-    for (const c of results.rate) {
-      for (const name of ["iter8", "autocannon"] as GeneratorName[]) {
-        const s = c.generators[name];
-        if (s === undefined) continue;
-        rows.push([
-          num(c.targetRate),
-          name,
-          `${num(s.rate)} (${pct(s.rateError, 2)})`,
-          `${num(s.serverRate)} (${pct(s.serverRateError, 2)})`,
-          pct(s.worstWindowDeviation),
-          s.dispatchLagP50Ms === undefined
-            ? "-"
-            : `${num(s.dispatchLagP50Ms, 3)} / ${num(s.dispatchLagP99Ms, 3)}`,
-          `${num(s.p50Ms, 2)} / ${num(s.p99Ms, 2)}`,
-        ]);
-      }
-    }
-    sections.push({
-      title: `Fixed rate against the Node target, ${results.rate[0]?.connections ?? "?"} connections (median of ${runs} x ${results.config.durationS} s; server-side from ${results.config.warmupMs / 1000} s after the first arrival, the warm-up left out)`,
-      headers: [
-        "target/s",
-        "generator",
-        "achieved (own)",
-        "achieved (server)",
-        "worst 100 ms window",
-        "dispatch lag p50/p99 ms",
-        "latency p50/p99 ms",
-      ],
-      rows,
-    });
+    sections.push(
+      rateSection(
+        results.rate,
+        `Fixed rate against the Node target, ${results.rate[0]?.connections ?? "?"} connections (median of ${runs} x ${results.config.durationS} s; server-side from ${results.config.warmupMs / 1000} s after the first arrival, the warm-up left out)`,
+      ),
+    );
   }
   if (results.rss) {
     const r = results.rss;
@@ -117,23 +92,12 @@ export function buildSections(results: BenchResults): Section[] {
   }
   if (results.co) {
     const co = results.co;
-    const rows: string[][] = [
-      ["analytic", ...Object.values(co.analyticMs).map((v) => num(v, 0)), "-"],
-    ];
-    for (const [name, g] of Object.entries(co.generators)) {
-      rows.push([
-        name,
-        ...Object.keys(co.analyticMs).map(
-          (k) => `${num(g.percentilesMs[k], 1)}${g.within[k] ? "" : " ✗"}`,
-        ),
-        g.okRuns > 0 ? String(Object.values(g.within).every(Boolean)) : "n/a",
-      ]);
-    }
-    sections.push({
-      title: `Coordinated omission: stall ${co.stall.stallMs} ms of every ${co.stall.periodMs} ms, paced at ${co.rate}/s, ${co.connections} connections (ms, median of ${runs})`,
-      headers: ["", ...Object.keys(co.analyticMs), "all within 10%"],
-      rows,
-    });
+    sections.push(
+      coSection(
+        co,
+        `Coordinated omission: stall ${co.stall.stallMs} ms of every ${co.stall.periodMs} ms, paced at ${co.rate}/s, ${co.connections} connections (ms, median of ${runs})`,
+      ),
+    );
   }
   if (results.proxy) {
     const p = results.proxy;
@@ -165,6 +129,7 @@ export function buildSections(results: BenchResults): Section[] {
       ],
     });
   }
+  if (results.grpc) sections.push(...grpcSections(results));
   if (results.targets.length > 0) {
     sections.push({
       title: "Targets",
@@ -176,6 +141,131 @@ export function buildSections(results: BenchResults): Section[] {
         t.pass === null ? "not measured" : t.pass ? "met" : "MISSED",
       ]),
     });
+  }
+  return sections;
+}
+
+function rateSection(cases: readonly RateCase[], title: string): Section {
+  const rows: string[][] = [];
+  for (const c of cases) {
+    for (const name of ["iter8", "autocannon"] as GeneratorName[]) {
+      const s = c.generators[name];
+      if (s === undefined) continue;
+      rows.push([
+        num(c.targetRate),
+        name,
+        `${num(s.rate)} (${pct(s.rateError, 2)})`,
+        `${num(s.serverRate)} (${pct(s.serverRateError, 2)})`,
+        pct(s.worstWindowDeviation),
+        s.dispatchLagP50Ms === undefined
+          ? "-"
+          : `${num(s.dispatchLagP50Ms, 3)} / ${num(s.dispatchLagP99Ms, 3)}`,
+        `${num(s.p50Ms, 2)} / ${num(s.p99Ms, 2)}`,
+      ]);
+    }
+  }
+  return {
+    title,
+    headers: [
+      "target/s",
+      "generator",
+      "achieved (own)",
+      "achieved (server)",
+      "worst 100 ms window",
+      "dispatch lag p50/p99 ms",
+      "latency p50/p99 ms",
+    ],
+    rows,
+  };
+}
+
+function coSection(co: CoResult, title: string): Section {
+  const rows: string[][] = [
+    ["analytic", ...Object.values(co.analyticMs).map((v) => num(v, 0)), "-"],
+  ];
+  for (const [name, g] of Object.entries(co.generators)) {
+    rows.push([
+      name,
+      ...Object.keys(co.analyticMs).map(
+        (k) => `${num(g.percentilesMs[k], 1)}${g.within[k] ? "" : " ✗"}`,
+      ),
+      g.okRuns > 0 ? String(Object.values(g.within).every(Boolean)) : "n/a",
+    ]);
+  }
+  return { title, headers: ["", ...Object.keys(co.analyticMs), "all within 10%"], rows };
+}
+
+function grpcSections(results: BenchResults): Section[] {
+  const grpc = results.grpc;
+  if (grpc === undefined) return [];
+  const runs = results.config.runs;
+  const sections: Section[] = [];
+  if (grpc.throughput.length > 0) {
+    sections.push({
+      title: `gRPC unary max throughput against nginx over h2c (calls/s, median of ${runs} x ${results.config.durationS} s)`,
+      headers: [
+        "connections x streams",
+        "iter8",
+        "grpc-js",
+        "h2load",
+        "iter8/grpc-js",
+        "iter8/h2load",
+        "CPU µs/call iter8 / grpc-js / h2load",
+      ],
+      rows: grpc.throughput.map((c) => {
+        const g = c.generators;
+        return [
+          `${c.connections} x ${c.concurrency / c.connections}`,
+          num(g.iter8?.rate),
+          num(g["grpc-js"]?.rate),
+          num(g.h2load?.rate),
+          times(c.ratios.iter8VsGrpcJs),
+          times(c.ratios.iter8VsH2load),
+          [g.iter8, g["grpc-js"], g.h2load].map((s) => num(s?.cpuUsPerRequest, 1)).join(" / "),
+        ];
+      }),
+    });
+    sections.push({
+      title:
+        "gRPC: peak RSS of each generator (MiB, GNU time %M) and nginx's CPU use during its runs (share of its core)",
+      headers: [
+        "connections x streams",
+        "RSS iter8",
+        "RSS grpc-js",
+        "RSS h2load",
+        "nginx busy with iter8 / grpc-js / h2load",
+      ],
+      rows: grpc.throughput.map((c) => {
+        const g = c.generators;
+        return [
+          `${c.connections} x ${c.concurrency / c.connections}`,
+          num(g.iter8?.peakRssMb, 1),
+          num(g["grpc-js"]?.peakRssMb, 1),
+          num(g.h2load?.peakRssMb, 1),
+          (["iter8", "grpc-js", "h2load"] as const)
+            .map((n) => pct(c.targetBusy[n], 0).replace("+", ""))
+            .join(" / "),
+        ];
+      }),
+    });
+  }
+  if (grpc.rate.length > 0) {
+    const c = grpc.rate[0];
+    sections.push(
+      rateSection(
+        grpc.rate,
+        `gRPC unary at a fixed rate against the Node gRPC target, ${c?.connections ?? "?"} connection(s), ${c?.concurrency ?? "?"} in flight at most (median of ${runs} x ${results.config.durationS} s; server-side from ${results.config.warmupMs / 1000} s after the first arrival)`,
+      ),
+    );
+  }
+  if (grpc.co) {
+    const co = grpc.co;
+    sections.push(
+      coSection(
+        co,
+        `gRPC coordinated omission: stall ${co.stall.stallMs} ms of every ${co.stall.periodMs} ms, paced at ${co.rate}/s, ${co.connections} connection(s), ${co.concurrency ?? "?"} in flight at most (ms, median of ${runs})`,
+      ),
+    );
   }
   return sections;
 }

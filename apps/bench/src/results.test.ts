@@ -4,7 +4,9 @@ import { buildSections, renderMarkdown, renderText } from "./report.js";
 import type { BenchConfig, BenchResults } from "./results.js";
 import {
   evaluateTargets,
+  expandScenarios,
   pairedMedian,
+  summarizeGrpcThroughput,
   summarizeCoRuns,
   summarizePacedRuns,
   summarizeRuns,
@@ -39,6 +41,13 @@ const config: BenchConfig = {
   rateConnections: 10,
   warmupMs: 1000,
   co: { rate: 1000, connections: 50 },
+  grpc: {
+    throughputCases: [{ connections: 10, concurrency: 50 }],
+    rates: [1000],
+    connections: 1,
+    concurrency: 50,
+    coRate: 1000,
+  },
   only: ["throughput", "rate", "rss", "co"],
   quick: false,
 };
@@ -205,5 +214,165 @@ describe("report rendering", () => {
       expect(out).toContain("1.30x");
     }
     expect(md).toContain("| connections | iter8 | autocannon | wrk |");
+  });
+});
+
+describe("expandScenarios", () => {
+  it("expands grpc into the three gRPC scenarios and keeps the bench's order", () => {
+    expect(expandScenarios(["grpc", "rate"])).toEqual([
+      "rate",
+      "grpc-throughput",
+      "grpc-rate",
+      "grpc-co",
+    ]);
+    expect(expandScenarios(["grpc-co", "grpc-co"])).toEqual(["grpc-co"]);
+  });
+
+  it("names the accepted scenarios when one is unknown", () => {
+    expect(() => expandScenarios(["grcp"])).toThrow(
+      /unknown scenario "grcp".*grpc-throughput.*grpc/,
+    );
+  });
+});
+
+describe("summarizeGrpcThroughput", () => {
+  const grpcRun = (generator: "iter8" | "grpc-js" | "h2load", rate: number): RunOutcome => {
+    const o = run({ rate });
+    if (o.ok) o.run.generator = generator;
+    return o;
+  };
+
+  it("takes iter8's median rate over grpc-js's and h2load's, and nginx's median busy share", () => {
+    const c = summarizeGrpcThroughput(
+      { connections: 10, concurrency: 50 },
+      {
+        iter8: [grpcRun("iter8", 24_000), grpcRun("iter8", 20_000), grpcRun("iter8", 22_000)],
+        "grpc-js": [
+          grpcRun("grpc-js", 8_000),
+          grpcRun("grpc-js", 7_000),
+          grpcRun("grpc-js", 9_000),
+        ],
+        h2load: [grpcRun("h2load", 36_000), grpcRun("h2load", 34_000), grpcRun("h2load", 35_000)],
+      },
+      { iter8: [0.3, 0.5, 0.4], h2load: [0.7, 0.6, 0.65] },
+    );
+    expect(c.ratios.iter8VsGrpcJs).toBeCloseTo(22 / 8, 10);
+    expect(c.ratios.iter8VsH2load).toBeCloseTo(22 / 35, 10);
+    expect(c.targetBusy.iter8).toBeCloseTo(0.4, 10);
+    expect(c.targetBusy.h2load).toBeCloseTo(0.65, 10);
+    expect(c.targetBusy["grpc-js"]).toBeNaN();
+  });
+
+  it("has NaN ratios when iter8 failed every run", () => {
+    const c = summarizeGrpcThroughput(
+      { connections: 1, concurrency: 50 },
+      { iter8: [{ ok: false, error: "not implemented" }], h2load: [grpcRun("h2load", 30_000)] },
+      {},
+    );
+    expect(c.ratios.iter8VsH2load).toBeNaN();
+    expect(c.generators.iter8?.failures).toEqual(["not implemented"]);
+  });
+});
+
+describe("evaluateTargets for gRPC", () => {
+  const grpcBase: Omit<BenchResults, "targets"> = {
+    schemaVersion: 1,
+    generatedAt: "",
+    command: "",
+    machine: { cpus: 2, cpuModel: "x", node: "v20", kernel: "6", loadAvg1mAtStart: 0 },
+    config,
+    throughput: [],
+    rate: [],
+  };
+  const shape = (iter8: number, grpcJs: number, h2load: number) =>
+    summarizeGrpcThroughput(
+      { connections: 10, concurrency: 50 },
+      {
+        iter8: [run({ rate: iter8 })],
+        "grpc-js": [run({ rate: grpcJs })],
+        h2load: [run({ rate: h2load })],
+      },
+      {},
+    );
+
+  it("checks >= 2.5x grpc-js and >= 0.6x h2load separately", () => {
+    const checks = evaluateTargets({
+      ...grpcBase,
+      grpc: { throughput: [shape(20_000, 7_600, 35_000)], rate: [] },
+    }).filter((t) => t.name.startsWith("gRPC max throughput"));
+    expect(checks.map((t) => [t.target, t.pass])).toEqual([
+      [">= 2.5x the grpc-js loop", true],
+      [">= 0.6x h2load", false],
+    ]);
+  });
+
+  it("checks the gRPC fixed rates with dispatch lag p99 only, and the gRPC CO check", () => {
+    const outcome = run({ rate: 1000, latencyMs: { p50: 10, p75: 255, p99: 495, max: 500 } });
+    if (outcome.ok) {
+      outcome.run.iter8 = {
+        requests: 10_000,
+        errors: 0,
+        durationMs: 10_000,
+        achievedRate: 1000,
+        latencyUs: { p50: 1, p75: 1, p99: 1, max: 1 },
+        serviceTimeUs: { p50: 1, p99: 1 },
+        queueWaitUs: { p50: 0, p99: 0 },
+        dispatchLagMs: { p50: 0.5, p99: 1.2, max: 3 },
+        rssSamples: [],
+        maxRssKb: 1,
+      };
+    }
+    const pacing = {
+      steadyRate: 1001,
+      rateError: 0.001,
+      worstWindowDeviation: 0.05,
+      worstWindowCount: 105,
+      expectedPerWindow: 100,
+    };
+    const rateCase = {
+      targetRate: 1000,
+      connections: 1,
+      concurrency: 50,
+      generators: { iter8: summarizePacedRuns([{ outcome, pacing }], 1000) },
+      runs: {},
+    };
+    const co = {
+      rate: 1000,
+      connections: 1,
+      concurrency: 50,
+      stall: { periodMs: 1000, stallMs: 500 },
+      analyticMs: { p50: 0, p75: 250, p99: 490 },
+      generators: { iter8: summarizeCoRuns([outcome]) },
+      runs: {},
+    };
+    const checks = evaluateTargets({ ...grpcBase, grpc: { throughput: [], rate: [rateCase], co } });
+    const byName = Object.fromEntries(checks.map((t) => [t.name, t.pass]));
+    expect(byName["gRPC rate 1000/s: achieved (server-side)"]).toBe(true);
+    expect(byName["gRPC rate 1000/s: worst 100 ms window"]).toBe(true);
+    expect(byName["gRPC rate 1000/s: dispatch lag p99"]).toBe(false);
+    expect("gRPC rate 1000/s: dispatch lag p50" in byName).toBe(false);
+    expect(byName["gRPC CO check p75"]).toBe(true);
+    expect(byName["gRPC CO check p99"]).toBe(true);
+  });
+
+  it("renders the gRPC tables with the shape, ratios and nginx's busy share", () => {
+    const results: BenchResults = {
+      ...grpcBase,
+      grpc: {
+        throughput: [
+          summarizeGrpcThroughput(
+            { connections: 10, concurrency: 50 },
+            { iter8: [run({ rate: 21_000 })], "grpc-js": [run({ rate: 7_000 })] },
+            { iter8: [0.42] },
+          ),
+        ],
+        rate: [],
+      },
+      targets: [],
+    };
+    const text = renderText(buildSections(results));
+    expect(text).toContain("gRPC unary max throughput against nginx over h2c");
+    expect(text).toMatch(/10 x 5\s+21,000\s+7,000\s+n\/a\s+3\.00x\s+n\/a/);
+    expect(text).toContain("42% / n/a / n/a");
   });
 });

@@ -6,7 +6,7 @@ import {
   CO_TOLERANCE,
   isWithinTolerance,
 } from "./co-analytic.js";
-import type { GeneratorName, GeneratorRun, RunOutcome } from "./generators.js";
+import type { GeneratorName, GeneratorRun, GrpcGeneratorName, RunOutcome } from "./generators.js";
 import type { Pacing } from "@iter8/loadgen";
 import { median, ratio } from "./stats.js";
 
@@ -37,17 +37,63 @@ export interface BenchConfig {
   warmupMs: number;
   /** Rate and connections of the coordinated-omission check. */
   co: { rate: number; connections: number };
+  /** The gRPC scenarios' loads. */
+  grpc: GrpcBenchConfig;
   /** The scenarios run. */
   only: Scenario[];
   /** Whether this was a `--quick` development run. */
   quick: boolean;
 }
 
-/** The four measurements. */
-export const SCENARIOS = ["throughput", "rate", "rss", "co", "proxy"] as const;
+/** The gRPC scenarios' loads (connections are HTTP/2 connections; concurrency is calls in flight). */
+export interface GrpcBenchConfig {
+  /** Unpaced cases of `grpc-throughput`. */
+  throughputCases: { connections: number; concurrency: number }[];
+  /** Fixed rates of `grpc-rate`, calls/s. */
+  rates: number[];
+  /** Connections and concurrency of `grpc-rate` and `grpc-co` (ghz's defaults: 1 and 50). */
+  connections: number;
+  /** Calls in flight at most in `grpc-rate` and `grpc-co`. */
+  concurrency: number;
+  /** Rate of `grpc-co`, calls/s. */
+  coRate: number;
+}
+
+/** The measurements. */
+export const SCENARIOS = [
+  "throughput",
+  "rate",
+  "rss",
+  "co",
+  "proxy",
+  "grpc-throughput",
+  "grpc-rate",
+  "grpc-co",
+] as const;
 
 /** One of `SCENARIOS`. */
 export type Scenario = (typeof SCENARIOS)[number];
+
+/** Names `--only` accepts for several scenarios at once. */
+export const SCENARIO_GROUPS: Readonly<Record<string, readonly Scenario[]>> = {
+  grpc: ["grpc-throughput", "grpc-rate", "grpc-co"],
+};
+
+/** Expands `--only`'s names (scenarios and groups) into scenarios, in `SCENARIOS` order. */
+export function expandScenarios(names: readonly string[]): Scenario[] {
+  const wanted = new Set<Scenario>();
+  for (const name of names) {
+    const group = SCENARIO_GROUPS[name];
+    if (group !== undefined) for (const s of group) wanted.add(s);
+    else if ((SCENARIOS as readonly string[]).includes(name)) wanted.add(name as Scenario);
+    else {
+      throw new Error(
+        `--only: unknown scenario "${name}" (expected ${[...SCENARIOS, ...Object.keys(SCENARIO_GROUPS)].join(", ")})`,
+      );
+    }
+  }
+  return SCENARIOS.filter((s) => wanted.has(s));
+}
 
 /** Medians over the successful runs of one generator in one case. */
 export interface GeneratorSummary {
@@ -166,6 +212,8 @@ export interface RateCase {
   targetRate: number;
   /** Connections. */
   connections: number;
+  /** gRPC only: calls in flight at most. */
+  concurrency?: number;
   /** Medians per generator (wrk cannot pace, so it is absent). */
   generators: Partial<Record<GeneratorName, RateSummary>>;
   /** Every run. */
@@ -211,6 +259,8 @@ export interface CoResult {
   rate: number;
   /** Connections. */
   connections: number;
+  /** gRPC only: calls in flight at most. */
+  concurrency?: number;
   /** The stall: periodMs, stallMs. */
   stall: { periodMs: number; stallMs: number };
   /** Analytic percentiles in ms ("p50", ...). */
@@ -286,6 +336,63 @@ export interface ProxyResult {
   runs: Record<string, RunOutcome[]>;
 }
 
+/** gRPC max-throughput results for one load shape, against nginx serving a canned reply. */
+export interface GrpcThroughputCase {
+  /** HTTP/2 connections. */
+  connections: number;
+  /** Calls in flight at most, over all connections. */
+  concurrency: number;
+  /** Medians per generator (calls/s in `rate`, CPU µs per call in `cpuUsPerRequest`). */
+  generators: Partial<Record<GrpcGeneratorName, GeneratorSummary>>;
+  /** iter8's median rate over the grpc-js loop's and h2load's. */
+  ratios: { iter8VsGrpcJs: number; iter8VsH2load: number };
+  /**
+   * The target's CPU headroom: median over each generator's runs of nginx's CPU seconds (master
+   * and worker, from /proc) over the generator's measured seconds, i.e. the share of its one core
+   * that nginx used. Well below 1 means nginx was not the bottleneck.
+   */
+  targetBusy: Partial<Record<GrpcGeneratorName, number>>;
+  /** Every run, in the order they ran. */
+  runs: Partial<Record<GrpcGeneratorName, RunOutcome[]>>;
+  /** nginx's busy share in each run, in the same order as `runs`. */
+  targetBusyRuns: Partial<Record<GrpcGeneratorName, number[]>>;
+}
+
+/** The gRPC scenarios' results. */
+export interface GrpcResults {
+  /** Max throughput against nginx over h2c. */
+  throughput: GrpcThroughputCase[];
+  /** Fixed rates against the Node gRPC target. */
+  rate: RateCase[];
+  /** Coordinated-omission check against the stalling Node gRPC target. */
+  co?: CoResult;
+}
+
+/** Summarises one gRPC throughput shape from its runs and nginx's busy share per run. */
+export function summarizeGrpcThroughput(
+  shape: { connections: number; concurrency: number },
+  runs: Partial<Record<GrpcGeneratorName, RunOutcome[]>>,
+  targetBusyRuns: Partial<Record<GrpcGeneratorName, number[]>>,
+): GrpcThroughputCase {
+  const generators: Partial<Record<GrpcGeneratorName, GeneratorSummary>> = {};
+  const targetBusy: Partial<Record<GrpcGeneratorName, number>> = {};
+  for (const [name, outcomes] of Object.entries(runs) as [GrpcGeneratorName, RunOutcome[]][]) {
+    generators[name] = summarizeRuns(outcomes);
+    targetBusy[name] = median(targetBusyRuns[name] ?? []);
+  }
+  return {
+    ...shape,
+    generators,
+    ratios: {
+      iter8VsGrpcJs: ratio(generators.iter8?.rate, generators["grpc-js"]?.rate),
+      iter8VsH2load: ratio(generators.iter8?.rate, generators.h2load?.rate),
+    },
+    targetBusy,
+    runs,
+    targetBusyRuns,
+  };
+}
+
 /** One target from the issue, checked. */
 export interface TargetCheck {
   /** What is checked. */
@@ -326,6 +433,8 @@ export interface BenchResults {
   co?: CoResult;
   /** Traffic proxy vs nginx. */
   proxy?: ProxyResult;
+  /** The gRPC scenarios. */
+  grpc?: GrpcResults;
   /** The issue's targets, checked. */
   targets: TargetCheck[];
 }
@@ -383,59 +492,7 @@ export function evaluateTargets(results: Omit<BenchResults, "targets">): TargetC
       ),
     );
   }
-  for (const c of results.rate) {
-    const s = c.generators.iter8;
-    if (s === undefined) continue;
-    checks.push(
-      check(
-        `rate ${c.targetRate}/s: achieved (iter8's own)`,
-        "within 1%",
-        s.rateError,
-        (v) => Math.abs(v) <= 0.01,
-        `${fmt(s.rateError * 100)}%`,
-      ),
-    );
-    checks.push(
-      check(
-        `rate ${c.targetRate}/s: achieved (server-side)`,
-        "within 1%",
-        s.serverRateError,
-        (v) => Math.abs(v) <= 0.01,
-        `${fmt(s.serverRateError * 100)}%`,
-      ),
-    );
-    checks.push(
-      check(
-        `rate ${c.targetRate}/s: worst 100 ms window`,
-        "<= 10% off",
-        s.worstWindowDeviation,
-        (v) => v <= 0.1,
-        `${fmt(s.worstWindowDeviation * 100, 1)}%`,
-      ),
-    );
-    if (c.targetRate <= 5000) {
-      const p50 = s.dispatchLagP50Ms ?? Number.NaN;
-      const p99 = s.dispatchLagP99Ms ?? Number.NaN;
-      checks.push(
-        check(
-          `rate ${c.targetRate}/s: dispatch lag p50`,
-          "<= 0.2 ms",
-          p50,
-          (v) => v <= 0.2,
-          `${fmt(p50, 3)} ms`,
-        ),
-      );
-      checks.push(
-        check(
-          `rate ${c.targetRate}/s: dispatch lag p99`,
-          "<= 1 ms",
-          p99,
-          (v) => v <= 1,
-          `${fmt(p99, 3)} ms`,
-        ),
-      );
-    }
-  }
+  checks.push(...rateChecks(results.rate, "", { lagP50: true }));
   const at50 = results.throughput.find((c) => c.connections === 50);
   if (at50) {
     const r = ratio(at50.generators.iter8?.peakRssMb, at50.generators.autocannon?.peakRssMb);
@@ -461,18 +518,104 @@ export function evaluateTargets(results: Omit<BenchResults, "targets">): TargetC
       ),
     );
   }
-  const co = results.co?.generators.iter8;
-  if (results.co && co) {
-    for (const key of Object.keys(results.co.analyticMs)) {
-      const measured = co.percentilesMs[key] ?? Number.NaN;
-      const analytic = results.co.analyticMs[key] ?? Number.NaN;
-      checks.push({
-        name: `CO check ${key}`,
-        target: `${fmt(analytic, 0)} ms ± ${fmt(allowedDeviation(analytic), 0)} ms`,
-        value: Number.isFinite(measured) ? `${fmt(measured, 1)} ms` : "n/a",
-        pass: Number.isFinite(measured) ? (co.within[key] ?? false) : null,
-      });
+  if (results.co) checks.push(...coChecks(results.co, ""));
+  if (results.grpc) {
+    for (const c of results.grpc.throughput) {
+      const shape = `gRPC max throughput, ${c.connections} connections x ${c.concurrency / c.connections} streams`;
+      checks.push(
+        check(
+          shape,
+          ">= 2.5x the grpc-js loop",
+          c.ratios.iter8VsGrpcJs,
+          (v) => v >= 2.5,
+          `${fmt(c.ratios.iter8VsGrpcJs)}x`,
+        ),
+        check(
+          shape,
+          ">= 0.6x h2load",
+          c.ratios.iter8VsH2load,
+          (v) => v >= 0.6,
+          `${fmt(c.ratios.iter8VsH2load)}x`,
+        ),
+      );
+    }
+    checks.push(...rateChecks(results.grpc.rate, "gRPC ", { lagP50: false }));
+    if (results.grpc.co) checks.push(...coChecks(results.grpc.co, "gRPC "));
+  }
+  return checks;
+}
+
+/**
+ * The fixed-rate checks of iter8's runs: achieved rate (own and server-side), worst window, and
+ * dispatch lag at 5 000/s and below (p99 always, p50 when `lagP50`).
+ */
+function rateChecks(
+  cases: readonly RateCase[],
+  prefix: string,
+  options: { lagP50: boolean },
+): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const c of cases) {
+    const s = c.generators.iter8;
+    if (s === undefined) continue;
+    const name = `${prefix}rate ${c.targetRate}/s`;
+    checks.push(
+      check(
+        `${name}: achieved (iter8's own)`,
+        "within 1%",
+        s.rateError,
+        (v) => Math.abs(v) <= 0.01,
+        `${fmt(s.rateError * 100)}%`,
+      ),
+      check(
+        `${name}: achieved (server-side)`,
+        "within 1%",
+        s.serverRateError,
+        (v) => Math.abs(v) <= 0.01,
+        `${fmt(s.serverRateError * 100)}%`,
+      ),
+      check(
+        `${name}: worst 100 ms window`,
+        "<= 10% off",
+        s.worstWindowDeviation,
+        (v) => v <= 0.1,
+        `${fmt(s.worstWindowDeviation * 100, 1)}%`,
+      ),
+    );
+    if (c.targetRate <= 5000) {
+      const p50 = s.dispatchLagP50Ms ?? Number.NaN;
+      const p99 = s.dispatchLagP99Ms ?? Number.NaN;
+      if (options.lagP50) {
+        checks.push(
+          check(
+            `${name}: dispatch lag p50`,
+            "<= 0.2 ms",
+            p50,
+            (v) => v <= 0.2,
+            `${fmt(p50, 3)} ms`,
+          ),
+        );
+      }
+      checks.push(
+        check(`${name}: dispatch lag p99`, "<= 1 ms", p99, (v) => v <= 1, `${fmt(p99, 3)} ms`),
+      );
     }
   }
   return checks;
+}
+
+/** The CO checks of iter8's runs: each percentile within the tolerance of the analytic one. */
+function coChecks(result: CoResult, prefix: string): TargetCheck[] {
+  const co = result.generators.iter8;
+  if (co === undefined) return [];
+  return Object.keys(result.analyticMs).map((key) => {
+    const measured = co.percentilesMs[key] ?? Number.NaN;
+    const analytic = result.analyticMs[key] ?? Number.NaN;
+    return {
+      name: `${prefix}CO check ${key}`,
+      target: `${fmt(analytic, 0)} ms ± ${fmt(allowedDeviation(analytic), 0)} ms`,
+      value: Number.isFinite(measured) ? `${fmt(measured, 1)} ms` : "n/a",
+      pass: Number.isFinite(measured) ? (co.within[key] ?? false) : null,
+    };
+  });
 }

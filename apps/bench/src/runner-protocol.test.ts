@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pickRssAt } from "./runner-protocol.js";
+import { parseGrpcRunnerSpec, pickRssAt } from "./runner-protocol.js";
 
 describe("pickRssAt", () => {
   const samples = [
@@ -20,5 +20,35 @@ describe("pickRssAt", () => {
 
   it("is undefined without samples", () => {
     expect(pickRssAt([], 1000)).toBeUndefined();
+  });
+});
+
+describe("parseGrpcRunnerSpec", () => {
+  const good = {
+    host: "127.0.0.1:1",
+    proto: "p.proto",
+    call: "a.B/C",
+    data: {},
+    connections: 2,
+    concurrency: 4,
+    qps: 0,
+    durationMs: 1000,
+    warmupMs: 0,
+    rssSampleEveryMs: 0,
+  };
+
+  it("reads a valid spec", () => {
+    expect(parseGrpcRunnerSpec(JSON.stringify(good), "r")).toEqual(good);
+  });
+
+  it.each([
+    ["host", { host: 1 }],
+    ["connections", { connections: 0 }],
+    ["concurrency", { concurrency: 1 }],
+    ["durationMs", { durationMs: 0 }],
+  ])("names %s when it is wrong", (key, change) => {
+    expect(() => parseGrpcRunnerSpec(JSON.stringify({ ...good, ...change }), "r")).toThrow(
+      `r: invalid spec at "${key}"`,
+    );
   });
 });

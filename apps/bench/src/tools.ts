@@ -14,6 +14,8 @@ export interface Tools {
   taskset: string;
   /** GNU time, for peak RSS and CPU time (Debian `time`). */
   time: string;
+  /** h2load, the HTTP/2 load generator of nghttp2 (Debian `nghttp2-client`). */
+  h2load: string;
   /** autocannon's CLI script (npm devDependency), run with this Node. */
   autocannon: string;
 }
@@ -31,7 +33,11 @@ const SYSTEM_TOOLS = [
   { name: "taskset", fallbacks: ["/usr/bin/taskset"] },
   // GNU time; the shell keyword `time` is not it.
   { name: "time", fallbacks: ["/usr/bin/time"], onlyFallbacks: true },
+  { name: "h2load", fallbacks: ["/usr/bin/h2load"] },
 ] as const;
+
+/** The Debian packages that provide `SYSTEM_TOOLS` (nginx-light falls back to nginx). */
+const PACKAGES = ["wrk", "nginx-light", "util-linux", "time", "nghttp2-client"];
 
 function locate(tool: (typeof SYSTEM_TOOLS)[number]): string | undefined {
   for (const path of tool.fallbacks) if (existsSync(path)) return path;
@@ -63,7 +69,7 @@ function locateAutocannon(): string {
 export function ensureTools(log: (line: string) => void): Tools {
   let missing = SYSTEM_TOOLS.filter((t) => locate(t) === undefined).map((t) => t.name);
   if (missing.length > 0) {
-    const packages = "wrk nginx-light util-linux time";
+    const packages = PACKAGES.join(" ");
     if (process.getuid?.() !== 0) {
       throw new BenchToolsError(
         `missing ${missing.join(", ")}; install them first: sudo apt-get install -y ${packages}`,
@@ -73,8 +79,8 @@ export function ensureTools(log: (line: string) => void): Tools {
     const env = ["-y", "-q", "install"];
     const ok =
       runLoud("apt-get", ["update", "-q"]) &&
-      (runLoud("apt-get", [...env, "wrk", "nginx-light", "util-linux", "time"]) ||
-        runLoud("apt-get", [...env, "wrk", "nginx", "util-linux", "time"]));
+      (runLoud("apt-get", [...env, ...PACKAGES]) ||
+        runLoud("apt-get", [...env, ...PACKAGES.map((p) => (p === "nginx-light" ? "nginx" : p))]));
     missing = SYSTEM_TOOLS.filter((t) => locate(t) === undefined).map((t) => t.name);
     if (!ok || missing.length > 0) {
       throw new BenchToolsError(`apt-get could not provide ${missing.join(", ") || packages}`);
@@ -89,6 +95,7 @@ export function ensureTools(log: (line: string) => void): Tools {
     nginx: path("nginx"),
     taskset: path("taskset"),
     time: path("time"),
+    h2load: path("h2load"),
     autocannon: locateAutocannon(),
   };
 }

@@ -1,12 +1,18 @@
-// A Node HTTP target for the bench, run as its own (pinned) process and driven over IPC.
-// It answers "ok", counts request arrivals per millisecond since the last reset (so pacing is
-// judged at the server, the same way for every generator), and in "stall" mode holds every
-// response that arrives during the first 500 ms of each second until that 500 ms is over.
-// Usage: node dist/servers/target-server.js ok|stall   (needs an IPC channel).
+// A Node target for the bench, run as its own (pinned) process and driven over IPC. Over HTTP/1.1
+// it answers "ok"; over gRPC (h2c, node:http2) it answers helloworld.Greeter/SayHello with a
+// canned HelloReply and grpc-status 0. Either way it counts request arrivals per millisecond since
+// the last reset (so pacing is judged at the server, the same way for every generator), and in
+// "stall" mode holds every response that arrives during the first 500 ms of each second until
+// that 500 ms is over.
+// Usage: node dist/servers/target-server.js ok|stall [http|grpc]   (needs an IPC channel).
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createH2cServer } from "node:http2";
+import type { Server } from "node:net";
+import type { ServerHttp2Stream } from "node:http2";
 import { BENCH_STALL } from "../co-analytic.js";
-import type { TargetCommand, TargetEvent, TargetMode } from "./protocol.js";
+import { BENCH_REPLY, encodeHelloMessage, frameGrpcMessage } from "../grpc-wire.js";
+import type { TargetCommand, TargetEvent, TargetMode, TargetProtocol } from "./protocol.js";
 
 const MAX_RECORD_MS = 10 * 60 * 1000;
 
@@ -15,8 +21,9 @@ function send(event: TargetEvent): void {
 }
 
 const mode = process.argv[2] as TargetMode | undefined;
-if (mode !== "ok" && mode !== "stall") {
-  process.stderr.write("usage: target-server ok|stall\n");
+const protocol = (process.argv[3] ?? "http") as TargetProtocol;
+if ((mode !== "ok" && mode !== "stall") || (protocol !== "http" && protocol !== "grpc")) {
+  process.stderr.write("usage: target-server ok|stall [http|grpc]\n");
   process.exit(2);
 }
 if (process.send === undefined) {
@@ -36,9 +43,19 @@ function recordArrival(): void {
   }
 }
 
-function answer(res: ServerResponse): void {
+function answerHttp(res: ServerResponse): void {
   res.writeHead(200, { "content-type": "text/plain", "content-length": "2" });
   res.end("ok");
+}
+
+const GRPC_REPLY = Buffer.from(frameGrpcMessage(encodeHelloMessage(BENCH_REPLY)));
+
+function answerGrpc(stream: ServerHttp2Stream): void {
+  // The client may have given up (deadline, cancel) while the answer was held.
+  if (stream.closed || stream.destroyed) return;
+  stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+  stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+  stream.end(GRPC_REPLY);
 }
 
 // Stall schedule: cycles of periodMs from stallOrigin; the first stallMs of each is held. The
@@ -48,7 +65,7 @@ const { periodMs, stallMs } = BENCH_STALL;
 let graceMs = 0;
 let stallOrigin: number | undefined;
 let releaseTimer: NodeJS.Timeout | undefined;
-let held: ServerResponse[] = [];
+let held: (() => void)[] = [];
 
 function isStalled(now: number): boolean {
   return (
@@ -59,7 +76,7 @@ function isStalled(now: number): boolean {
 function releaseHeld(): void {
   const batch = held;
   held = [];
-  for (const res of batch) answer(res);
+  for (const answer of batch) answer();
 }
 
 function scheduleRelease(origin: number): void {
@@ -73,19 +90,42 @@ function scheduleRelease(origin: number): void {
   }, releaseAt - now);
 }
 
-const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+/** Counts the arrival, then answers now or, in a stall, when the stall ends. */
+function arrive(answer: () => void): void {
   recordArrival();
-  req.resume();
   if (mode === "stall" && stallOrigin === undefined) {
     stallOrigin = performance.now() + graceMs;
     scheduleRelease(stallOrigin);
   }
-  if (mode === "stall" && isStalled(performance.now())) held.push(res);
-  else answer(res);
-});
-server.keepAliveTimeout = 120_000;
-server.headersTimeout = 130_000;
-server.maxRequestsPerSocket = 0;
+  if (mode === "stall" && isStalled(performance.now())) held.push(answer);
+  else answer();
+}
+
+function startHttp(): Server {
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    arrive(() => answerHttp(res));
+  });
+  http.keepAliveTimeout = 120_000;
+  http.headersTimeout = 130_000;
+  http.maxRequestsPerSocket = 0;
+  return http;
+}
+
+function startGrpc(): Server {
+  const h2c = createH2cServer();
+  h2c.on("stream", (stream: ServerHttp2Stream) => {
+    // Every call gets the same reply; the request message is read and dropped.
+    stream.resume();
+    stream.on("error", () => undefined);
+    arrive(() => answerGrpc(stream));
+  });
+  // No idle timeout: a paced run may leave a connection quiet for a while.
+  h2c.setTimeout(0);
+  return h2c;
+}
+
+const server = protocol === "grpc" ? startGrpc() : startHttp();
 
 process.on("message", (message: TargetCommand) => {
   if (message.type === "reset") {
