@@ -62,6 +62,34 @@ function run(command, args, cwd = ROOT) {
   });
 }
 
+/** The version of pkg on the registry, or "" when this version (or the package) is not there. */
+function registryVersion(pkg) {
+  try {
+    return execFileSync("npm", ["view", `${pkg.name}@${pkg.version}`, "version"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+  } catch (error) {
+    if (String(error.stderr).includes("E404")) return "";
+    throw new Error(`npm view ${pkg.name}@${pkg.version} failed: ${String(error.stderr).trim()}`);
+  }
+}
+
+/** Why publishing now would publish something other than what is committed, or undefined. */
+function notReadyToPublish() {
+  const pending = readdirSync(join(ROOT, ".changeset")).filter(
+    (file) => file.endsWith(".md") && file !== "README.md",
+  );
+  if (pending.length > 0) {
+    return `.changeset/ has changesets not yet applied (${pending.join(", ")}); run pnpm version-packages and commit first`;
+  }
+  if (run("git", ["status", "--porcelain"]).trim() !== "") {
+    return "the working tree has uncommitted changes; commit the release first";
+  }
+  return undefined;
+}
+
 /** Removes each published package's dist/ and builds them (and what they need) without the cache. */
 function cleanBuild(packages) {
   for (const pkg of packages) rmSync(join(ROOT, pkg.dir, "dist"), { recursive: true, force: true });
@@ -187,6 +215,10 @@ function main() {
   const versions = new Map(packages.map((pkg) => [pkg.name, pkg.version]));
   const license = readFileSync(join(ROOT, "LICENSE"), "utf8");
 
+  if (!options.dryRun) {
+    const reason = notReadyToPublish();
+    if (reason) throw new Error(reason);
+  }
   if (!options.skipBuild) cleanBuild(packages);
   const out = options.out ?? mkdtempSync(join(tmpdir(), "iter8-release-"));
   mkdirSync(out, { recursive: true });
@@ -236,12 +268,7 @@ function main() {
   }
 
   for (const { pkg, tarball } of packed) {
-    let onRegistry = "";
-    try {
-      onRegistry = run("npm", ["view", `${pkg.name}@${pkg.version}`, "version"]).trim();
-    } catch {
-      onRegistry = ""; // E404: the package or this version is not on the registry yet
-    }
+    const onRegistry = registryVersion(pkg);
     if (onRegistry === pkg.version) {
       console.log(`${pkg.name}@${pkg.version} is already on the registry; skipped`);
       continue;
