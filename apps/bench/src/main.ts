@@ -571,11 +571,10 @@ async function runProxyPeaks(
           TARGET_CORE,
         );
         const used = (await targets[name].cpuSeconds()) - before;
-        if (outcome.ok && outcome.run.requests > 0 && Number.isFinite(used)) {
-          const perRequest = (used * 1e6) / outcome.run.requests;
-          cpu[name].push(perRequest);
-          log(`      ${name} proxy: ${perRequest.toFixed(1)} µs CPU per request`);
-        }
+        const ok = outcome.ok && outcome.run.requests > 0 && Number.isFinite(used);
+        const perRequest = ok ? (used * 1e6) / outcome.run.requests : Number.NaN;
+        cpu[name].push(perRequest);
+        if (ok) log(`      ${name} proxy: ${perRequest.toFixed(1)} µs CPU per request`);
         (runs[`peak-${name}`] ??= []).push(outcome);
       }
     });
@@ -590,9 +589,15 @@ async function runProxyPeaks(
       runs["peak-nginx"] ?? [],
       (mine, theirs) => ratio(mine.rate, theirs.rate),
     ),
-    proxyCpuUsPerRequest: { nginx: median(cpu.nginx), iter8: median(cpu.iter8) },
+    proxyCpuUsPerRequest: { nginx: finiteMedian(cpu.nginx), iter8: finiteMedian(cpu.iter8) },
+    cpuRatio: finiteMedian(cpu.iter8.map((mine, i) => mine / (cpu.nginx[i] ?? Number.NaN))),
     runs,
   };
+}
+
+/** The median of the finite values (NaN marks a round that measured nothing). */
+function finiteMedian(values: readonly number[]): number {
+  return median(values.filter((v) => Number.isFinite(v)));
 }
 
 /** Rounds run their steps in alternating order, so neither side always goes first. */

@@ -131,7 +131,7 @@ export function buildSections(results: BenchResults): Section[] {
         [
           `iter8 traffic proxy (${times(p.throughputRatio)} nginx)`,
           num(p.peak.iter8.rate),
-          num(p.proxyCpuUsPerRequest.iter8, 1),
+          `${num(p.proxyCpuUsPerRequest.iter8, 1)} (${times(p.cpuRatio)} nginx)`,
           num(p.paced.iter8.p50Ms, 3),
           num(p.paced.iter8.p99Ms, 3),
           num(p.addedMedianMs.iter8, 3),
@@ -140,14 +140,14 @@ export function buildSections(results: BenchResults): Section[] {
     });
     const n = p.nginxUpstream;
     sections.push({
-      title: `Traffic proxy vs nginx reverse proxy, same nginx upstream (return 200 "ok"; medians of ${p.rounds} rounds, the ratio paired within each round; wrk, ${p.connections} connections)`,
+      title: `Traffic proxy vs nginx reverse proxy, same nginx upstream (return 200 "ok"; medians of ${p.rounds} rounds, the ratios paired within each round; wrk, ${p.connections} connections)`,
       headers: ["proxy", "peak req/s", "proxy CPU µs/req"],
       rows: [
         ["nginx (proxy_pass)", num(n.peak.nginx.rate), num(n.proxyCpuUsPerRequest.nginx, 1)],
         [
           `iter8 traffic proxy (${times(n.throughputRatio)} nginx)`,
           num(n.peak.iter8.rate),
-          num(n.proxyCpuUsPerRequest.iter8, 1),
+          `${num(n.proxyCpuUsPerRequest.iter8, 1)} (${times(n.cpuRatio)} nginx)`,
         ],
       ],
     });

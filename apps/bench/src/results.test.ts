@@ -189,6 +189,7 @@ describe("evaluateTargets for the traffic proxy", () => {
     peak: { nginx: summary, iter8: summary },
     throughputRatio: ratio,
     proxyCpuUsPerRequest: { nginx: 20, iter8: 40 },
+    cpuRatio: 2,
   });
   const proxy = (nodeRatio: number, nginxRatio: number, addedMs: number): ProxyResult => ({
     connections: 50,
@@ -237,7 +238,7 @@ describe("evaluateTargets for the traffic proxy", () => {
     );
     expect(text).toContain("same nginx upstream");
     expect(text).toContain("0.35x nginx");
-    expect(text).toContain("40.0");
+    expect(text).toContain("40.0 (2.00x nginx)");
   });
 });
 

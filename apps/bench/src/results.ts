@@ -320,6 +320,11 @@ export interface ProxyPeakCase {
   throughputRatio: number;
   /** Median over rounds of each proxy process's CPU µs (user + system, /proc) per request. */
   proxyCpuUsPerRequest: { nginx: number; iter8: number };
+  /**
+   * Median over rounds of iter8's CPU per request / nginx's in the same round: the cost of
+   * forwarding one request, which the machine's load moves less than either proxy's req/s.
+   */
+  cpuRatio: number;
 }
 
 /**
