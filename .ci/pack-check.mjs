@@ -12,7 +12,8 @@
 // --keep         keep the scratch folder and print its path
 // --max-packages, --max-mb   fail when `npm install` of @iter8/engine's tarball (with the tarballs
 //                of the @iter8 packages it depends on) installs more packages or megabytes
-//                (1 MB = 10^6 bytes on disk) than this; without them the figures are only printed
+//                (MB on disk, 1 MB = 1 MiB, as `du -sm`) than this; without them the figures are
+//                only printed
 //
 // Needs only Node, npm, pnpm and the npm registry (for the tarballs' third-party dependencies).
 // Exits 1 when any check fails, after running all that can run; 2 on a bad flag.
@@ -26,6 +27,7 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const EXAMPLES_DIR = join(ROOT, "docs", "examples");
 const BIN = join(ROOT, "node_modules", ".bin");
 const MINUTE = 60_000;
+const MIB = 1024 * 1024;
 const EXAMPLE_TIMEOUT_MS = 2 * MINUTE;
 
 const USAGE =
@@ -137,15 +139,22 @@ function iter8Closure(name, manifests) {
   return [...seen];
 }
 
-/** Disk usage of a folder tree in bytes (blocks, as `du`), without following links. */
-async function diskUsage(dir) {
-  let total = 0;
+/** Size of a folder tree in bytes: on disk (blocks, as `du`) and of file contents; links not followed. */
+async function treeSize(dir) {
+  const size = { disk: 0, apparent: 0 };
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += await diskUsage(path);
-    else if (entry.isFile()) total += (await stat(path)).blocks * 512;
+    if (entry.isDirectory()) {
+      const inner = await treeSize(path);
+      size.disk += inner.disk;
+      size.apparent += inner.apparent;
+    } else if (entry.isFile()) {
+      const info = await stat(path);
+      size.disk += info.blocks * 512;
+      size.apparent += info.size;
+    }
   }
-  return total;
+  return size;
 }
 
 /** Packages npm installed: the entries of its hidden lockfile (links excluded). */
@@ -314,11 +323,12 @@ async function main() {
     } else {
       const installed = await installedPackages(engineProject);
       const thirdParty = installed.filter(([path]) => !path.includes("node_modules/@iter8/"));
-      const bytes = await diskUsage(join(engineProject, "node_modules"));
-      const mb = bytes / 1e6;
+      const size = await treeSize(join(engineProject, "node_modules"));
+      const mb = size.disk / MIB;
       console.log(
         `@iter8/engine: ${installed.length} packages (${closure.length} @iter8, ` +
-          `${thirdParty.length} third-party), ${mb.toFixed(1)} MB on disk`,
+          `${thirdParty.length} third-party), ${mb.toFixed(1)} MB on disk (as du -sk), ` +
+          `${(size.apparent / MIB).toFixed(1)} MB of file contents`,
       );
       const scopes = new Map();
       for (const [path] of thirdParty) {
