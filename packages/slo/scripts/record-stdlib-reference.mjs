@@ -11,6 +11,7 @@
 //     @stdlib/stats-base-dists-normal-quantile@0.3.1
 //   STDLIB_DIR=/tmp/stdlib node packages/slo/scripts/record-stdlib-reference.mjs
 import { writeFileSync } from "node:fs";
+import process from "node:process";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
