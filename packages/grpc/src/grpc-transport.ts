@@ -61,6 +61,45 @@ function grpcTimeout(ms: number): string {
   return `${Math.min(99_999_999, Math.ceil(whole / 1000))}S`;
 }
 
+/**
+ * Pings the server every `intervalMs`; a ping still unanswered one interval later (ghz sets
+ * grpc-go's keepalive timeout to the interval) ends the session, failing its calls as transport
+ * errors (`timeout`) instead of leaving them to hang on a dead peer. The check waits one turn of
+ * the event loop (`setImmediate`) so an acknowledgement already received but not yet read on a busy
+ * loop is not taken for a missing one.
+ */
+function keepalive(
+  session: ClientHttp2Session,
+  intervalMs: number,
+): ReturnType<typeof setInterval> {
+  let waiting = false;
+  const acknowledged = (error: Error | null): void => {
+    if (!error) waiting = false;
+  };
+  const check = (): void => {
+    if (!waiting || session.destroyed) return;
+    session.destroy(
+      Object.assign(new Error(`keepalive ping not acknowledged within ${intervalMs} ms`), {
+        code: "ETIMEDOUT",
+      }),
+    );
+  };
+  const timer = setInterval(() => {
+    if (session.closed || session.destroyed) return;
+    if (waiting) {
+      setImmediate(check);
+      return;
+    }
+    try {
+      waiting = session.ping(acknowledged);
+    } catch {
+      waiting = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
+
 /** One HTTP/2 connection, replaced when it fails or closes. */
 class Connection {
   session: ClientHttp2Session | undefined;
@@ -96,17 +135,16 @@ class Connection {
       session.destroy(error);
     }, options.connectTimeoutMs);
     connectTimer.unref();
-    session.once("connect", () => clearTimeout(connectTimer));
+    // Connected means the server's SETTINGS arrived (as grpc-go waits for the server preface):
+    // a listener that accepts but never speaks HTTP/2 fails the calls after connect-timeout.
+    session.once("remoteSettings", () => clearTimeout(connectTimer));
     session.once("close", () => {
       clearTimeout(connectTimer);
       if (this.session === session) this.#stopKeepalive();
     });
     if (options.keepaliveMs !== undefined && options.keepaliveMs > 0) {
       this.#stopKeepalive();
-      this.#keepalive = setInterval(() => {
-        if (!session.closed && !session.destroyed) session.ping(() => undefined);
-      }, options.keepaliveMs);
-      this.#keepalive.unref();
+      this.#keepalive = keepalive(session, options.keepaliveMs);
     }
     session.unref();
     return session;
