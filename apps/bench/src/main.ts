@@ -742,7 +742,7 @@ async function runWorkers(ctx: Context): Promise<WorkersResult> {
           if (outcome.ok && outcome.run.durationS > 0) {
             const share = cpu / (outcome.run.durationS + WORKERS_WARMUP_S);
             pushTo(busy, workers, share);
-            log(`      nginx busy ${share.toFixed(1)} cores`);
+            log(`      nginx busy ${share.toFixed(2)} cores`);
           }
           pushTo(runs, workers, outcome);
         }

@@ -84,7 +84,7 @@ describe("the workers scenario", () => {
     );
     expect(checks[2]?.value).toContain(`needs >= ${coresNeeded(8)} cores`);
     const text = renderText([workersSection(result, 1)]);
-    expect(text).toContain("2 cores: scaling is judged up to 1 workers");
+    expect(text).toContain("2 cores per worker: here 2 cores");
     expect(text).toContain("no: needs >= 16 cores");
   });
 

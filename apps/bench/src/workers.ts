@@ -129,7 +129,7 @@ function num(value: number, digits = 0): string {
 /** The scenario's table. */
 export function workersSection(result: WorkersResult, runs: number): Section {
   return {
-    title: `Throughput by worker threads against nginx with ${result.cores} worker processes (req/s, median of ${runs} x ${result.durationS} s; ${result.cores} cores: scaling is judged up to ${Math.floor(result.cores / 2)} workers)`,
+    title: `Throughput by worker threads against nginx with ${result.cores} worker processes (req/s, median of ${runs} x ${result.durationS} s; scaling is judged where the machine has 2 cores per worker: here ${result.cores} cores)`,
     headers: [
       "workers",
       "connections",
@@ -147,7 +147,7 @@ export function workersSection(result: WorkersResult, runs: number): Section {
       fixed(c.speedup),
       fixed(c.efficiency),
       num(c.generator.cpuUsPerRequest, 1),
-      fixed(c.nginxCores, 1),
+      fixed(c.nginxCores),
       c.judged ? "yes" : `no: needs >= ${coresNeeded(c.workers)} cores`,
     ]),
   };
