@@ -64,9 +64,10 @@ function grpcTimeout(ms: number): string {
 /**
  * Pings the server every `intervalMs`; a ping still unanswered one interval later (ghz sets
  * grpc-go's keepalive timeout to the interval) ends the session, failing its calls as transport
- * errors (`timeout`) instead of leaving them to hang on a dead peer. The check waits one turn of
- * the event loop (`setImmediate`) so an acknowledgement already received but not yet read on a busy
- * loop is not taken for a missing one.
+ * errors (`timeout`) instead of leaving them to hang on a dead peer. The check waits two turns of
+ * the event loop (`setImmediate`, twice) so that after a stalled loop an acknowledgement that is
+ * waiting in a socket (or, for a server in the same process, a ping waiting to be answered) is read
+ * before it is taken for a missing one.
  */
 function keepalive(
   session: ClientHttp2Session,
@@ -87,7 +88,7 @@ function keepalive(
   const timer = setInterval(() => {
     if (session.closed || session.destroyed) return;
     if (waiting) {
-      setImmediate(check);
+      setImmediate(() => setImmediate(check));
       return;
     }
     try {

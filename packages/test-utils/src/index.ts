@@ -19,4 +19,4 @@ export { createSeededRandom } from "./random.js";
 export { startKubeApiDouble } from "./kube-api-double.js";
 export type { KubeApiDouble, KubeletScript } from "./kube-api-double.js";
 export { createTestCertificateAuthority } from "./tls.js";
-export type { TestCertificateAuthority, TestServerCertificate } from "./tls.js";
+export type { TestCertificateAuthority } from "./tls.js";

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 /** A server's key and certificate (PEM). */
-export interface TestServerCertificate {
+interface TestServerCertificate {
   /** The private key, PEM. */
   key: string;
   /** The certificate, PEM, signed by the authority. */
