@@ -168,6 +168,19 @@ describe("runGrpcLoad connections", () => {
     expect(session.pings).toBeGreaterThanOrEqual(3);
   });
 
+  it("keeps a busy, healthy connection open with a keepalive far shorter than the event loop's turns", async () => {
+    target.hang = false;
+    const first = target.sessions.length;
+    // 5 ms: the server (in this process) answers pings only between bursts of 50 calls; calls
+    // answered meanwhile show the peer is alive, as in grpc-go's keepalive.
+    const result = await runGrpcLoad(
+      options(target.port, { numRequests: 3000, concurrency: 50, keepaliveMs: 5 }),
+    );
+    expect(result.errorClasses).toEqual({});
+    expect(result.statusNames).toEqual({ OK: 3000 });
+    expect(target.sessions.length - first).toBe(1);
+  });
+
   it("sends no pings without keepalive", async () => {
     target.hang = false;
     const first = target.sessions.length;
