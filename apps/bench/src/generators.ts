@@ -60,6 +60,8 @@ export interface LoadSpec {
   rssSampleEveryMs?: number;
   /** iter8 only: how paced requests are timed (loadgen's default, `precise`, when unset). */
   pacing?: Pacing;
+  /** iter8 only: worker threads sharing the load (1 when unset). */
+  workers?: number;
 }
 
 /** One gRPC load to apply: helloworld.Greeter/SayHello with `{name: "bench"}`, plaintext h2c. */
@@ -130,6 +132,7 @@ function commandFor(
         warmupMs: spec.warmupMs ?? 0,
         rssSampleEveryMs: spec.rssSampleEveryMs ?? 0,
         ...(spec.pacing ? { pacing: spec.pacing } : {}),
+        ...(spec.workers ? { workers: spec.workers } : {}),
       };
       return [process.execPath, paths.iter8Runner, JSON.stringify(runnerSpec)];
     }
@@ -260,6 +263,9 @@ export function grpcCommandFor(
   return [process.execPath, script, JSON.stringify(runnerSpec)];
 }
 
+/** A core (`1`) or a taskset CPU list (`"0-7"`) a process is pinned to. */
+export type CpuSet = number | string;
+
 /**
  * Runs a generator's command pinned to `core` with taskset, under GNU time, in a temp dir that
  * `prepare` fills and turns into the command. Never throws for a failed run: the outcome carries
@@ -271,7 +277,7 @@ async function runPinned(
   parse: (stdout: string) => Parsed,
   budgetMs: number,
   tools: Tools,
-  core: number,
+  core: CpuSet,
 ): Promise<RunOutcome> {
   const dir = await mkdtemp(join(tmpdir(), "iter8-bench-run-"));
   try {
@@ -316,7 +322,7 @@ export function runGenerator(
   spec: LoadSpec,
   tools: Tools,
   paths: GeneratorPaths,
-  core: number,
+  core: CpuSet,
 ): Promise<RunOutcome> {
   return runPinned(
     generator,

@@ -25,6 +25,7 @@ try {
     durationMs: spec.durationMs,
     warmupMs: spec.warmupMs,
     ...(spec.pacing ? { pacing: spec.pacing } : {}),
+    ...(spec.workers ? { workers: spec.workers } : {}),
   };
   const output = await measureLoad(() => runLoad(options), spec.rssSampleEveryMs);
   process.stdout.write(`${JSON.stringify(output)}\n`);

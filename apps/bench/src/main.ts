@@ -54,17 +54,20 @@ import { BENCH_STALL } from "./co-analytic.js";
 import { median, ratio, summarizeArrivals } from "./stats.js";
 import { ensureTools } from "./tools.js";
 import type { Tools } from "./tools.js";
+import { summarizeWorkers, workersChecks, workersConfig } from "./workers.js";
+import type { WorkersResult } from "./workers.js";
 
 /** Core for the targets (nginx, Node server) and for the generator under test. */
 const TARGET_CORE = 0;
 const GENERATOR_CORE = 1;
 const MIB = 1024 * 1024;
 
-const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy,grpc-throughput,grpc-rate,grpc-co,grpc] [--runs N] [--duration S] [--rss-duration S] [--co-connections N] [--proxy-rounds N] [--proxy-pacing timer|precise]
+const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy,grpc-throughput,grpc-rate,grpc-co,grpc,workers] [--runs N] [--duration S] [--rss-duration S] [--co-connections N] [--proxy-rounds N] [--proxy-pacing timer|precise]
 
   --quick           1 run of each, 3 s runs, 6 s RSS run (development; writes results/dev.json)
   --only LIST       run only these scenarios (comma-separated; writes results/dev.json);
-                    grpc = grpc-throughput,grpc-rate,grpc-co
+                    grpc = grpc-throughput,grpc-rate,grpc-co; workers = runLoad with
+                    1, 2, 4, 8 worker threads (runs of at most 5 s), unpinned
   --runs N          runs per measurement (default 3; medians are reported)
   --duration S      seconds per throughput / fixed-rate / CO run (default 10)
   --rss-duration S  seconds of iter8's RSS-stability run (default 60)
@@ -153,6 +156,7 @@ function parseConfig(argv: string[]): BenchConfig | undefined {
       concurrency: 50,
       coRate: 1000,
     },
+    workers: workersConfig(durationS),
     only: only.length > 0 ? only : [...SCENARIOS],
     quick,
   };
@@ -220,6 +224,8 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
     );
   if (has("grpc-rate")) add(config.runs * config.grpc.rates.length, paced);
   if (has("grpc-co")) add(config.runs, paced);
+  if (has("workers"))
+    add(config.runs * config.workers.counts.length, config.workers.durationS + WORKERS_WARMUP_S);
   if (has("proxy")) {
     // Peak rounds in front of the Node upstream and of nginx, then one warmed pair for the paced runs.
     add((config.proxyRounds * 2 + 1) * 2, PROXY_WARMUP_S);
@@ -241,7 +247,7 @@ async function runStep(
   label: string,
   generator: GeneratorName,
   spec: LoadSpec,
-  core = GENERATOR_CORE,
+  core: number | string = GENERATOR_CORE,
 ): Promise<RunOutcome> {
   ctx.progress.begin(label);
   const outcome = await runGenerator(generator, spec, ctx.tools, ctx.paths, core);
@@ -745,6 +751,61 @@ async function withTarget<T, R>(
   }
 }
 
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Warm-up of each `workers` run: every worker thread compiles its hot paths first. */
+const WORKERS_WARMUP_S = 1;
+
+/**
+ * `workers`: iter8 unpaced with 1, 2, 4, 8 worker threads against nginx with one worker process
+ * per core; neither is pinned (both may use every core). nginx's CPU over each run shows whether
+ * it kept up.
+ */
+async function runWorkers(ctx: Context): Promise<WorkersResult> {
+  const cores = availableParallelism();
+  const everyCore = `0-${cores - 1}`;
+  const config = ctx.config.workers;
+  return withTarget(
+    () => startNginx(ctx.tools, everyCore, { kind: "ok", workerProcesses: cores }),
+    async (nginx) => {
+      const runs = new Map<number, RunOutcome[]>();
+      const busy = new Map<number, number[]>();
+      // Counts alternate within each round, so drift on the machine hits all of them alike.
+      for (let i = 1; i <= ctx.config.runs; i++) {
+        for (const workers of config.counts) {
+          const cpuBefore = await nginx.cpuSeconds();
+          const outcome = await runStep(
+            ctx,
+            `workers ${workers} run ${i}/${ctx.config.runs}`,
+            "iter8",
+            {
+              url: nginx.url,
+              connections: workers * config.connectionsPerWorker,
+              durationS: config.durationS,
+              rate: 0,
+              warmupMs: WORKERS_WARMUP_S * 1000,
+              workers,
+            },
+            everyCore,
+          );
+          const cpu = (await nginx.cpuSeconds()) - cpuBefore;
+          if (outcome.ok && outcome.run.durationS > 0) {
+            const share = cpu / (outcome.run.durationS + WORKERS_WARMUP_S);
+            pushTo(busy, workers, share);
+            log(`      nginx busy ${share.toFixed(2)} cores`);
+          }
+          pushTo(runs, workers, outcome);
+        }
+      }
+      return summarizeWorkers(config, cores, runs, busy);
+    },
+  );
+}
+
 /** The gRPC scenarios: nginx over h2c for throughput, the Node gRPC target for rate and CO. */
 async function runGrpc(ctx: Context): Promise<GrpcResults> {
   const { tools, paths, config } = ctx;
@@ -874,6 +935,7 @@ async function main(argv: string[]): Promise<number> {
   const grpc = config.only.some((s) => s.startsWith("grpc-")) ? await runGrpc(ctx) : undefined;
 
   const proxy = has("proxy") ? await runProxy(ctx) : undefined;
+  const workers = has("workers") ? await runWorkers(ctx) : undefined;
 
   const cpu = cpus()[0];
   const partial: Omit<BenchResults, "targets"> = {
@@ -894,8 +956,12 @@ async function main(argv: string[]): Promise<number> {
     ...(co ? { co } : {}),
     ...(proxy ? { proxy } : {}),
     ...(grpc ? { grpc } : {}),
+    ...(workers ? { workers } : {}),
   };
-  const results: BenchResults = { ...partial, targets: evaluateTargets(partial) };
+  const results: BenchResults = {
+    ...partial,
+    targets: [...evaluateTargets(partial), ...(workers ? workersChecks(workers) : [])],
+  };
   const sections = buildSections(results);
   log("");
   log(renderText(sections));

@@ -208,9 +208,13 @@ export interface NodeTarget extends Target {
   arrivals(): Promise<number[]>;
 }
 
-/** Renders the nginx configuration: one worker, `return 200 "ok"`, no access log, loopback only. */
-export function renderNginxConfig(prefix: string, port: number): string {
-  return `worker_processes 1;
+/**
+ * Renders the nginx configuration: one worker (or `workerProcesses`, which then share the port with
+ * `reuseport` so the kernel spreads connections over them), `return 200 "ok"`, no access log,
+ * loopback only.
+ */
+export function renderNginxConfig(prefix: string, port: number, workerProcesses = 1): string {
+  return `worker_processes ${workerProcesses};
 error_log ${prefix}/error.log warn;
 pid ${prefix}/nginx.pid;
 events { worker_connections 4096; }
@@ -222,7 +226,7 @@ http {
   keepalive_requests 100000000;
   keepalive_timeout 120s;
   server {
-    listen 127.0.0.1:${port};
+    listen 127.0.0.1:${port}${workerProcesses > 1 ? " reuseport" : ""};
     location / {
       default_type text/plain;
       return 200 "ok";
@@ -306,8 +310,8 @@ http {
 
 /** What the nginx target serves. */
 export type NginxRole =
-  /** HTTP/1.1 `return 200 "ok"`. */
-  | { kind: "ok" }
+  /** HTTP/1.1 `return 200 "ok"`, with one worker process unless `workerProcesses` says more. */
+  | { kind: "ok"; workerProcesses?: number }
   /** A reverse proxy to `upstream`. */
   | { kind: "proxy"; upstream: string }
   /** gRPC over h2c: a canned `HelloReply` for every call. */
@@ -319,7 +323,7 @@ export type NginxRole =
  */
 export async function startNginx(
   paths: { nginx: string; taskset: string },
-  core: number,
+  core: number | string,
   proxyTo?: string | NginxRole,
 ): Promise<Target> {
   const role: NginxRole =
@@ -342,7 +346,7 @@ export async function startNginx(
   await writeFile(
     conf,
     role.kind === "ok"
-      ? renderNginxConfig(prefix, port)
+      ? renderNginxConfig(prefix, port, role.workerProcesses)
       : role.kind === "proxy"
         ? renderNginxProxyConfig(prefix, port, role.upstream)
         : renderNginxGrpcConfig(prefix, port),

@@ -2,6 +2,7 @@
 import type { GeneratorName } from "./generators.js";
 import type { BenchResults, CoResult, RateCase } from "./results.js";
 import { ratio } from "./stats.js";
+import { workersSection } from "./workers.js";
 
 /** A titled table. */
 export interface Section {
@@ -153,6 +154,7 @@ export function buildSections(results: BenchResults): Section[] {
     });
   }
   if (results.grpc) sections.push(...grpcSections(results));
+  if (results.workers) sections.push(workersSection(results.workers, runs));
   if (results.targets.length > 0) {
     sections.push({
       title: "Targets",

@@ -48,6 +48,7 @@ const config: BenchConfig = {
     concurrency: 50,
     coRate: 1000,
   },
+  workers: { counts: [1, 2, 4, 8], connectionsPerWorker: 10, durationS: 5 },
   only: ["throughput", "rate", "rss", "co"],
   quick: false,
 };

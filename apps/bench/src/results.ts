@@ -9,6 +9,7 @@ import {
 import type { GeneratorName, GeneratorRun, GrpcGeneratorName, RunOutcome } from "./generators.js";
 import type { Pacing } from "@iter8/loadgen";
 import { median, ratio } from "./stats.js";
+import type { WorkersBenchConfig, WorkersResult } from "./workers.js";
 
 /** Bench configuration (what `--quick` and the flags change). */
 export interface BenchConfig {
@@ -39,6 +40,8 @@ export interface BenchConfig {
   co: { rate: number; connections: number };
   /** The gRPC scenarios' loads. */
   grpc: GrpcBenchConfig;
+  /** The `workers` scenario's loads. */
+  workers: WorkersBenchConfig;
   /** The scenarios run. */
   only: Scenario[];
   /** Whether this was a `--quick` development run. */
@@ -69,6 +72,7 @@ export const SCENARIOS = [
   "grpc-throughput",
   "grpc-rate",
   "grpc-co",
+  "workers",
 ] as const;
 
 /** One of `SCENARIOS`. */
@@ -452,6 +456,8 @@ export interface BenchResults {
   proxy?: ProxyResult;
   /** The gRPC scenarios. */
   grpc?: GrpcResults;
+  /** Throughput by worker threads. */
+  workers?: WorkersResult;
   /** The issue's targets, checked. */
   targets: TargetCheck[];
 }

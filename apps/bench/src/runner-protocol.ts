@@ -18,6 +18,8 @@ export interface RunnerSpec {
   rssSampleEveryMs: number;
   /** How paced requests are timed; loadgen's default when unset. */
   pacing?: Pacing;
+  /** Worker threads sharing the load (loadgen's `workers`); 1 when unset. */
+  workers?: number;
 }
 
 /** The options the harness hands the gRPC runners (iter8's and the plain grpc-js loop). */

@@ -46,6 +46,8 @@ export interface GreeterServerOptions {
   seed?: number;
   /** Called once per call when it ends, with what the server received and the status it sent. */
   onCall?: (call: GreeterCall) => void;
+  /** Serve over TLS with this key and certificate (PEM) instead of plaintext. */
+  tls?: { key: string; cert: string };
 }
 
 /** A running gRPC Greeter server. */
@@ -67,6 +69,8 @@ export interface GreeterLaunch {
   spec: Required<DemoAppVersionSpec>;
   injector: FaultInjector;
   onCall: ((call: GreeterCall) => void) | undefined;
+  /** TLS key and certificate (PEM); plaintext when absent. */
+  tls?: { key: string; cert: string } | undefined;
 }
 
 /** The random streams of version `index`'s gRPC draws: apart from its HTTP draws (2i, 2i+1). */
@@ -94,7 +98,7 @@ export async function launchGreeter(launch: GreeterLaunch): Promise<GreeterServe
 
 /**
  * Starts the demo app's gRPC server alone, for one version: `helloworld.Greeter`, server
- * reflection (v1 and v1alpha) and `grpc.health.v1.Health`, plaintext. Rejects with
+ * reflection (v1 and v1alpha) and `grpc.health.v1.Health`, plaintext unless `tls` is given. Rejects with
  * `DemoAppOptionError` on an invalid option and `DemoAppListenError` when the port cannot be bound.
  */
 export async function startGreeterServer(
@@ -114,5 +118,6 @@ export async function startGreeterServer(
     spec,
     injector: createGrpcInjector(spec, options.seed, 0),
     onCall: options.onCall,
+    tls: options.tls,
   });
 }

@@ -1,5 +1,6 @@
 // The gRPC server of the demo app: helloworld.Greeter with injected latency and errors, server
 // reflection and the standard health service. Imported lazily by ./greeter.ts.
+import { Buffer } from "node:buffer";
 import { createServer as createNetServer } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
@@ -64,7 +65,14 @@ export async function serveGreeter(launch: GreeterLaunch): Promise<GreeterServer
     bound = await new Promise<number>((resolve, reject) => {
       server.bindAsync(
         `${hostPart}:${port}`,
-        grpc.ServerCredentials.createInsecure(),
+        launch.tls
+          ? grpc.ServerCredentials.createSsl(null, [
+              {
+                private_key: Buffer.from(launch.tls.key),
+                cert_chain: Buffer.from(launch.tls.cert),
+              },
+            ])
+          : grpc.ServerCredentials.createInsecure(),
         (error, boundPort) => (error ? reject(error) : resolve(boundPort)),
       );
     });

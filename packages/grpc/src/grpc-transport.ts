@@ -61,9 +61,65 @@ function grpcTimeout(ms: number): string {
   return `${Math.min(99_999_999, Math.ceil(whole / 1000))}S`;
 }
 
+/**
+ * Pings the server every `intervalMs`. As grpc-go's keepalive (which ghz sets up with its timeout
+ * equal to the interval): when a ping is still unanswered one interval later and nothing else came
+ * from the server meanwhile (`received()`, a count of responses and data the calls got, has not
+ * moved), the session ends, failing its calls as transport errors (`timeout`) instead of leaving
+ * them to hang on a dead peer. The check waits two turns of the event loop (`setImmediate`,
+ * twice) so that after a stalled loop what is waiting in the socket is read first.
+ */
+function keepalive(
+  session: ClientHttp2Session,
+  intervalMs: number,
+  received: () => number,
+): ReturnType<typeof setInterval> {
+  let waiting = false;
+  // Which ping is in flight, what had been received when it left, and whether a check is due.
+  let ping = 0;
+  let receivedAtPing = 0;
+  let checking = false;
+  const acknowledged = (error: Error | null): void => {
+    if (!error) waiting = false;
+  };
+  const alive = (): boolean => !waiting || received() !== receivedAtPing;
+  const check = (of: number): void => {
+    checking = false;
+    // A check due for an earlier ping says nothing about a later one.
+    if (of !== ping || session.destroyed || alive()) return;
+    session.destroy(
+      Object.assign(new Error(`keepalive ping not acknowledged within ${intervalMs} ms`), {
+        code: "ETIMEDOUT",
+      }),
+    );
+  };
+  const timer = setInterval(() => {
+    if (session.closed || session.destroyed) return;
+    if (!alive()) {
+      if (!checking) {
+        checking = true;
+        const of = ping;
+        setImmediate(() => setImmediate(() => check(of)));
+      }
+      return;
+    }
+    try {
+      ping++;
+      receivedAtPing = received();
+      waiting = session.ping(acknowledged);
+    } catch {
+      waiting = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
+
 /** One HTTP/2 connection, replaced when it fails or closes. */
 class Connection {
   session: ClientHttp2Session | undefined;
+  /** Responses and data chunks its calls received: activity that shows the peer is alive. */
+  received = 0;
   #keepalive: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: GrpcTransportOptions) {}
@@ -96,17 +152,16 @@ class Connection {
       session.destroy(error);
     }, options.connectTimeoutMs);
     connectTimer.unref();
-    session.once("connect", () => clearTimeout(connectTimer));
+    // Connected means the server's SETTINGS arrived (as grpc-go waits for the server preface):
+    // a listener that accepts but never speaks HTTP/2 fails the calls after connect-timeout.
+    session.once("remoteSettings", () => clearTimeout(connectTimer));
     session.once("close", () => {
       clearTimeout(connectTimer);
       if (this.session === session) this.#stopKeepalive();
     });
     if (options.keepaliveMs !== undefined && options.keepaliveMs > 0) {
       this.#stopKeepalive();
-      this.#keepalive = setInterval(() => {
-        if (!session.closed && !session.destroyed) session.ping(() => undefined);
-      }, options.keepaliveMs);
-      this.#keepalive.unref();
+      this.#keepalive = keepalive(session, options.keepaliveMs, () => this.received);
     }
     session.unref();
     return session;
@@ -142,6 +197,8 @@ class Stats {
  */
 class GrpcLane {
   #stream: ClientHttp2Stream | undefined;
+  /** The connection carrying the current call (its activity count feeds keepalive). */
+  #connection: Connection | undefined;
   #call = 0;
   #measured = false;
   #startedAt = 0;
@@ -172,12 +229,14 @@ class GrpcLane {
 
   start(
     stream: ClientHttp2Stream,
+    connection: Connection,
     measured: boolean,
     requestNumber: number,
     data: object | undefined,
   ): void {
     const t = this.transport;
     this.#stream = stream;
+    this.#connection = connection;
     this.#call++;
     this.#measured = measured;
     this.#startedAt = performance.now();
@@ -287,6 +346,7 @@ class GrpcLane {
 
   readonly #onResponse = (headers: IncomingHttpHeaders): void => {
     this.#gotHeaders = true;
+    if (this.#connection) this.#connection.received++;
     if (this.#status === GRPC_STATUS.deadlineExceeded) return;
     const status = headers["grpc-status"];
     if (status !== undefined) {
@@ -299,6 +359,7 @@ class GrpcLane {
   };
 
   readonly #onData = (chunk: Buffer): void => {
+    if (this.#connection) this.#connection.received++;
     const length = chunk.length;
     let i = 0;
     while (i < length) {
@@ -465,14 +526,14 @@ class GrpcTransportImpl {
       this.#metadata.addTo(headers, data);
     }
     let stream: ClientHttp2Stream;
+    const connection = this.#connections[lane % this.#connections.length] as Connection;
     try {
-      const connection = this.#connections[lane % this.#connections.length] as Connection;
       stream = connection.get().request(headers, REQUEST_OPTIONS);
     } catch (error) {
       handler.fail(error, measured);
       return;
     }
-    handler.start(stream, measured, requestNumber, data);
+    handler.start(stream, connection, measured, requestNumber, data);
   }
 
   async destroy(): Promise<void> {

@@ -46,6 +46,17 @@ interface ReflectionAnswer {
 }
 
 /**
+ * What made a call fail: a stream cancelled because its connection failed (TLS verification,
+ * connect timeout) carries the connection's error as its cause.
+ */
+function connectionFailure(error: unknown): Error {
+  const failure = error instanceof Error ? error : new Error(String(error));
+  const code = (failure as { code?: unknown }).code;
+  if (code === "ERR_HTTP2_STREAM_CANCEL" && failure.cause instanceof Error) return failure.cause;
+  return failure;
+}
+
+/**
  * The service definition of `service` from the server's reflection service (grpc.reflection.v1,
  * then v1alpha), with every file it depends on. Throws `ITER8_GRPC_REFLECTION` naming the host.
  */
@@ -63,10 +74,11 @@ export async function reflectService(
       try {
         result = await exchange(session, candidate, [message], timeoutMs);
       } catch (error) {
+        const reason = connectionFailure(error);
         throw new GrpcError(
           "ITER8_GRPC_REFLECTION",
-          `no proto or protoset was given and server reflection at ${host} failed: ${(error as Error).message}`,
-          { cause: error },
+          `no proto or protoset was given and server reflection at ${host} failed: ${reason.message}`,
+          { cause: reason },
         );
       }
       if (result.status === GRPC_STATUS.unimplemented && !path) continue;

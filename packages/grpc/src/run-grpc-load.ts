@@ -332,7 +332,8 @@ export async function runGrpcLoad(
 
   const transport: GrpcTransportOptions = {
     origin,
-    authority,
+    // As ghz (grpc-go): a TLS server name (cname) is also the calls' :authority.
+    authority: tlsOptions?.serverName ?? authority,
     path: method.path,
     kind: method.kind,
     connections: options.connections ?? GRPC_DEFAULTS.connections,

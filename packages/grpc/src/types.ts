@@ -10,7 +10,7 @@ export interface GrpcTls {
   caFile?: string;
   /** Skip verifying the server's certificate (ghz `skipTLS`); for test servers only. */
   skipVerify?: boolean;
-  /** Server name for SNI and verification (ghz `cname`). */
+  /** Server name for SNI and verification, and the calls' `:authority` (ghz `cname`, as grpc-go). */
   serverName?: string;
 }
 

@@ -14,6 +14,8 @@ export interface SeenCall {
   method: string;
   names: string[];
   metadata: Record<string, string>;
+  /** The call's :authority. */
+  authority: string;
 }
 
 export interface GreeterServer {
@@ -60,7 +62,13 @@ function directive(name: string): { status?: number; sleepMs?: number } {
 }
 
 export async function startGreeterServer(
-  options: { reflection?: "v1" | "v1alpha"; replies?: number; root?: protobuf.Root } = {},
+  options: {
+    reflection?: "v1" | "v1alpha";
+    replies?: number;
+    root?: protobuf.Root;
+    /** TLS: the server's key and certificate (PEM); plaintext when absent. */
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<GreeterServer> {
   const root = options.root ?? loadGreeter();
   const request = codec(root.lookupType("helloworld.HelloRequest"));
@@ -102,7 +110,12 @@ export async function startGreeterServer(
     {
       SayHello: (call: grpc.ServerUnaryCall<Req, object>, callback: grpc.sendUnaryData<object>) => {
         const name = call.request.name ?? "";
-        seen.push({ method: "SayHello", names: [name], metadata: metadataOf(call) });
+        seen.push({
+          method: "SayHello",
+          names: [name],
+          metadata: metadataOf(call),
+          authority: call.getHost(),
+        });
         answer(name, callback);
       },
       SayHelloCS: (
@@ -112,13 +125,23 @@ export async function startGreeterServer(
         const names: string[] = [];
         call.on("data", (m: Req) => names.push(m.name ?? ""));
         call.on("end", () => {
-          seen.push({ method: "SayHelloCS", names, metadata: metadataOf(call) });
+          seen.push({
+            method: "SayHelloCS",
+            names,
+            metadata: metadataOf(call),
+            authority: call.getHost(),
+          });
           callback(null, { message: `Hello ${names.join(" and ")}` });
         });
       },
       SayHellos: (call: grpc.ServerWritableStream<Req, object>) => {
         const name = call.request.name ?? "";
-        seen.push({ method: "SayHellos", names: [name], metadata: metadataOf(call) });
+        seen.push({
+          method: "SayHellos",
+          names: [name],
+          metadata: metadataOf(call),
+          authority: call.getHost(),
+        });
         for (let i = 0; i < (options.replies ?? 3); i++)
           call.write({ message: `Hello ${name} ${i}` });
         call.end();
@@ -130,15 +153,25 @@ export async function startGreeterServer(
           call.write({ message: `Hello ${m.name ?? ""}` });
         });
         call.on("end", () => {
-          seen.push({ method: "SayHelloBidi", names, metadata: metadataOf(call) });
+          seen.push({
+            method: "SayHelloBidi",
+            names,
+            metadata: metadataOf(call),
+            authority: call.getHost(),
+          });
           call.end();
         });
       },
     },
   );
   if (options.reflection) addReflection(server, root, options.reflection);
+  const credentials = options.tls
+    ? grpc.ServerCredentials.createSsl(null, [
+        { private_key: Buffer.from(options.tls.key), cert_chain: Buffer.from(options.tls.cert) },
+      ])
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) =>
+    server.bindAsync("127.0.0.1:0", credentials, (error, bound) =>
       error ? reject(error) : resolve(bound),
     ),
   );

@@ -18,3 +18,5 @@ export type { Answer, Upstream } from "./upstreams.js";
 export { createSeededRandom } from "./random.js";
 export { startKubeApiDouble } from "./kube-api-double.js";
 export type { KubeApiDouble, KubeletScript } from "./kube-api-double.js";
+export { createTestCertificateAuthority } from "./tls.js";
+export type { TestCertificateAuthority } from "./tls.js";
