@@ -273,26 +273,38 @@ describe("gRPC over the transport's HTTP/2 client", () => {
     expect(result.errorClasses).toEqual({ refused: 10, reset: 10 });
   });
 
-  it("reads padded frames and a response header block continued in CONTINUATION frames", async () => {
+  it("reads padded frames and header blocks continued in CONTINUATION frames (server streaming)", async () => {
     const server = await scripted(
       (stream) => {
         void readRequest(stream).then(() => {
           stream.respond(
-            // 20 kB of headers: more than one 16 kB frame.
-            { ":status": 200, "content-type": "application/grpc", "x-big": "b".repeat(20_000) },
+            // 20 kB of headers that Huffman does not shorten: more than one 16 kB frame.
+            { ":status": 200, "content-type": "application/grpc", "x-big": "~".repeat(20_000) },
             { waitForTrailers: true },
           );
           stream.on("wantTrailers", () =>
-            stream.sendTrailers({ "grpc-status": "0", "x-big-trailer": "t".repeat(20_000) }),
+            stream.sendTrailers({ "grpc-status": "0", "x-big-trailer": "~".repeat(20_000) }),
           );
+          stream.write(REPLY);
+          stream.write(REPLY);
           stream.end(REPLY);
         });
       },
+      // nghttp2 pads every HEADERS and DATA frame.
       { paddingStrategy: http2.constants.PADDING_STRATEGY_MAX },
     );
-    const result = await runGrpcLoad(options(server.host, { numRequests: 10, concurrency: 2 }));
+    const result = await runGrpcLoad(
+      options(server.host, {
+        call: "helloworld.Greeter.SayHellos",
+        numRequests: 10,
+        concurrency: 2,
+      }),
+    );
+    expect(result.kind).toBe("server-stream");
     expect(result.statusCodes).toEqual({ "0": 10 });
     expect(result.errorClasses).toEqual({});
+    // Padding left in the data would read as extra (empty) messages.
+    expect(result.streams?.messagesReceived).toBe(30);
   });
 
   it("counts a server that never answers as DeadlineExceeded and resets each stream with CANCEL", async () => {
