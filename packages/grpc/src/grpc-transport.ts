@@ -46,6 +46,11 @@ export interface GrpcTransportOptions {
   streamCallCount: number;
   /** A client stream ends its sending after this long (0: no limit). */
   streamCallDurationMs: number;
+  /**
+   * The HTTP/2 client of unary and server-streaming calls: this package's own (`h2`, the
+   * default) or node:http2 (kept for A/B measurements). Streaming requests always use node:http2.
+   */
+  unaryClient?: "h2" | "node:http2";
 }
 
 /** The statistics names the transport keeps (measured calls only). */
@@ -445,7 +450,9 @@ class GrpcTransportImpl implements WireLaneHost {
       1,
       Math.min(lanes, Math.round(options.connections / Math.max(1, share.count))),
     );
-    this.#wire = options.kind === "unary" || options.kind === "server-stream";
+    this.#wire =
+      (options.unaryClient ?? "h2") === "h2" &&
+      (options.kind === "unary" || options.kind === "server-stream");
     if (this.#wire) {
       const target = targetOf(options);
       for (let i = 0; i < connections; i++) this.#slots.push(new ConnectionSlot(target));

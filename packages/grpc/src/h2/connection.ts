@@ -178,7 +178,7 @@ export class H2Connection {
       });
     }
     socket.on("data", (chunk: Buffer) => this.#onBytes(chunk));
-    socket.on("error", (error) => this.#fail(error));
+    socket.on("error", (error: Error) => this.#fail(error));
     socket.on("close", () => this.#fail(undefined));
     this.#connectTimer = setTimeout(() => {
       this.#fail(

@@ -114,7 +114,7 @@ export class FrameReader {
           this.#pending = grown;
         }
       }
-      const frame = this.#pending as Buffer;
+      const frame = this.#pending;
       const total = FRAME_HEADER_LENGTH + this.#payloadLength(frame, 0);
       const take = Math.min(total - this.#pendingLength, buf.length);
       buf.copy(frame, this.#pendingLength, 0, take);
