@@ -3,7 +3,8 @@
 // node:http2, on @iter8/loadgen's engine (unpaced), alternating in the same minute. The target is
 // nginx over h2c answering a canned HelloReply (as apps/bench's grpc scenarios), else the
 // grpc-js Greeter in a child process. Only this process's CPU (user + sys) is counted.
-// Usage (after `pnpm build`): node bench/transport-ab.mjs [calls=40000] [lanes=50] [rounds=3]
+// Usage (after `pnpm build`): node bench/transport-ab.mjs [calls=40000] [lanes=50] [rounds=3] [only]
+// (`only`: h2 or node:http2, to profile one client alone, e.g. with --cpu-prof)
 import { spawn, execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
 import net from "node:net";
@@ -15,6 +16,7 @@ import protobuf from "protobufjs";
 const calls = Number(process.argv[2] ?? 40000);
 const lanes = Number(process.argv[3] ?? 50);
 const rounds = Number(process.argv[4] ?? 3);
+const clients = process.argv[5] ? [process.argv[5]] : ["h2", "node:http2"];
 const root = protobuf.parse(`syntax = "proto3"; package helloworld;
 message HelloRequest { string name = 1; } message HelloReply { string message = 1; }`).root;
 const request = root.lookupType("helloworld.HelloRequest").encode({ name: "bench" }).finish();
@@ -159,10 +161,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const figures = { h2: [], "node:http2": [] };
 try {
   // Warm-up of both paths, then alternate (order flipped every round).
-  await measure("h2", Math.min(5000, calls));
-  await measure("node:http2", Math.min(5000, calls));
+  for (const client of clients) await measure(client, Math.min(5000, calls));
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? ["h2", "node:http2"] : ["node:http2", "h2"];
+    const order = round % 2 === 0 ? clients : [...clients].reverse();
     for (const client of order) figures[client].push(await measure(client, calls));
   }
 } finally {
@@ -171,12 +172,15 @@ try {
 console.log(
   `target: ${target.name}; ${calls} calls x ${rounds} rounds, ${lanes} lanes, 1 connection`,
 );
-for (const client of ["h2", "node:http2"]) {
+for (const client of clients) {
   const us = figures[client].map((f) => f.us);
   const rate = figures[client].map((f) => f.rate);
   console.log(
     `${client.padEnd(10)} CPU µs/call ${us.map((x) => x.toFixed(1)).join(" ")} (median ${median(us).toFixed(1)}); calls/s median ${Math.round(median(rate))}`,
   );
 }
-const ratio = median(figures["node:http2"].map((f) => f.us)) / median(figures.h2.map((f) => f.us));
-console.log(`node:http2 / h2 CPU per call: ${ratio.toFixed(2)}x`);
+if (clients.length === 2) {
+  const ratio =
+    median(figures["node:http2"].map((f) => f.us)) / median(figures.h2.map((f) => f.us));
+  console.log(`node:http2 / h2 CPU per call: ${ratio.toFixed(2)}x`);
+}

@@ -66,6 +66,10 @@ export class ResponseHeaders implements HeaderSink {
     this.grpcMessage = undefined;
   }
 
+  wants(name: string): boolean {
+    return name === ":status" || name === "grpc-status" || name === "grpc-message";
+  }
+
   header(name: string, value: string): void {
     if (name === ":status") this.httpStatus = Number(value);
     else if (name === "grpc-status") {

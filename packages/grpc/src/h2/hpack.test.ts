@@ -204,6 +204,26 @@ describe("HPACK decoder (RFC 7541 Appendix C)", () => {
     ]);
     expect(decoder.tableEntries()).toEqual([]);
   });
+
+  it("skips the values a sink does not want, still indexing what the block adds", () => {
+    const decoder = new HpackDecoder(256);
+    const fields: Array<[string, string]> = [];
+    const sink = {
+      header: (name: string, value: string) => fields.push([name, value]),
+      wants: (name: string) => name === ":status" || name === "password",
+    };
+    // C.2.2 and C.2.3 (not indexed: :path skipped) then C.5.1 (indexed: all enter the table).
+    decoder.decode(
+      hex("040c 2f73 616d 706c 652f 7061 7468 1008 7061 7373 776f 7264 0673 6563 7265 74"),
+      sink,
+    );
+    decoder.decode(hex(RESPONSES[0]?.plain ?? ""), sink);
+    expect(fields.slice(0, 2)).toEqual([
+      ["password", "secret"],
+      [":status", "302"],
+    ]);
+    expect(decoder.tableEntries()).toEqual(RESPONSE_TABLES[0]?.entries);
+  });
 });
 
 describe("Huffman code (RFC 7541 Appendix B)", () => {

@@ -272,6 +272,11 @@ export function encodeHeaderBlock(fields: ReadonlyArray<readonly [string, string
 /** Receives the fields of a decoded header block, in order. */
 export interface HeaderSink {
   header(name: string, value: string): void;
+  /**
+   * Optional: false for a field the sink ignores. The value of such a field is then skipped
+   * undecoded, unless the field enters the dynamic table.
+   */
+  wants?(name: string): boolean;
 }
 
 /** RFC 7541 §4.1: an entry's size is its name and value octets plus 32. */
@@ -407,6 +412,13 @@ export class HpackDecoder {
       : this.#block.toString("latin1", start, stop);
   }
 
+  #skipString(): void {
+    if (this.#pos >= this.#end) throw new HpackError("string runs past the block");
+    const length = this.#readInt(this.#block[this.#pos++] as number, 7);
+    if (this.#pos + length > this.#end) throw new HpackError("string runs past the block");
+    this.#pos += length;
+  }
+
   /** Decodes one complete header block (the HEADERS frame's fragment plus CONTINUATIONs). */
   decode(block: Buffer, sink: HeaderSink): void {
     this.#block = block;
@@ -443,7 +455,8 @@ export class HpackDecoder {
         // §6.2.2 without indexing, §6.2.3 never indexed: a 4-bit prefix.
         const index = this.#readInt(first, 4);
         const name = index === 0 ? this.#readString() : this.#name(index);
-        sink.header(name, this.#readString());
+        if (sink.wants === undefined || sink.wants(name)) sink.header(name, this.#readString());
+        else this.#skipString();
         fieldsSeen = true;
       }
     }
