@@ -1,4 +1,4 @@
-/* global process, console, URL, Buffer */
+/* global process, console, URL, Buffer, setTimeout */
 // CPU per unary call of the gRPC transport, A/B: this package's own HTTP/2 client ("h2") against
 // node:http2, on @iter8/loadgen's engine (unpaced), alternating in the same minute. The target is
 // nginx over h2c answering a canned HelloReply (as apps/bench's grpc scenarios), else the
