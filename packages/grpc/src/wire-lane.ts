@@ -3,6 +3,7 @@
 // failure.
 import type { Buffer } from "node:buffer";
 import type { LatencyHistogram } from "@iter8/metrics";
+import { classifyTransportError } from "@iter8/loadgen";
 import type { OutcomeSink, TransportErrorClass } from "@iter8/loadgen";
 import { H2Call, H2Connection } from "./h2/connection.js";
 import type { H2ConnectionEvents, H2Target, ResponseHeaders } from "./h2/connection.js";
@@ -28,7 +29,14 @@ export class ConnectionSlot implements H2ConnectionEvents {
   submit(call: H2Call): void {
     let connection = this.#current;
     if (connection === undefined || !connection.accepting) {
-      connection = new H2Connection(this.target, this);
+      try {
+        connection = new H2Connection(this.target, this);
+      } catch (error) {
+        // E.g. TLS options the socket refuses: the call fails, later (never inside `send`).
+        const errorClass = classifyTransportError(error);
+        queueMicrotask(() => call.onFailure(errorClass));
+        return;
+      }
       this.#current = connection;
       this.#open.add(connection);
     }

@@ -226,6 +226,27 @@ describe("gRPC over the transport's HTTP/2 client", () => {
     expect(seen).toEqual(Array.from({ length: 6 }, () => expected));
   });
 
+  it("takes an answer that comes before the whole request was sent, and goes on", async () => {
+    let streams = 0;
+    const server = await scripted(
+      (stream) => {
+        streams++;
+        // Answer at once, without reading the body the small window holds back.
+        stream.respond(
+          { ":status": 200, "content-type": "application/grpc", "grpc-status": "8" },
+          { endStream: true },
+        );
+      },
+      { settings: { initialWindowSize: 16_384 } },
+    );
+    const result = await runGrpcLoad(
+      options(server.host, { data: { name: "n".repeat(300_000) }, numRequests: 6, concurrency: 2 }),
+    );
+    expect(result.statusCodes).toEqual({ "8": 6 });
+    expect(result.errorClasses).toEqual({});
+    expect(streams).toBe(6);
+  });
+
   it("fails the calls above GOAWAY's last stream id as refused, completes the others, reconnects", async () => {
     let goneAway = false;
     const server = await scripted((stream, session) => {

@@ -480,7 +480,7 @@ export class H2Connection {
     if (call === undefined) return; // A stream this side cancelled: its data is dropped.
     const endStream = (flags & FLAG.endStream) !== 0;
     if (endStream) {
-      this.#endStream(call);
+      this.#endResponse(call);
     } else {
       call.unacked += payload.length;
       if (call.unacked >= STREAM_WINDOW / 2) {
@@ -524,7 +524,7 @@ export class H2Connection {
     const call = this.#active.get(streamId);
     if (call === undefined) return;
     const endStream = (flags & FLAG.endStream) !== 0;
-    if (endStream) this.#endStream(call);
+    if (endStream) this.#endResponse(call);
     call.onHeaders(headers, endStream);
     if (endStream) this.#pump();
   }
@@ -638,6 +638,17 @@ export class H2Connection {
   }
 
   // ---- stream and connection ends ----
+
+  /**
+   * The response ended (END_STREAM). A request body still waiting for window is abandoned with
+   * RST_STREAM, so the server can drop the stream (RFC 9113 §8.1).
+   */
+  #endResponse(call: H2Call): void {
+    const unsent = call.bodyOffset < call.body.length;
+    const id = call.streamId;
+    this.#endStream(call);
+    if (unsent && !this.#closed) this.#append(encodeRstStream(id, H2_ERROR.noError));
+  }
 
   #endStream(call: H2Call): void {
     this.#active.delete(call.streamId);
