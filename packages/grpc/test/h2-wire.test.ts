@@ -328,6 +328,19 @@ describe("gRPC over the transport's HTTP/2 client", () => {
     expect(result.streams?.messagesReceived).toBe(30);
   });
 
+  it("sends a request header block larger than one frame in CONTINUATION frames", async () => {
+    const sizes: number[] = [];
+    const server = await scripted((stream, _session, headers) => {
+      sizes.push(String(headers["x-big"] ?? "").length);
+      void readRequest(stream).then(() => answerOk(stream));
+    });
+    const result = await runGrpcLoad(
+      options(server.host, { metadata: { "x-big": "m".repeat(40_000) }, numRequests: 4 }),
+    );
+    expect(result.statusCodes).toEqual({ "0": 4 });
+    expect(sizes).toEqual([40_000, 40_000, 40_000, 40_000]);
+  });
+
   it("counts a server that never answers as DeadlineExceeded and resets each stream with CANCEL", async () => {
     const resetCodes: number[] = [];
     const server = await scripted((stream) => {
