@@ -12,10 +12,14 @@ import type {
   TransportErrorClass,
   TransportStats,
 } from "@iter8/loadgen";
+import { encodeHeaderBlock } from "./h2/hpack.js";
+import type { H2Target } from "./h2/connection.js";
 import { MessageSource, MetadataSource, callData } from "./messages.js";
 import type { CallInfo, MessagePlan, MetadataPlan } from "./messages.js";
 import { GRPC_STATUS, statusFromHttp } from "./status.js";
 import type { GrpcCallKind } from "./types.js";
+import { ConnectionSlot, WireLane } from "./wire-lane.js";
+import type { WireLaneHost } from "./wire-lane.js";
 
 /** Everything a thread needs to build the transport: plain, structured-cloneable data. */
 export interface GrpcTransportOptions {
@@ -42,6 +46,11 @@ export interface GrpcTransportOptions {
   streamCallCount: number;
   /** A client stream ends its sending after this long (0: no limit). */
   streamCallDurationMs: number;
+  /**
+   * The HTTP/2 client of unary and server-streaming calls: this package's own (`h2`, the
+   * default) or node:http2 (kept for A/B measurements). Streaming requests always use node:http2.
+   */
+  unaryClient?: "h2" | "node:http2";
 }
 
 /** The statistics names the transport keeps (measured calls only). */
@@ -460,13 +469,32 @@ class GrpcLane {
   }
 }
 
-class GrpcTransportImpl {
+/** The host and port of `http://host:port` (IPv6 without its brackets). */
+function targetOf(options: GrpcTransportOptions): H2Target {
+  const url = new URL(options.origin);
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  return {
+    host,
+    port: Number(url.port || (options.tls ? 443 : 80)),
+    tls: options.tls,
+    connectTimeoutMs: options.connectTimeoutMs,
+    keepaliveMs: options.keepaliveMs,
+  };
+}
+
+class GrpcTransportImpl implements WireLaneHost {
   readonly stats = new Stats();
   readonly messages: MessageSource;
   readonly #metadata: MetadataSource;
-  readonly #connections: Connection[];
+  /** Unary and server-streaming calls run on this package's HTTP/2 client (`h2/`). */
+  readonly #wire: boolean;
+  readonly #connections: Connection[] = [];
   readonly #lanes: GrpcLane[] = [];
+  readonly #slots: ConnectionSlot[] = [];
+  readonly #wireLanes: WireLane[] = [];
   readonly #headers: Record<string, string>;
+  /** The request header block when the metadata has no templates. */
+  readonly #block: Buffer;
   readonly #workerId: string;
   #sends = 0;
   #destroyed = false;
@@ -483,15 +511,31 @@ class GrpcTransportImpl {
       1,
       Math.min(lanes, Math.round(options.connections / Math.max(1, share.count))),
     );
-    this.#connections = [];
-    for (let i = 0; i < connections; i++) this.#connections.push(new Connection(options));
-    for (let lane = 0; lane < lanes; lane++) this.#lanes.push(new GrpcLane(this, lane));
+    this.#wire =
+      (options.unaryClient ?? "h2") === "h2" &&
+      (options.kind === "unary" || options.kind === "server-stream");
+    if (this.#wire) {
+      const target = targetOf(options);
+      for (let i = 0; i < connections; i++) this.#slots.push(new ConnectionSlot(target));
+      const timed = options.kind === "server-stream";
+      for (let lane = 0; lane < lanes; lane++)
+        this.#wireLanes.push(new WireLane(this, lane, timed));
+    } else {
+      for (let i = 0; i < connections; i++) this.#connections.push(new Connection(options));
+      for (let lane = 0; lane < lanes; lane++) this.#lanes.push(new GrpcLane(this, lane));
+    }
     this.#headers = this.#baseHeaders();
     if (this.#metadata.isStatic) this.#metadata.addTo(this.#headers, undefined);
+    this.#block = encodeHeaderBlock(Object.entries(this.#headers));
     this.#workerId = String(share.index);
   }
 
+  get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
+
   #baseHeaders(): Record<string, string> {
+    // Pseudo-headers first (RFC 9113 §8.3): the header block keeps this order.
     return {
       ":method": "POST",
       ":scheme": this.options.tls ? "https" : "http",
@@ -510,10 +554,14 @@ class GrpcTransportImpl {
   }
 
   send(lane: number, measured: boolean): void {
-    const handler = this.#lanes[lane] as GrpcLane;
     // Calls are numbered across threads: this thread's n-th call is index + n * count.
     const requestNumber = this.share.index + this.#sends * this.share.count;
     this.#sends++;
+    if (this.#wire) {
+      this.#sendWire(lane, measured, requestNumber);
+      return;
+    }
+    const handler = this.#lanes[lane] as GrpcLane;
     if (this.#destroyed) {
       handler.fail(new Error("transport destroyed"), measured);
       return;
@@ -536,9 +584,40 @@ class GrpcTransportImpl {
     handler.start(stream, connection, measured, requestNumber, data);
   }
 
+  #sendWire(lane: number, measured: boolean, requestNumber: number): void {
+    const handler = this.#wireLanes[lane] as WireLane;
+    if (this.#destroyed) {
+      handler.fail(measured, "other");
+      return;
+    }
+    if (this.messages.isStatic && this.#metadata.isStatic) {
+      const slot = this.#slots[lane % this.#slots.length] as ConnectionSlot;
+      handler.start(slot, measured, this.#block, this.messages.frame(requestNumber, undefined));
+      return;
+    }
+    const data = this.callData(requestNumber, lane);
+    let block = this.#block;
+    if (!this.#metadata.isStatic) {
+      const headers = this.#baseHeaders();
+      this.#metadata.addTo(headers, data);
+      block = encodeHeaderBlock(Object.entries(headers));
+    }
+    let body: Buffer;
+    try {
+      body = this.messages.frame(requestNumber, data);
+    } catch {
+      // The message was checked before the load; a template that fails now fails its call.
+      handler.fail(measured, "other");
+      return;
+    }
+    handler.start(this.#slots[lane % this.#slots.length] as ConnectionSlot, measured, block, body);
+  }
+
   async destroy(): Promise<void> {
     this.#destroyed = true;
     for (const lane of this.#lanes) lane.stop();
+    for (const lane of this.#wireLanes) lane.stop();
+    for (const slot of this.#slots) slot.close();
     await Promise.all(this.#connections.map((connection) => connection.close()));
   }
 
