@@ -190,7 +190,7 @@ export class LoadEngine implements OutcomeSink {
       this.#phase = hasWarmup ? "warmup" : "measure";
       if (!hasWarmup) this.#beginMeasure(this.#pacing?.measureStartAt ?? config.startAt);
       if (this.#pacing) {
-        this.#waker?.arm(this.#pacing.pacer.dueTime(0));
+        this.#waker?.arm(this.#pacing.pacer.dueTime(0), this.#pacing.pacer.dueTime(1));
       } else {
         const delay = config.startAt - this.#clock();
         this.#later(Math.max(0, delay), () => this.#pump(this.#clock()));
@@ -284,7 +284,9 @@ export class LoadEngine implements OutcomeSink {
           break;
         }
         if (intended > now) {
-          this.#waker?.arm(intended);
+          // The following due time is a hint: a waker that plans ahead heads there right after
+          // this wake, so the usual next arm() costs no cross-thread notify.
+          this.#waker?.arm(intended, pacing.pacer.dueTime(this.#nextIndex + 1));
           break;
         }
       }
