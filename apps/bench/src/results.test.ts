@@ -47,6 +47,7 @@ const config: BenchConfig = {
     connections: 1,
     concurrency: 50,
     coRate: 1000,
+    coConcurrency: 600,
   },
   only: ["throughput", "rate", "rss", "co"],
   quick: false,
