@@ -97,7 +97,7 @@ const PARKED = 0x7fffffff;
 /**
  * The clock thread. It sleeps on a futex until shortly before the target, spins at most `spinMs`
  * the rest of the way on `performance.now()`, then notifies the engine thread. Futex sleeps end
- * late (by up to the timer slack, which it sets to 1 µs where Linux lets it); the thread learns by
+ * late (the wake-up plus up to the timer slack, set to 1 µs where Linux lets it); the thread learns by
  * how much and goes to sleep that much earlier (waking early, it sleeps again rather than spin
  * longer: it may share a core with the engine thread, which must not be starved). After a wake it
  * heads for the engine's hint of the next target (`arm(at, next)`), or without one lingers (sleeps)
