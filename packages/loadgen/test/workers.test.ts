@@ -124,13 +124,12 @@ describe("runLoad with worker threads", () => {
         expect(s.p99Ms ?? 0).toBeGreaterThanOrEqual(s.p50Ms ?? Infinity);
       });
       // The 100 slow answers (at least SLOW_MS, less 1 ms of timer granularity, whatever the
-      // load) show in the merged samples. Latency counts from the intended send time, so a late
-      // generator (a loaded machine: runs saw 650 ms) can make the fast ones slow too; the
-      // service times (from the actual send) tell them apart by count: 200 fast, 100 slow.
+      // load) show in the merged samples and in the merged service times: at least a third of
+      // the 300 are that slow. Nothing is asserted of the fast ones' times: on a loaded machine
+      // (load average 40) the servers, in this thread, answered them in up to 390 ms at p50.
       expect(Math.max(...timeline.map((s) => s.p99Ms ?? 0))).toBeGreaterThanOrEqual(SLOW_MS - 1);
       expect(run.serviceTime.count).toBe(300);
       expect(run.serviceTime.percentile(67) / 1000).toBeGreaterThanOrEqual(SLOW_MS - 1);
-      expect(run.serviceTime.percentile(50) / 1000).toBeLessThan(SLOW_MS - 1);
     }
     // Each sample was reported as progress too.
     expect(progress).toEqual(expect.arrayContaining(result.timeline));
