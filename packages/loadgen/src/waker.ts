@@ -268,7 +268,9 @@ export function createPrecisionWaker(options: PrecisionWakerOptions): CreateWake
     };
     const resolved = (): void => {
       waiting = false;
-      if (closed) return;
+      // Nothing armed: this arming's wake came already (from the start-up timer), or the clock
+      // thread reached a hinted target the engine never armed. Once per arming, never more.
+      if (closed || Number.isNaN(armedAt)) return;
       const early = armedAt - clock();
       if (early > STALE_WAKE_MS) {
         // A wake for an earlier target that crossed a re-arming: the clock thread has the
