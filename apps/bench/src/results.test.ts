@@ -47,6 +47,7 @@ const config: BenchConfig = {
     connections: 1,
     concurrency: 50,
     coRate: 1000,
+    coConcurrency: 600,
   },
   workers: { counts: [1, 2, 4, 8], connectionsPerWorker: 10, durationS: 5 },
   only: ["throughput", "rate", "rss", "co"],

@@ -54,12 +54,14 @@ export interface GrpcBenchConfig {
   throughputCases: { connections: number; concurrency: number }[];
   /** Fixed rates of `grpc-rate`, calls/s. */
   rates: number[];
-  /** Connections and concurrency of `grpc-rate` and `grpc-co` (ghz's defaults: 1 and 50). */
+  /** Connections of `grpc-rate` and `grpc-co` (ghz's default: 1). */
   connections: number;
-  /** Calls in flight at most in `grpc-rate` and `grpc-co`. */
+  /** Calls in flight at most in `grpc-rate` (ghz's default: 50). */
   concurrency: number;
   /** Rate of `grpc-co`, calls/s. */
   coRate: number;
+  /** Calls in flight at most in `grpc-co`: a whole stall's calls at `coRate`, plus a fifth. */
+  coConcurrency: number;
 }
 
 /** The measurements. */

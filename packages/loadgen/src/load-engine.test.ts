@@ -6,6 +6,7 @@ import { resolveLoadOptions } from "./options.js";
 import type { CreateTransport, OutcomeSink } from "./transport.js";
 import type { LoadOptions, LoadProgress, TransportErrorClass } from "./types.js";
 import { createTimerWaker } from "./waker.js";
+import type { CreateWaker } from "./waker.js";
 
 /** A transport that answers every request after `serviceMs` of (fake) time, and logs sends. */
 function createFakeTransport(
@@ -43,19 +44,20 @@ function createFakeTransport(
 /** Runs an engine on fake time (clock = Date.now(), starting at 0) for at most `limitMs`. */
 async function runFake(
   options: Omit<LoadOptions, "url">,
-  transport: ReturnType<typeof createFakeTransport>,
+  transport: { create: CreateTransport },
   limitMs: number,
   control: {
     abortAtMs?: number;
     onProgress?: (p: LoadProgress) => void;
     onSample?: EngineControl["onSample"];
     startAt?: number;
+    createWaker?: CreateWaker;
   } = {},
 ): Promise<EngineResult> {
   const resolved = resolveLoadOptions({ url: "http://127.0.0.1:1/", ...options });
   const engine = new LoadEngine(planShare(resolved, control.startAt ?? 0, 0, 1), {
     clock: () => Date.now(),
-    createWaker: createTimerWaker,
+    createWaker: control.createWaker ?? createTimerWaker,
     createTransport: transport.create,
   });
   const abort = new AbortController();
@@ -272,5 +274,97 @@ describe("LoadEngine on fake timers", () => {
     expect(result.measureStart).toBe(50);
     expect(result.timeline.map((p) => p.elapsedMs)).toEqual([1000, 1992]);
     expect(result.timeline[0]?.completed).toBe(100);
+  });
+  it("sends every request due at a wake in that one wake, none early, then one wake per due time", async () => {
+    // The first wake comes 5 ms late (a busy thread): requests 0..5 are due by then. Answers take
+    // 100 ms and lanes are plenty, so only wakes send.
+    const transport = createFakeTransport(100);
+    const wakes: Array<{ at: number; sendsBefore: number }> = [];
+    const lateWaker: CreateWaker = (clock, onWake) => {
+      const inner = createTimerWaker(clock, () => {
+        if (wakes.length === 0) vi.setSystemTime(Date.now() + 5);
+        wakes.push({ at: Date.now(), sendsBefore: transport.sends.length });
+        onWake();
+      });
+      return inner;
+    };
+    const result = await runFake(
+      { qps: 1000, connections: 30, numRequests: 20, warmupMs: 0 },
+      transport,
+      1_000,
+      { createWaker: lateWaker },
+    );
+    expect(result.requests).toBe(20);
+    // One wake for the six that were due, then one per request.
+    expect(wakes).toHaveLength(15);
+    expect(transport.sends.slice(0, 6)).toEqual([5, 5, 5, 5, 5, 5]);
+    expect(wakes[1]).toEqual({ at: 6, sendsBefore: 6 });
+    transport.sends.forEach((sentAt, i) => expect(sentAt).toBeGreaterThanOrEqual(i));
+    expect(transport.sends.slice(6)).toEqual(Array.from({ length: 14 }, (_, i) => i + 6));
+    // Request i waited 5 - i ms for the late wake.
+    expect(result.dispatchLag?.max).toBe(5000);
+    expect(result.dispatchLag?.min).toBe(0);
+  });
+
+  it("tells the waker the schedule's next due time with each target", async () => {
+    const transport = createFakeTransport(1);
+    const arms: Array<[number, number | undefined]> = [];
+    const recording: CreateWaker = (clock, onWake) => {
+      const inner = createTimerWaker(clock, onWake);
+      return {
+        arm(at: number, next?: number) {
+          arms.push([at, next]);
+          inner.arm(at, next);
+        },
+        close: () => inner.close(),
+      };
+    };
+    await runFake({ qps: 200, connections: 2, numRequests: 6, warmupMs: 0 }, transport, 1_000, {
+      createWaker: recording,
+    });
+    for (const [at, next] of arms) expect(next).toBe(at + 5);
+    // Each due time is armed (an outcome's pump may arm the same one again).
+    expect([...new Set(arms.map(([at]) => at))]).toEqual([0, 5, 10, 15, 20, 25]);
+  });
+
+  it("counts the time spent on earlier outcomes of the same turn as dispatch lag, not queue wait", async () => {
+    // Two lanes, a request every ms. Requests 0 and 1 are answered together at 10 ms, in one
+    // turn, and handling the first answer takes the generator 3 ms.
+    const sends: number[] = [];
+    let sink: OutcomeSink | undefined;
+    const create: CreateTransport = (_lanes, s) => {
+      sink = s;
+      const lanesOf: number[] = [];
+      return {
+        send(lane: number) {
+          sends.push(Date.now());
+          lanesOf.push(lane);
+          if (sends.length === 2) {
+            setTimeout(() => {
+              sink?.onOutcome(lanesOf[0] as number, 200, undefined);
+              vi.setSystemTime(Date.now() + 3);
+              sink?.onOutcome(lanesOf[1] as number, 200, undefined);
+            }, 9);
+          } else if (sends.length > 2) {
+            const l = lane;
+            setTimeout(() => sink?.onOutcome(l, 200, undefined), 1);
+          }
+        },
+        destroy: () => Promise.resolve(),
+      };
+    };
+    const result = await runFake(
+      { qps: 1000, connections: 2, numRequests: 4, warmupMs: 0 },
+      { create },
+      1_000,
+    );
+    expect(result.requests).toBe(4);
+    // Request 2 (due at 2) leaves at 10 with the first answer, request 3 (due at 3) at 13.
+    expect(sends).toEqual([0, 1, 10, 13]);
+    // Both were ready at 10, when the turn's answers began: 8 and 7 ms of queue wait; request 3
+    // then waited 3 ms for the generator itself.
+    expect(result.queueWait.max).toBe(8000);
+    expect(result.queueWait.min).toBe(0);
+    expect(result.dispatchLag?.max).toBe(3000);
   });
 });

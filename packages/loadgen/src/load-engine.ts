@@ -109,6 +109,15 @@ export class LoadEngine implements OutcomeSink {
   #freeCount: number;
   /** Since when at least one lane has been free (for queue wait and dispatch lag). */
   #freeSince = Number.NEGATIVE_INFINITY;
+  /**
+   * When the engine began handling the outcomes of this event-loop turn (NaN between turns). An
+   * outcome handled late in a turn was ready when the turn began: the time spent on the outcomes
+   * before it is the generator's own delay, not the server's.
+   */
+  #turnStart = Number.NaN;
+  readonly #endTurn = (): void => {
+    this.#turnStart = Number.NaN;
+  };
   readonly #laneKind: Uint8Array;
   readonly #laneIntended: Float64Array;
   readonly #laneSent: Float64Array;
@@ -190,7 +199,7 @@ export class LoadEngine implements OutcomeSink {
       this.#phase = hasWarmup ? "warmup" : "measure";
       if (!hasWarmup) this.#beginMeasure(this.#pacing?.measureStartAt ?? config.startAt);
       if (this.#pacing) {
-        this.#waker?.arm(this.#pacing.pacer.dueTime(0));
+        this.#waker?.arm(this.#pacing.pacer.dueTime(0), this.#pacing.pacer.dueTime(1));
       } else {
         const delay = config.startAt - this.#clock();
         this.#later(Math.max(0, delay), () => this.#pump(this.#clock()));
@@ -233,8 +242,10 @@ export class LoadEngine implements OutcomeSink {
         this.#errors++;
       }
     }
-    // Free the lane.
-    if (this.#freeCount === 0) this.#freeSince = now;
+    // Free the lane. When every lane was busy, the requests due meanwhile waited for this one:
+    // they count as ready from the start of this turn's outcomes (see #turnStart), so a generator
+    // too busy to handle outcomes promptly shows as dispatch lag rather than as queue wait.
+    if (this.#freeCount === 0) this.#freeSince = this.#turnStartedAt(now);
     const lanes = this.#free.length;
     this.#free[(this.#freeHead + this.#freeCount) % lanes] = lane;
     this.#freeCount++;
@@ -244,6 +255,15 @@ export class LoadEngine implements OutcomeSink {
     } else if (!this.#pumping) {
       this.#pump(now);
     }
+  }
+
+  /** The start of the current turn's outcomes (`now` for the first one); reset after the turn. */
+  #turnStartedAt(now: number): number {
+    if (Number.isNaN(this.#turnStart)) {
+      this.#turnStart = now;
+      setImmediate(this.#endTurn);
+    }
+    return this.#turnStart;
   }
 
   #wake(): void {
@@ -284,7 +304,9 @@ export class LoadEngine implements OutcomeSink {
           break;
         }
         if (intended > now) {
-          this.#waker?.arm(intended);
+          // The following due time is a hint: a waker that plans ahead heads there right after
+          // this wake, so the usual next arm() costs no cross-thread notify.
+          this.#waker?.arm(intended, pacing.pacer.dueTime(this.#nextIndex + 1));
           break;
         }
       }

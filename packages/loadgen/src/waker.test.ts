@@ -76,6 +76,32 @@ describe("createPrecisionWaker", () => {
     }
   });
 
+  it("with next-target hints, still wakes once per arming, never early, and never for a hint alone", async () => {
+    const clock = (): number => performance.now();
+    const observed: Array<[number, number]> = [];
+    let target = 0;
+    let waker: ReturnType<ReturnType<typeof createPrecisionWaker>> | undefined;
+    await new Promise<void>((resolve) => {
+      waker = createPrecisionWaker({ spinMs: 0.02, intervalMs: 2 })(clock, () => {
+        observed.push([target, clock()]);
+        // The tenth target's hint is not followed by arm(): nothing may wake for it.
+        if (observed.length === 10) {
+          resolve();
+          return;
+        }
+        target += 2;
+        waker?.arm(target, target + 2);
+      });
+      target = clock() + 2;
+      waker.arm(target, target + 2);
+    });
+    // Well past the hinted target, even on a busy machine (bounded wait, not a timing window).
+    await new Promise((r) => setTimeout(r, 50));
+    waker?.close();
+    expect(observed).toHaveLength(10);
+    for (const [armedFor, wokeAt] of observed) expect(wokeAt).toBeGreaterThanOrEqual(armedFor);
+  });
+
   it("follows a re-armed earlier target", async () => {
     const clock = (): number => performance.now();
     let wakes = 0;
