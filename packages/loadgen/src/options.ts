@@ -127,7 +127,9 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     fail(`pacing must be "precise" or "timer", got ${JSON.stringify(options.pacing)}`);
   }
   if (options.httpClient !== undefined && !HTTP_CLIENTS.includes(options.httpClient)) {
-    fail(`httpClient must be "auto", "lean" or "undici", got ${JSON.stringify(options.httpClient)}`);
+    fail(
+      `httpClient must be "auto", "lean" or "undici", got ${JSON.stringify(options.httpClient)}`,
+    );
   }
   if (
     options.transport !== undefined &&

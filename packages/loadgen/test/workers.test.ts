@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runLoad } from "../src/index.js";
+import { HTTP_CLIENTS, runLoadWith } from "./http-clients.js";
 import type { LoadProgress } from "../src/index.js";
 import { ensureBuilt } from "./ensure-built.js";
 import { startServer } from "@iter8/test-utils";
@@ -34,7 +34,9 @@ function fullSeconds(timeline: LoadProgress[]): LoadProgress[] {
   return timeline.filter((s, i) => s.elapsedMs - (timeline[i - 1]?.elapsedMs ?? 0) >= 500);
 }
 
-describe("runLoad with worker threads", () => {
+describe.each(HTTP_CLIENTS)("runLoad with worker threads (%s)", (httpClient) => {
+  const runLoad = runLoadWith(httpClient);
+
   it("splits an unpaced run exactly and merges the counts and histograms", async () => {
     const statuses = [200, 404];
     server = await startServer((i, _req, res) => {
