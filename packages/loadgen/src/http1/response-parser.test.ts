@@ -155,6 +155,20 @@ describe("ResponseParser", () => {
     });
   });
 
+  it("reads connection: keep-alive without callbacks too (the fast path)", () => {
+    const parser = new ResponseParser();
+    for (const [text, close] of [
+      ["HTTP/1.0 200 OK\r\nConnection:  Keep-Alive \r\nContent-Length: 0\r\n\r\n", false],
+      ["HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", true],
+      ["HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n", false],
+      ["HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", true],
+    ] as const) {
+      parser.expect(false);
+      expect(parser.execute(Buffer.from(text))).toBe(PARSE_COMPLETE);
+      expect(parser.close, text).toBe(close);
+    }
+  });
+
   it("stops at the end of a response and says where (bytes after it are not read)", () => {
     const first = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     const text = `${first}HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n`;

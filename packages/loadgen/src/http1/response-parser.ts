@@ -61,6 +61,7 @@ const S_DONE = 12;
 const CONTENT_LENGTH = Buffer.from("content-length", "latin1");
 const TRANSFER_ENCODING = Buffer.from("transfer-encoding", "latin1");
 const CONNECTION = Buffer.from("connection", "latin1");
+const KEEP_ALIVE = Buffer.from("keep-alive", "latin1");
 
 /** Hex digit values, -1 for anything else. */
 const HEX = new Int8Array(256).fill(-1);
@@ -81,6 +82,15 @@ function nameIs(buf: Uint8Array, start: number, end: number, name: Uint8Array): 
     if (lower(buf[start + i] as number) !== name[i]) return false;
   }
   return true;
+}
+
+/** True when `buf[start, end)`, without surrounding blanks, is the lower-case `value`, ignoring case. */
+function valueIs(buf: Uint8Array, start: number, end: number, value: Uint8Array): boolean {
+  let from = start;
+  while (from < end && (buf[from] === SPACE || buf[from] === TAB)) from++;
+  let to = end;
+  while (to > from && (buf[to - 1] === SPACE || buf[to - 1] === TAB)) to--;
+  return nameIs(buf, from, to, value);
 }
 
 /** True when the comma-separated list `text` has the token `token` (lower case, trimmed). */
@@ -365,6 +375,9 @@ export class ResponseParser {
             throw new ResponseParseError("conflicting content-length");
           }
           contentLength = length;
+        } else if (isConnection && !onHeader && valueIs(buf, colon + 1, lineEnd - 1, KEEP_ALIVE)) {
+          // The common answer, read without making a string.
+          if (minor === 0) close = false;
         } else if (isEncoding || isConnection || onHeader) {
           const value = latin1(buf, colon + 1, lineEnd - 1).trim();
           if (isEncoding) chunked = lastIsChunked(value);
@@ -407,22 +420,22 @@ export class ResponseParser {
   }
 }
 
-/** The offset just after the first CRLFCRLF in `buf[start, end)`, or -1. */
+/**
+ * The offset just after the first CRLFCRLF in `buf[start, end)`, or -1. A plain loop: heads are a
+ * few hundred bytes, and a native `indexOf` per line costs more than scanning them.
+ */
 function findHeadEnd(buf: Uint8Array, start: number, end: number): number {
-  let at = start;
-  while (at + 3 < end) {
-    const lf = buf.indexOf(LF, at + 1);
-    if (lf < 0 || lf + 2 >= end) return -1;
-    if (buf[lf - 1] === CR && buf[lf + 1] === CR && buf[lf + 2] === LF) return lf + 3;
-    at = lf;
+  for (let at = start + 3; at < end; at++) {
+    if (buf[at] === LF && buf[at - 1] === CR && buf[at - 2] === LF && buf[at - 3] === CR) {
+      return at + 1;
+    }
   }
   return -1;
 }
 
 function indexOfLf(buf: Uint8Array, start: number, end: number): number {
-  const lf = buf.indexOf(LF, start);
-  if (lf < 0 || lf >= end) throw new ResponseParseError("unterminated line");
-  return lf;
+  for (let at = start; at < end; at++) if (buf[at] === LF) return at;
+  throw new ResponseParseError("unterminated line");
 }
 
 function latin1(buf: Uint8Array, start: number, end: number): string {
