@@ -71,7 +71,8 @@ function splits(text: string): number[][] {
 /** Parses `text` under every split of `splits` and expects the same result each time. */
 function parseEverySplit(text: string, head = false): Parsed {
   const whole = parse(text, [], head);
-  for (const cuts of splits(text)) expect(parse(text, cuts, head), `cut at ${cuts}`).toEqual(whole);
+  for (const cuts of splits(text))
+    expect(parse(text, cuts, head), `cut at ${cuts.join(",")}`).toEqual(whole);
   return whole;
 }
 
@@ -218,7 +219,7 @@ describe("ResponseParser", () => {
     ],
   ])("rejects %s", (_what, text) => {
     for (const cuts of splits(text)) {
-      expect(() => parse(text, cuts), `cut at ${cuts}`).toThrow(ResponseParseError);
+      expect(() => parse(text, cuts), `cut at ${cuts.join(",")}`).toThrow(ResponseParseError);
     }
   });
 

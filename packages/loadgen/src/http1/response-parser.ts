@@ -351,7 +351,9 @@ export class ResponseParser {
     let chunked = false;
     let close = minor === 0;
     const interim = status < 200;
-    const onHeader = interim ? undefined : this.#callbacks?.onHeader;
+    // Headers are reported (of final responses only) when the caller asked for them.
+    const callbacks =
+      interim || this.#callbacks?.onHeader === undefined ? undefined : this.#callbacks;
     // Header lines until the empty line.
     let line = lineEnd + 1;
     while (line < end - 2) {
@@ -375,19 +377,19 @@ export class ResponseParser {
             throw new ResponseParseError("conflicting content-length");
           }
           contentLength = length;
-        } else if (isConnection && !onHeader && valueIs(buf, colon + 1, lineEnd - 1, KEEP_ALIVE)) {
+        } else if (isConnection && !callbacks && valueIs(buf, colon + 1, lineEnd - 1, KEEP_ALIVE)) {
           // The common answer, read without making a string.
           if (minor === 0) close = false;
-        } else if (isEncoding || isConnection || onHeader) {
+        } else if (isEncoding || isConnection || callbacks) {
           const value = latin1(buf, colon + 1, lineEnd - 1).trim();
           if (isEncoding) chunked = lastIsChunked(value);
           else if (isConnection) {
             if (hasToken(value, "close")) close = true;
             else if (minor === 0 && hasToken(value, "keep-alive")) close = false;
           }
-          onHeader?.(latin1(buf, line, colon), value);
+          callbacks?.onHeader?.(latin1(buf, line, colon), value);
         }
-        if (isLength && onHeader) onHeader(latin1(buf, line, colon), String(contentLength));
+        if (isLength) callbacks?.onHeader?.(latin1(buf, line, colon), String(contentLength));
       }
       line = lineEnd + 1;
     }
