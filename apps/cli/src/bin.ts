@@ -1,11 +1,16 @@
 #!/usr/bin/env node
-import { applyLoadProcessFlags } from "@iter8/loadgen/runtime-flags";
+
+/** Sets the V8 flags of a load-generating process (`@iter8/loadgen/runtime-flags`: only node:v8). */
+async function prepareForLoad(): Promise<void> {
+  const { applyLoadProcessFlags } = await import("@iter8/loadgen/runtime-flags");
+  applyLoadProcessFlags();
+}
 
 // Commands that generate load (`run`, `k run`) set the load process's V8 flags before anything
 // else loads: while the CLI's modules load, V8 would otherwise grow the young generation, and
 // that memory stays (about 8 MiB more peak RSS for `iter8 run`). A "run" elsewhere in the
-// arguments only sets them needlessly. The module imports nothing but node:v8.
-if (process.argv.slice(2).includes("run")) applyLoadProcessFlags();
+// arguments only sets them needlessly; other commands load nothing of loadgen.
+if (process.argv.slice(2).includes("run")) await prepareForLoad();
 const { main } = await import("./main.js");
 
 // Ctrl-C (or SIGTERM) aborts the running command, which keeps what it measured and exits 130.
@@ -24,5 +29,5 @@ process.exitCode = await main(process.argv.slice(2), {
   signal: controller.signal,
   isTTY: process.stderr.isTTY,
   // Set above already for `run` and `k run`; repeated (it is idempotent) for any other caller.
-  prepareForLoad: applyLoadProcessFlags,
+  prepareForLoad,
 });
