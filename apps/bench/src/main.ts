@@ -43,6 +43,7 @@ import type {
   GrpcResults,
   GrpcThroughputCase,
   PacedRun,
+  ProxyPeakCase,
   ProxyResult,
   RateCase,
   RssResult,
@@ -69,8 +70,9 @@ const HELP = `Usage: pnpm bench [--quick] [--only throughput,rate,rss,co,proxy,g
   --duration S      seconds per throughput / fixed-rate / CO run (default 10)
   --rss-duration S  seconds of iter8's RSS-stability run (default 60)
   --co-connections N  connections of the coordinated-omission check (default 50)
-  --proxy-rounds N  rounds of the proxy scenario (default 5): each runs both proxies' peaks, then
-                    the paced paths, back to back; its ratios and differences are taken per round
+  --proxy-rounds N  rounds of the proxy scenario (default 5): each runs both proxies' peaks (in
+                    front of the Node upstream, then of nginx), then the paced paths, back to
+                    back; its ratios and differences are taken per round
   --proxy-pacing P  how the proxy scenario's paced runs are timed: precise (default) or timer
 `;
 
@@ -220,8 +222,9 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
   if (has("grpc-rate")) add(config.runs * config.grpc.rates.length, paced);
   if (has("grpc-co")) add(config.runs, paced);
   if (has("proxy")) {
-    add((config.proxyRounds + 1) * 2, PROXY_WARMUP_S);
-    add(config.proxyRounds * 2, config.durationS);
+    // Peak rounds in front of the Node upstream and of nginx, then one warmed pair for the paced runs.
+    add((config.proxyRounds * 2 + 1) * 2, PROXY_WARMUP_S);
+    add(config.proxyRounds * 2 * 2, config.durationS);
     add(config.proxyRounds * 3, paced);
   }
   return { steps, estimateS };
@@ -534,12 +537,84 @@ const PROXY_PACED_CONNECTIONS = 50;
 /** Seconds of discarded closed-loop load on each proxy before its peak runs. */
 const PROXY_WARMUP_S = 5;
 
+/** The proxies under test, in the order odd rounds run them. */
+const PROXIES = ["nginx", "iter8"] as const;
+
+/**
+ * Peak rounds of both proxies in front of `upstreamUrl`: each round starts both afresh (on this
+ * VM a proxy process can run at half its usual rate for minutes while the other proxy, run in
+ * between, does not: a full run had iter8 at 14,059, 14,569, then 8,269, 8,334 and 8,198/s, nginx
+ * 26,025-26,611/s around them, so one process's spell must not decide every round), warms them,
+ * then runs wrk against each in alternating order. Each proxy's CPU time over its run (from
+ * /proc) gives its CPU µs per request, a figure the machine's load moves far less than req/s.
+ */
+async function runProxyPeaks(
+  ctx: Context,
+  upstreamUrl: string,
+  label: string,
+): Promise<ProxyPeakCase & { runs: Record<string, RunOutcome[]> }> {
+  const rounds = ctx.config.proxyRounds;
+  const runs: Record<string, RunOutcome[]> = {};
+  const cpu: Record<(typeof PROXIES)[number], number[]> = { nginx: [], iter8: [] };
+  for (let i = 1; i <= rounds; i++) {
+    await withProxies(ctx, upstreamUrl, async (targets) => {
+      for (const name of inRoundOrder(PROXIES, i)) {
+        const before = await targets[name].cpuSeconds();
+        const outcome = await runStep(
+          ctx,
+          `proxy peak ${name} (wrk c=${PROXY_CONNECTIONS}, ${label}) round ${i}/${rounds}`,
+          "wrk",
+          {
+            url: targets[name].url,
+            connections: PROXY_CONNECTIONS,
+            durationS: ctx.config.durationS,
+            rate: 0,
+          },
+          TARGET_CORE,
+        );
+        const used = (await targets[name].cpuSeconds()) - before;
+        const ok = outcome.ok && outcome.run.requests > 0 && Number.isFinite(used);
+        const perRequest = ok ? (used * 1e6) / outcome.run.requests : Number.NaN;
+        cpu[name].push(perRequest);
+        if (ok) log(`      ${name} proxy: ${perRequest.toFixed(1)} µs CPU per request`);
+        (runs[`peak-${name}`] ??= []).push(outcome);
+      }
+    });
+  }
+  return {
+    peak: {
+      nginx: summarizeRuns(runs["peak-nginx"] ?? []),
+      iter8: summarizeRuns(runs["peak-iter8"] ?? []),
+    },
+    throughputRatio: pairedMedian(
+      runs["peak-iter8"] ?? [],
+      runs["peak-nginx"] ?? [],
+      (mine, theirs) => ratio(mine.rate, theirs.rate),
+    ),
+    proxyCpuUsPerRequest: { nginx: finiteMedian(cpu.nginx), iter8: finiteMedian(cpu.iter8) },
+    cpuRatio: finiteMedian(cpu.iter8.map((mine, i) => mine / (cpu.nginx[i] ?? Number.NaN))),
+    runs,
+  };
+}
+
+/** The median of the finite values (NaN marks a round that measured nothing). */
+function finiteMedian(values: readonly number[]): number {
+  return median(values.filter((v) => Number.isFinite(v)));
+}
+
+/** Rounds run their steps in alternating order, so neither side always goes first. */
+function inRoundOrder<T>(names: readonly T[], round: number): T[] {
+  return round % 2 === 1 ? [...names] : [...names].reverse();
+}
+
 /**
  * iter8's traffic proxy against nginx as a reverse proxy, both pinned to the generator core, in
- * front of the same Node upstream on the target core; the generators share the upstream's core,
- * so the proxy under test has a core to itself. Peak: wrk, closed loop, in rounds, each with
- * freshly started and warmed proxies. Then iter8's runLoad paced at 50% of the iter8 proxy's
- * median peak, straight to the upstream and through each proxy, in rounds.
+ * front of the same upstream on the target core: the bench's Node server, then nginx serving a
+ * static answer (where the proxy's own cost decides the ratio); the generators share the
+ * upstream's core, so the proxy under test has a core to itself. Peak: wrk, closed loop, in
+ * rounds, each with freshly started and warmed proxies. Then, in front of the Node upstream,
+ * iter8's runLoad paced at 50% of the iter8 proxy's median peak, straight to the upstream and
+ * through each proxy, in rounds.
  */
 async function runProxy(ctx: Context): Promise<ProxyResult> {
   const { tools, paths, config } = ctx;
@@ -552,43 +627,26 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
     TARGET_CORE,
   );
   const rounds = config.proxyRounds;
-  const runs: Record<string, RunOutcome[]> = {};
-  // Rounds run their steps in alternating order, so neither side always goes first.
-  const inOrder = <T>(names: readonly T[], round: number): T[] =>
-    round % 2 === 1 ? [...names] : [...names].reverse();
   try {
-    // Each peak round starts both proxies afresh: on this VM a proxy process can run at half its
-    // usual rate for minutes while the other proxy, run in between, does not (a full run had
-    // iter8 at 14,059, 14,569, then 8,269, 8,334 and 8,198/s, nginx 26,025-26,611/s around them),
-    // so one process's spell must not decide every round.
-    for (let i = 1; i <= rounds; i++) {
-      await withProxies(ctx, upstream.url, async (targets) => {
-        for (const name of inOrder(["nginx", "iter8"] as const, i)) {
-          const outcome = await runStep(
-            ctx,
-            `proxy peak ${name} (wrk c=${PROXY_CONNECTIONS}) round ${i}/${rounds}`,
-            "wrk",
-            {
-              url: targets[name].url,
-              connections: PROXY_CONNECTIONS,
-              durationS: config.durationS,
-              rate: 0,
-            },
-            TARGET_CORE,
-          );
-          (runs[`peak-${name}`] ??= []).push(outcome);
-        }
-      });
-    }
-    const peak = {
-      nginx: summarizeRuns(runs["peak-nginx"] ?? []),
-      iter8: summarizeRuns(runs["peak-iter8"] ?? []),
-    };
-    const pacedRate = Math.max(1, Math.round(peak.iter8.rate / 2));
+    const { runs, ...nodeCase } = await runProxyPeaks(ctx, upstream.url, "Node upstream");
+    const nginxUpstream = await withTarget(
+      () => startNginx(tools, TARGET_CORE),
+      async (target) => {
+        const { runs: nginxRuns, ...peaks } = await runProxyPeaks(
+          ctx,
+          target.url,
+          "nginx upstream",
+        );
+        for (const [key, outcomes] of Object.entries(nginxRuns))
+          runs[`nginx-upstream-${key}`] = outcomes;
+        return peaks;
+      },
+    );
+    const pacedRate = Math.max(1, Math.round(nodeCase.peak.iter8.rate / 2));
     await withProxies(ctx, upstream.url, async (proxies) => {
       const pacedTargets = { direct: upstream, ...proxies } as const;
       for (let i = 1; i <= rounds; i++) {
-        for (const name of inOrder(["direct", "nginx", "iter8"] as const, i)) {
+        for (const name of inRoundOrder(["direct", "nginx", "iter8"] as const, i)) {
           const outcome = await runStep(
             ctx,
             `proxy paced (${config.proxyPacing}) ${name} at ${pacedRate}/s round ${i}/${rounds}`,
@@ -621,12 +679,8 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
     return {
       connections: PROXY_CONNECTIONS,
       rounds,
-      peak,
-      throughputRatio: pairedMedian(
-        runs["peak-iter8"] ?? [],
-        runs["peak-nginx"] ?? [],
-        (mine, theirs) => ratio(mine.rate, theirs.rate),
-      ),
+      ...nodeCase,
+      nginxUpstream,
       pacedRate,
       pacing: config.proxyPacing,
       pacedConnections: PROXY_PACED_CONNECTIONS,

@@ -137,10 +137,18 @@ export function buildSections(results: BenchResults): Section[] {
     const p = results.proxy;
     sections.push({
       title: `Traffic proxy vs nginx reverse proxy, same Node upstream (medians of ${p.rounds} rounds; the ratio and "added" are paired within each round; peak: wrk, ${p.connections} connections; paced: iter8 at ${num(p.pacedRate)}/s, ${p.pacing} pacing, ${p.pacedConnections} connections)`,
-      headers: ["path", "peak req/s", "paced p50 ms", "paced p99 ms", "added p50 ms"],
+      headers: [
+        "path",
+        "peak req/s",
+        "proxy CPU µs/req",
+        "paced p50 ms",
+        "paced p99 ms",
+        "added p50 ms",
+      ],
       rows: [
         [
           "direct to upstream",
+          "-",
           "-",
           num(p.paced.direct.p50Ms, 3),
           num(p.paced.direct.p99Ms, 3),
@@ -149,6 +157,7 @@ export function buildSections(results: BenchResults): Section[] {
         [
           "nginx (proxy_pass)",
           num(p.peak.nginx.rate),
+          num(p.proxyCpuUsPerRequest.nginx, 1),
           num(p.paced.nginx.p50Ms, 3),
           num(p.paced.nginx.p99Ms, 3),
           num(p.addedMedianMs.nginx, 3),
@@ -156,9 +165,23 @@ export function buildSections(results: BenchResults): Section[] {
         [
           `iter8 traffic proxy (${times(p.throughputRatio)} nginx)`,
           num(p.peak.iter8.rate),
+          `${num(p.proxyCpuUsPerRequest.iter8, 1)} (${times(p.cpuRatio)} nginx)`,
           num(p.paced.iter8.p50Ms, 3),
           num(p.paced.iter8.p99Ms, 3),
           num(p.addedMedianMs.iter8, 3),
+        ],
+      ],
+    });
+    const n = p.nginxUpstream;
+    sections.push({
+      title: `Traffic proxy vs nginx reverse proxy, same nginx upstream (return 200 "ok"; medians of ${p.rounds} rounds, the ratios paired within each round; wrk, ${p.connections} connections)`,
+      headers: ["proxy", "peak req/s", "proxy CPU µs/req"],
+      rows: [
+        ["nginx (proxy_pass)", num(n.peak.nginx.rate), num(n.proxyCpuUsPerRequest.nginx, 1)],
+        [
+          `iter8 traffic proxy (${times(n.throughputRatio)} nginx)`,
+          num(n.peak.iter8.rate),
+          `${num(n.proxyCpuUsPerRequest.iter8, 1)} (${times(n.cpuRatio)} nginx)`,
         ],
       ],
     });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GeneratorRun, RunOutcome } from "./generators.js";
 import { buildSections, renderMarkdown, renderText } from "./report.js";
-import type { BenchConfig, BenchResults } from "./results.js";
+import type { BenchConfig, BenchResults, ProxyResult } from "./results.js";
 import {
   evaluateTargets,
   expandScenarios,
@@ -180,6 +180,65 @@ describe("evaluateTargets", () => {
     );
     expect(t?.pass).toBeNull();
     expect(t?.value).toBe("n/a");
+  });
+});
+
+describe("evaluateTargets for the traffic proxy", () => {
+  const summary = summarizeRuns([run({ rate: 10_000 })]);
+  const peakCase = (ratio: number) => ({
+    peak: { nginx: summary, iter8: summary },
+    throughputRatio: ratio,
+    proxyCpuUsPerRequest: { nginx: 20, iter8: 40 },
+    cpuRatio: 2,
+  });
+  const proxy = (nodeRatio: number, nginxRatio: number, addedMs: number): ProxyResult => ({
+    connections: 50,
+    rounds: 5,
+    ...peakCase(nodeRatio),
+    nginxUpstream: peakCase(nginxRatio),
+    pacedRate: 5_000,
+    pacing: "precise",
+    pacedConnections: 50,
+    paced: { direct: summary, nginx: summary, iter8: summary },
+    addedMedianMs: { nginx: 0.2, iter8: addedMs },
+    runs: {},
+  });
+  const checks = (p: ProxyResult) =>
+    Object.fromEntries(
+      evaluateTargets({ ...baseWithoutProxy, proxy: p })
+        .filter((t) => t.name.startsWith("traffic proxy"))
+        .map((t) => [t.name.replace(/ at \d+\/s$/, ""), t.pass]),
+    );
+  const baseWithoutProxy: Omit<BenchResults, "targets"> = {
+    schemaVersion: 1,
+    generatedAt: "",
+    command: "",
+    machine: { cpus: 2, cpuModel: "x", node: "v20", kernel: "6", loadAvg1mAtStart: 0 },
+    config,
+    throughput: [],
+    rate: [],
+  };
+
+  it("wants 1.0x nginx in front of the Node upstream, 0.6x in front of nginx, 0.5 ms added", () => {
+    expect(checks(proxy(1.0, 0.6, 0.5))).toEqual({
+      "traffic proxy throughput, Node upstream, 50 connections": true,
+      "traffic proxy throughput, nginx upstream, 50 connections": true,
+      "traffic proxy added median latency": true,
+    });
+    expect(checks(proxy(0.99, 0.59, 0.51))).toEqual({
+      "traffic proxy throughput, Node upstream, 50 connections": false,
+      "traffic proxy throughput, nginx upstream, 50 connections": false,
+      "traffic proxy added median latency": false,
+    });
+  });
+
+  it("reports both upstreams with each proxy's CPU per request", () => {
+    const text = renderText(
+      buildSections({ ...baseWithoutProxy, proxy: proxy(0.8, 0.35, 0.4), targets: [] }),
+    );
+    expect(text).toContain("same nginx upstream");
+    expect(text).toContain("0.35x nginx");
+    expect(text).toContain("40.0 (2.00x nginx)");
   });
 });
 

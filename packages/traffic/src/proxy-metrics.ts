@@ -67,6 +67,12 @@ const newVersion = (): VersionCounters => ({
   mirrorSkipped: { "body-too-large": 0, concurrency: 0, method: 0 },
 });
 
+function count(c: Counters, error: boolean, latencyUs: number): void {
+  c.requests++;
+  if (error) c.errors++;
+  c.latency.record(latencyUs);
+}
+
 /** Per-version request, error and latency counters of a proxy, cumulative and per window. */
 export class ProxyMetrics {
   private total = new Map<string, VersionCounters>();
@@ -85,12 +91,8 @@ export class ProxyMetrics {
 
   /** Records one completed request. */
   record(version: string, kind: TrafficKind, error: boolean, latencyUs: number): void {
-    for (const map of [this.total, this.window]) {
-      const c = this.entry(map, version)[kind];
-      c.requests++;
-      if (error) c.errors++;
-      c.latency.record(latencyUs);
-    }
+    count(this.entry(this.total, version)[kind], error, latencyUs);
+    count(this.entry(this.window, version)[kind], error, latencyUs);
   }
 
   /** Counts a live request its client abandoned before the answer was complete. */

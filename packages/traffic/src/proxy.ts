@@ -152,48 +152,46 @@ interface VersionState {
   retired: boolean;
 }
 
-/** Whether `name` is forwarded: not hop-by-hop and not named by the message's `Connection` header. */
-function forwardedHeaderFilter(headers: IncomingHttpHeaders): (name: string) => boolean {
+/** The lower-case names a message's `Connection` header lists (hop-by-hop for this message), if any. */
+function connectionNames(headers: IncomingHttpHeaders): string[] | undefined {
   const connection = headers.connection;
-  if (!connection) return (name) => !HOP_BY_HOP.has(name);
-  const named = connection
+  if (!connection) return undefined;
+  return connection
     .toLowerCase()
     .split(",")
     .map((s) => s.trim());
-  return (name) => !HOP_BY_HOP.has(name) && !named.includes(name);
+}
+
+/** Whether `name` is forwarded: not hop-by-hop and not named by the message's `Connection` header. */
+function isForwarded(name: string, named: string[] | undefined): boolean {
+  return !HOP_BY_HOP.has(name) && (named === undefined || !named.includes(name));
 }
 
 /** Copies request headers without hop-by-hop ones (and those `Connection` names). */
 function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  const forwarded = forwardedHeaderFilter(headers);
+  const named = connectionNames(headers);
   for (const name in headers) {
     const value = headers[name];
-    if (value !== undefined && forwarded(name)) out[name] = value;
+    if (value !== undefined && isForwarded(name, named)) out[name] = value;
   }
   return out;
 }
 
 /**
- * The upstream's answer headers for the client, as a flat `[name, value, ...]` list (what
- * `writeHead` takes without building an object): without hop-by-hop ones, plus `x-iter8-version`
- * and the affinity pin cookie, if any.
+ * Headers without hop-by-hop ones (and those `Connection` names) as a flat `[name, value, ...]`
+ * list, which undici's `dispatch` and `writeHead` take without building an object per message;
+ * `except` names one more header to leave out (one the caller sets itself).
  */
-function answerHeaders(
-  headers: IncomingHttpHeaders,
-  version: string,
-  setCookie: string | undefined,
-): string[] {
+function forwardHeaderList(headers: IncomingHttpHeaders, except?: string): string[] {
   const out: string[] = [];
-  const forwarded = forwardedHeaderFilter(headers);
+  const named = connectionNames(headers);
   for (const name in headers) {
     const value = headers[name];
-    if (value === undefined || !forwarded(name)) continue;
+    if (value === undefined || name === except || !isForwarded(name, named)) continue;
     if (typeof value === "string") out.push(name, value);
     else for (const item of value) out.push(name, item);
   }
-  out.push("x-iter8-version", version);
-  if (setCookie !== undefined) out.push("set-cookie", setCookie);
   return out;
 }
 
@@ -428,22 +426,26 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     };
 
     // Mirrors: an independent draw per target; copies go out once the body is fully read.
-    const route = current.routes[decision.routeIndex]?.route;
-    const chosen: MirrorTarget[] = [];
+    const mirrors = current.routes[decision.routeIndex]?.route.mirror;
+    let chosen: MirrorTarget[] | undefined;
     let cap = 0;
-    for (const mirrorTarget of route?.mirror ?? []) {
-      if (Math.random() * 100 >= mirrorTarget.percent) continue;
-      if (!mirrorTarget.nonIdempotent && !IDEMPOTENT_METHODS.has(method)) {
-        metrics.skipMirror(mirrorTarget.version, "method");
-        continue;
+    if (mirrors !== undefined && mirrors.length > 0) {
+      chosen = [];
+      for (const mirrorTarget of mirrors) {
+        if (Math.random() * 100 >= mirrorTarget.percent) continue;
+        if (!mirrorTarget.nonIdempotent && !IDEMPOTENT_METHODS.has(method)) {
+          metrics.skipMirror(mirrorTarget.version, "method");
+          continue;
+        }
+        chosen.push(mirrorTarget);
+        cap = Math.max(cap, mirrorTarget.maxBodyBytes);
       }
-      chosen.push(mirrorTarget);
-      cap = Math.max(cap, mirrorTarget.maxBodyBytes);
     }
     const withBody = hasBody(req);
     let body: IncomingMessage | BodyTee | null = withBody ? req : null;
     let tee: BodyTee | undefined;
-    if (chosen.length > 0) {
+    if (chosen !== undefined && chosen.length > 0) {
+      const copies = chosen;
       if (withBody) {
         tee = new BodyTee(cap);
         req.pipe(tee);
@@ -451,22 +453,22 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         const copy = tee;
         tee.once("end", () => {
           const buffer = copy.overCap ? null : Buffer.concat(copy.chunks);
-          for (const mirrorTarget of chosen) {
+          for (const mirrorTarget of copies) {
             if (copy.overCap || (buffer && buffer.length > mirrorTarget.maxBodyBytes)) {
               metrics.skipMirror(mirrorTarget.version, "body-too-large");
             } else sendMirror(mirrorTarget, req, target, buffer, states);
           }
         });
       } else {
-        for (const mirrorTarget of chosen) sendMirror(mirrorTarget, req, target, null, states);
+        for (const mirrorTarget of copies) sendMirror(mirrorTarget, req, target, null, states);
       }
     }
 
-    const headers = forwardHeaders(req.headers);
     const remote = req.socket.remoteAddress;
+    const headers = forwardHeaderList(req.headers, remote ? "x-forwarded-for" : undefined);
     if (remote) {
       const prior = req.headers["x-forwarded-for"];
-      headers["x-forwarded-for"] = prior ? `${String(prior)}, ${remote}` : remote;
+      headers.push("x-forwarded-for", prior ? `${String(prior)}, ${remote}` : remote);
     }
     let status = 0;
     let controller: Dispatcher.DispatchController | undefined;
@@ -480,7 +482,8 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     }, timeoutMs);
     // Whichever comes first: the response closing, or undici reporting the exchange done. A
     // client that goes away before the answer is complete ends the upstream exchange too.
-    res.once("close", () => {
+    // (`on`, not `once`: a response closes once, and `once` would wrap the listener per request.)
+    res.on("close", () => {
       if (res.writableFinished) finish(status >= 500);
       else {
         finish(false, true);
@@ -530,7 +533,10 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
           if (finished || res.destroyed) return started.abort(new Error("the client went away"));
           if (statusCode < 200) return; // 1xx: informational, not forwarded
           status = statusCode;
-          res.writeHead(statusCode, answerHeaders(upstreamHeaders, version, decision.setCookie));
+          const answer = forwardHeaderList(upstreamHeaders);
+          answer.push("x-iter8-version", version);
+          if (decision.setCookie !== undefined) answer.push("set-cookie", decision.setCookie);
+          res.writeHead(statusCode, answer);
         },
         onResponseData(streaming, chunk) {
           if (finished || res.destroyed) return streaming.abort(new Error("the client went away"));

@@ -104,4 +104,23 @@ routes:
     expect(routeRequest(table, facts, () => 0.74)?.version).toBe("v1");
     expect(routeRequest(table, facts, () => 0.75)?.version).toBe("v2");
   });
+  it("routes by a route without match without reading the request or drawing for one version", () => {
+    const single = compileRouteTable(
+      parseRoutingOrThrow(`versions: [{name: v1, url: "http://a:1"}]
+routes:
+  - split: [{version: v1, weight: 1}]
+`),
+    );
+    const untouchable = {
+      method: "GET",
+      url: "/",
+      get headers(): Record<string, string> {
+        throw new Error("headers read");
+      },
+    };
+    const noDraw = (): number => {
+      throw new Error("random drawn");
+    };
+    expect(routeRequest(single, untouchable, noDraw)).toEqual({ routeIndex: 0, version: "v1" });
+  });
 });

@@ -186,7 +186,11 @@ function compileEntry(entry: RouteMatch): FactsPredicate {
 /** One route, ready to match and choose. */
 export interface CompiledRoute {
   route: Route;
+  /** True when the route has no `match`: it takes every request without looking at it. */
+  matchesAll: boolean;
   matches: (facts: LazyFacts) => boolean;
+  /** The decision for each version (by index), made once: most requests need no other. */
+  decisions: readonly Readonly<RouteDecision>[];
   versions: string[];
   weights: number[];
   /** Cumulative weights, for the random draw. */
@@ -204,14 +208,16 @@ export interface RouteTable {
 
 /** Compiles a validated routing into a route table. */
 export function compileRouteTable(routing: Routing, generation = 0): RouteTable {
-  const routes = routing.routes.map((route): CompiledRoute => {
+  const routes = routing.routes.map((route, routeIndex): CompiledRoute => {
     const entries = route.match.map(compileEntry);
     const weights = route.split.map((w) => w.weight);
     let sum = 0;
     const cumulative = weights.map((w) => (sum += w));
     return {
       route,
+      matchesAll: entries.length === 0,
       matches: entries.length === 0 ? () => true : (f) => entries.some((e) => e(f)),
+      decisions: route.split.map((w) => Object.freeze({ routeIndex, version: w.version })),
       versions: route.split.map((w) => w.version),
       weights,
       cumulative,
@@ -238,13 +244,16 @@ export function routeRequest(
   table: RouteTable,
   facts: RequestFacts,
   random: () => number = Math.random,
-): RouteDecision | undefined {
-  const lazy = new LazyFacts(facts);
+): Readonly<RouteDecision> | undefined {
+  // Parsed facts are made only for a route that looks at the request.
+  let lazy: LazyFacts | undefined;
   for (let routeIndex = 0; routeIndex < table.routes.length; routeIndex++) {
     const compiled = table.routes[routeIndex];
-    if (!compiled?.matches(lazy)) continue;
+    if (!compiled) continue;
+    if (!compiled.matchesAll && !compiled.matches((lazy ??= new LazyFacts(facts)))) continue;
     const affinity = compiled.route.affinity;
     if (affinity?.mode === "hash") {
+      lazy ??= new LazyFacts(facts);
       const key =
         affinity.key === "header"
           ? lazy.header(affinity.name.toLowerCase())
@@ -254,6 +263,7 @@ export function routeRequest(
         return { routeIndex, version: compiled.versions[index] ?? "" };
       }
     } else if (affinity?.mode === "cookie") {
+      lazy ??= new LazyFacts(facts);
       const pin = parsePin(lazy.cookie(affinity.name));
       const choice = choosePinnedVersion(pin, compiled.versions, compiled.weights, random);
       const decision: RouteDecision = { routeIndex, version: choice.version };
@@ -262,7 +272,8 @@ export function routeRequest(
       }
       return decision;
     }
-    return { routeIndex, version: compiled.versions[drawWeighted(compiled, random)] ?? "" };
+    const index = compiled.decisions.length === 1 ? 0 : drawWeighted(compiled, random);
+    return compiled.decisions[index] ?? { routeIndex, version: "" };
   }
   return undefined;
 }
