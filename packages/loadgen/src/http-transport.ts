@@ -1,10 +1,5 @@
-import { createRequire } from "node:module";
 import type { Client as UndiciClient, Dispatcher } from "undici";
-
-// undici's index loads fetch, web streams, caches, mocks and proxies too (about 10 MB more resident
-// memory); the load generator needs only the HTTP/1.1 Client, so it loads that module alone.
-const require = createRequire(import.meta.url);
-const Client = require("undici/lib/dispatcher/client.js") as typeof UndiciClient;
+import { Client } from "./undici-client.js";
 import { RequestTimeoutError } from "./http-request.js";
 import type { HttpRequestSpec } from "./http-request.js";
 import { classifyTransportError } from "./outcome.js";

@@ -1,22 +1,5 @@
-import { createRequire } from "node:module";
 import type { JsHistogram } from "hdr-histogram-js";
-import type * as HdrHistogramJs from "hdr-histogram-js";
-
-// hdr-histogram-js's index also loads its WebAssembly build, pako and its log reader and writer
-// (about 16 MB of resident memory in a load generator that should stay small). Only the JS
-// histogram is needed to record; the compressed-base64 codec is loaded on first encode/decode.
-const require = createRequire(import.meta.url);
-const { default: Int32Histogram } = require("hdr-histogram-js/dist/Int32Histogram.js") as {
-  default: typeof HdrHistogramJs.Int32Histogram;
-};
-type Codec = Pick<
-  typeof HdrHistogramJs,
-  "encodeIntoCompressedBase64" | "decodeFromCompressedBase64"
->;
-let codec: Codec | undefined;
-function loadCodec(): Codec {
-  return (codec ??= require("hdr-histogram-js/dist/encoding.js") as Codec);
-}
+import { Int32Histogram, loadCodec } from "./hdr-histogram-modules.js";
 
 /** Highest latency tracked without resizing: 60 s in microseconds (the histogram grows past it). */
 const HIGHEST_TRACKABLE_US = 60_000_000;

@@ -72,11 +72,43 @@ export async function openAbnStore(
   options: AbnStoreOptions = {},
 ): Promise<AbnStore> {
   if (/^rediss?:\/\//i.test(location)) {
-    const { openRedisAbnStore } = await import("./redis-store.js");
+    const { openRedisAbnStore } = await importBackend(
+      () => import("./redis-store.js"),
+      "ioredis",
+      "redis",
+    );
     return openRedisAbnStore(location, options);
   }
-  const { openSqliteAbnStore } = await import("./sqlite-store.js");
+  const { openSqliteAbnStore } = await importBackend(
+    () => import("./sqlite-store.js"),
+    "better-sqlite3",
+    "sqlite",
+  );
   return openSqliteAbnStore(location, options);
+}
+
+/**
+ * Loads a store's module. Its driver (`better-sqlite3`, `ioredis`) is an optional peer dependency,
+ * installed only by those who use that store, so a missing one is a one-line instruction.
+ */
+async function importBackend<T>(load: () => Promise<T>, driver: string, store: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const message = error instanceof Error ? error.message : "";
+    if (
+      (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&
+      message.includes(`'${driver}'`)
+    ) {
+      throw new AbnError(
+        ABN_ERROR_CODES.storage,
+        `install ${driver} to use the ${store} store (npm install ${driver}): it is an optional peer dependency of @iter8/traffic`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 /**

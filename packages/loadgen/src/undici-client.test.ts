@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { Client } from "./undici-client.js";
+
+const require = createRequire(import.meta.url);
+
+describe("undici's Client module (a deep import)", () => {
+  it("is the very class undici exports as Client", async () => {
+    const undici = await import("undici");
+    expect(Client).toBe(undici.Client);
+  });
+
+  it("comes from the exact undici version package.json pins", () => {
+    const manifest = JSON.parse(
+      readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+    ) as { dependencies: Record<string, string> };
+    const pinned = manifest.dependencies.undici;
+    // An exact version: a range would let users get a release whose internals moved.
+    expect(pinned).toMatch(/^\d+\.\d+\.\d+$/);
+    const installed = (require("undici/package.json") as { version: string }).version;
+    expect(installed).toBe(pinned);
+  });
+});
