@@ -12,6 +12,7 @@ import {
   parseWrkOutput,
 } from "./parse.js";
 import type { Pacing } from "@iter8/loadgen";
+import { loadResult, RESULT_FILE } from "@iter8/spec";
 import {
   BENCH_NAME,
   GREETER_CALL,
@@ -29,8 +30,11 @@ import type {
 } from "./runner-protocol.js";
 import type { Tools } from "./tools.js";
 
-/** The HTTP generators compared. */
-export const GENERATORS = ["iter8", "autocannon", "wrk"] as const;
+/**
+ * The HTTP generators compared. `iter8` is the bench runner (`runLoad` in a bare process);
+ * `iter8-cli` is `iter8 run` of the same load as an experiment, the process users run.
+ */
+export const GENERATORS = ["iter8", "iter8-cli", "autocannon", "wrk"] as const;
 
 /** One of `GENERATORS`. */
 export type GeneratorName = (typeof GENERATORS)[number];
@@ -103,6 +107,8 @@ export type RunOutcome = { ok: true; run: GeneratorRun } | { ok: false; error: s
 export interface GeneratorPaths {
   /** Built `iter8-runner.js`. */
   iter8Runner: string;
+  /** Built `iter8` executable (`@iter8/cli`'s `dist/bin.js`). */
+  iter8Cli: string;
 }
 
 /** Paths the gRPC generators need besides the tools. */
@@ -115,14 +121,36 @@ export interface GrpcGeneratorPaths {
   proto: string;
 }
 
+/**
+ * The experiment `iter8 run` runs for `spec`: one HTTP load task, unpaced or at `spec.rate`, with
+ * the same warm-up as the runner's (none unless the spec has one).
+ */
+export function cliExperimentFor(spec: LoadSpec): string {
+  const lines = [
+    "- task: gen-load-and-collect-metrics",
+    "  with:",
+    "    versionInfo:",
+    `      - url: ${JSON.stringify(spec.url)}`,
+    `    qps: ${spec.rate}`,
+    `    connections: ${spec.connections}`,
+    `    duration: ${spec.durationS}s`,
+    `    warmup: ${(spec.warmupMs ?? 0) / 1000}s`,
+  ];
+  if (spec.pacing) lines.push(`    pacing: ${spec.pacing}`);
+  return `${lines.join("\n")}\n`;
+}
+
 function commandFor(
   generator: GeneratorName,
   spec: LoadSpec,
   tools: Tools,
   paths: GeneratorPaths,
-  wrkScript: string,
+  dir: string,
 ): string[] {
+  const wrkScript = join(dir, "done.lua");
   switch (generator) {
+    case "iter8-cli":
+      return [process.execPath, paths.iter8Cli, "run", "--dir", dir];
     case "iter8": {
       const runnerSpec: RunnerSpec = {
         url: spec.url,
@@ -195,6 +223,39 @@ function reportOfRunner(out: BaselineOutput): GeneratorReport {
 
 /** What a generator's stdout says, normalised; iter8's runners also give their full output. */
 type Parsed = { report: GeneratorReport; iter8?: RunnerOutput };
+
+/**
+ * What `iter8 run` measured, from the result it wrote in `dir`: the counts and percentiles of the
+ * built-in metrics, and the measured time from the load's timeline.
+ */
+async function cliReport(dir: string): Promise<GeneratorReport> {
+  const result = await loadResult(join(dir, RESULT_FILE));
+  if (result.failure) throw new BenchParseError("iter8 run failed its task");
+  const values = result.insights?.metricValues[0];
+  const value = (name: string): number => {
+    const v = values?.[`built-in/${name}`]?.[0];
+    if (typeof v !== "number") throw new BenchParseError(`iter8 run wrote no built-in/${name}`);
+    return v;
+  };
+  const timeline = result.insights?.loadDetails?.[0]?.timeline ?? [];
+  const durationMs = timeline[timeline.length - 1]?.elapsedMs;
+  if (durationMs === undefined || durationMs <= 0) {
+    throw new BenchParseError("iter8 run wrote no load timeline");
+  }
+  const requests = value("request-count");
+  return {
+    requests,
+    errors: value("error-count"),
+    durationS: durationMs / 1000,
+    rate: (requests * 1000) / durationMs,
+    latencyMs: {
+      p50: value("p50.0"),
+      p75: value("p75.0"),
+      p99: value("p99.0"),
+      max: value("max-latency"),
+    },
+  };
+}
 
 function reportFor(generator: GeneratorName, stdout: string): Parsed {
   if (generator === "wrk") return { report: parseWrkOutput(stdout) };
@@ -274,7 +335,7 @@ export type CpuSet = number | string;
 async function runPinned(
   generator: GeneratorName | GrpcGeneratorName,
   prepare: (dir: string) => Promise<string[]>,
-  parse: (stdout: string) => Parsed,
+  parse: (stdout: string, dir: string) => Parsed | Promise<Parsed>,
   budgetMs: number,
   tools: Tools,
   core: CpuSet,
@@ -298,7 +359,7 @@ async function runPinned(
       };
     }
     const time: TimeReport = parseTimeOutput(await readFile(timeFile, "utf8"));
-    const { report, iter8 } = parse(result.stdout);
+    const { report, iter8 } = await parse(result.stdout, dir);
     const cpuS = time.userS + time.systemS;
     const run: GeneratorRun = {
       generator,
@@ -327,11 +388,13 @@ export function runGenerator(
   return runPinned(
     generator,
     async (dir) => {
-      const wrkScript = join(dir, "done.lua");
-      await writeFile(wrkScript, WRK_DONE_SCRIPT);
-      return commandFor(generator, spec, tools, paths, wrkScript);
+      if (generator === "wrk") await writeFile(join(dir, "done.lua"), WRK_DONE_SCRIPT);
+      if (generator === "iter8-cli")
+        await writeFile(join(dir, "experiment.yaml"), cliExperimentFor(spec));
+      return commandFor(generator, spec, tools, paths, dir);
     },
-    (stdout) => reportFor(generator, stdout),
+    async (stdout, dir) =>
+      generator === "iter8-cli" ? { report: await cliReport(dir) } : reportFor(generator, stdout),
     spec.durationS * 1000 + (spec.warmupMs ?? 0) + 30_000,
     tools,
     core,

@@ -1,6 +1,6 @@
 // Runs one iter8 load in its own process, so the harness can pin it to a core and measure its
 // RSS. Usage: node dist/iter8-runner.js '<RunnerSpec JSON>'. Prints one RunnerOutput JSON line.
-import { applyLoadProcessFlags, runLoad } from "@iter8/loadgen";
+import { applyLoadProcessFlags } from "@iter8/loadgen/runtime-flags";
 import type { LoadOptions } from "@iter8/loadgen";
 import { measureLoad } from "./runner-protocol.js";
 import type { RunnerSpec } from "./runner-protocol.js";
@@ -14,8 +14,10 @@ function parseSpec(arg: string | undefined): RunnerSpec {
   return spec;
 }
 
-// The same process-wide V8 flags as `iter8 run`, so the bench measures what users run.
+// The same process-wide V8 flags as `iter8 run`, set as early (before the load generator's
+// modules load), so the bench measures what users run.
 applyLoadProcessFlags();
+const { runLoad } = await import("@iter8/loadgen");
 try {
   const spec = parseSpec(process.argv[2]);
   const options: LoadOptions = {

@@ -1,6 +1,7 @@
 // `pnpm bench`: iter8's load generator against autocannon and wrk on loopback. See README.md.
 import { mkdir, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, release } from "node:os";
+import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -351,6 +352,7 @@ async function runThroughput(ctx: Context, nginx: Target): Promise<ThroughputCas
       ratios: {
         iter8VsAutocannon: ratio(generators.iter8?.rate, generators.autocannon?.rate),
         iter8VsWrk: ratio(generators.iter8?.rate, generators.wrk?.rate),
+        iter8CliVsAutocannon: ratio(generators["iter8-cli"]?.rate, generators.autocannon?.rate),
       },
       runs,
     });
@@ -887,6 +889,11 @@ async function main(argv: string[]): Promise<number> {
   const benchDir = dirname(distDir);
   const paths = {
     iter8Runner: join(distDir, "iter8-runner.js"),
+    iter8Cli: join(
+      dirname(createRequire(import.meta.url).resolve("@iter8/cli/package.json")),
+      "dist",
+      "bin.js",
+    ),
     serverScript: join(distDir, "servers", "target-server.js"),
     proxyScript: join(distDir, "servers", "traffic-proxy-server.js"),
     iter8GrpcRunner: join(distDir, "iter8-grpc-runner.js"),

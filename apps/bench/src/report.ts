@@ -40,37 +40,71 @@ export function buildSections(results: BenchResults): Section[] {
       title: `Max throughput against nginx (req/s, median of ${runs} x ${results.config.durationS} s)`,
       headers: [
         "connections",
-        "iter8",
+        "iter8 (runner)",
+        "iter8 run (CLI)",
         "autocannon",
         "wrk",
-        "iter8/autocannon",
+        "runner/autocannon",
+        "CLI/autocannon",
         "iter8/wrk",
-        "CPU µs/req iter8 / ac / wrk",
+        "CPU µs/req runner / CLI / ac / wrk",
       ],
       rows: results.throughput.map((c) => {
         const g = c.generators;
         return [
           String(c.connections),
           num(g.iter8?.rate),
+          num(g["iter8-cli"]?.rate),
           num(g.autocannon?.rate),
           num(g.wrk?.rate),
           times(c.ratios.iter8VsAutocannon),
+          times(c.ratios.iter8CliVsAutocannon ?? Number.NaN),
           times(c.ratios.iter8VsWrk),
-          [g.iter8, g.autocannon, g.wrk].map((s) => num(s?.cpuUsPerRequest, 1)).join(" / "),
+          [g.iter8, g["iter8-cli"], g.autocannon, g.wrk]
+            .map((s) => num(s?.cpuUsPerRequest, 1))
+            .join(" / "),
         ];
       }),
     });
     sections.push({
       title: "Peak RSS of each generator (MiB, GNU time %M)",
-      headers: ["connections", "iter8", "autocannon", "wrk", "iter8/autocannon"],
+      headers: [
+        "connections",
+        "iter8 (runner)",
+        "iter8 run (CLI)",
+        "autocannon",
+        "wrk",
+        "runner/autocannon",
+        "CLI/autocannon",
+      ],
       rows: results.throughput.map((c) => {
         const g = c.generators;
         return [
           String(c.connections),
           num(g.iter8?.peakRssMb, 1),
+          num(g["iter8-cli"]?.peakRssMb, 1),
           num(g.autocannon?.peakRssMb, 1),
           num(g.wrk?.peakRssMb, 1),
           times(ratio(g.iter8?.peakRssMb, g.autocannon?.peakRssMb)),
+          times(ratio(g["iter8-cli"]?.peakRssMb, g.autocannon?.peakRssMb)),
+        ];
+      }),
+    });
+    sections.push({
+      title: "#20 targets for `iter8 run` (same runs)",
+      headers: [
+        "connections",
+        "req/s vs autocannon (>= 1.3x)",
+        "peak RSS vs autocannon (<= 1x)",
+        "CPU/req vs wrk (<= 1.5x)",
+      ],
+      rows: results.throughput.map((c) => {
+        const g = c.generators;
+        return [
+          String(c.connections),
+          times(ratio(g["iter8-cli"]?.rate, g.autocannon?.rate)),
+          times(ratio(g["iter8-cli"]?.peakRssMb, g.autocannon?.peakRssMb)),
+          times(ratio(g["iter8-cli"]?.cpuUsPerRequest, g.wrk?.cpuUsPerRequest)),
         ];
       }),
     });

@@ -274,7 +274,7 @@ describe("report rendering", () => {
       expect(out).toContain("50,000");
       expect(out).toContain("1.30x");
     }
-    expect(md).toContain("| connections | iter8 | autocannon | wrk |");
+    expect(md).toContain("| connections | iter8 (runner) | iter8 run (CLI) | autocannon | wrk |");
   });
 });
 

@@ -146,8 +146,11 @@ export interface ThroughputCase {
   connections: number;
   /** Medians per generator. */
   generators: Partial<Record<GeneratorName, GeneratorSummary>>;
-  /** iter8's median rate over autocannon's and wrk's. */
-  ratios: { iter8VsAutocannon: number; iter8VsWrk: number };
+  /**
+   * Median rates: iter8's runner and `iter8 run` (the CLI) over autocannon's, the runner's over
+   * wrk's (older result files lack `iter8CliVsAutocannon`).
+   */
+  ratios: { iter8VsAutocannon: number; iter8VsWrk: number; iter8CliVsAutocannon?: number };
   /** Every run, in the order they ran. */
   runs: Partial<Record<GeneratorName, RunOutcome[]>>;
 }
@@ -523,6 +526,37 @@ export function evaluateTargets(results: Omit<BenchResults, "targets">): TargetC
         `${fmt(r)}x`,
       ),
     );
+    // #20: what users run, `iter8 run`, against autocannon and wrk in the same runs.
+    const cli = c.generators["iter8-cli"];
+    if (cli) {
+      const ac = c.generators.autocannon;
+      const rate = ratio(cli.rate, ac?.rate);
+      const rss = ratio(cli.peakRssMb, ac?.peakRssMb);
+      const cpu = ratio(cli.cpuUsPerRequest, c.generators.wrk?.cpuUsPerRequest);
+      checks.push(
+        check(
+          `iter8 run max throughput, ${c.connections} connections`,
+          ">= 1.3x autocannon",
+          rate,
+          (v) => v >= 1.3,
+          `${fmt(rate)}x`,
+        ),
+        check(
+          `iter8 run peak RSS, ${c.connections} connections`,
+          "<= autocannon's",
+          rss,
+          (v) => v <= 1,
+          `${fmt(cli.peakRssMb, 1)} MiB = ${fmt(rss)}x autocannon`,
+        ),
+        check(
+          `iter8 run CPU per request, ${c.connections} connections`,
+          "<= 1.5x wrk's",
+          cpu,
+          (v) => v <= 1.5,
+          `${fmt(cli.cpuUsPerRequest, 1)} µs = ${fmt(cpu)}x wrk`,
+        ),
+      );
+    }
   }
   checks.push(...rateChecks(results.rate, "", { lagP50: true }));
   const at50 = results.throughput.find((c) => c.connections === 50);

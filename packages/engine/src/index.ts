@@ -11,7 +11,7 @@ export { EngineError, ENGINE_ERROR_CODES, ENGINE_ERROR_KINDS } from "./errors.js
 /** @public The codes `EngineError` carries. */
 export type { EngineErrorCode } from "./errors.js";
 export { DEFAULT_RUN_TIMEOUT_MS, RUN_OUTPUT_LIMIT } from "./tasks/run-script.js";
-export { runRollout } from "./rollout/run-rollout.js";
+export { runRollout } from "./rollout/lazy.js";
 /** @public The options of `runRollout`, for embedders. */
 export type { RolloutOptions } from "./rollout/run-rollout.js";
 export type { RolloutResult } from "./rollout/run-rollout.js";

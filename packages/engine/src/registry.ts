@@ -1,12 +1,5 @@
 import type { ExperimentResult, Task } from "@iter8/spec";
 import type { EngineEvent } from "./events.js";
-import { loadTaskRunner } from "./tasks/load.js";
-import { grpcTaskRunner } from "./tasks/grpc.js";
-import { assessTaskRunner } from "./tasks/assess.js";
-import { runScriptTaskRunner } from "./tasks/run-script.js";
-import { abnMetricsTaskRunner } from "./tasks/abn-metrics.js";
-import { customMetricsTaskRunner } from "./tasks/custom-metrics.js";
-import { proxyMetricsTaskRunner } from "./tasks/proxy-metrics.js";
 
 /** What a task runner receives besides its task. */
 export interface TaskContext {
@@ -52,12 +45,46 @@ export function createTaskRegistry(): TaskRegistry {
     },
     names: () => [...runners.keys()],
   };
-  registry.register("gen-load-and-collect-metrics", loadTaskRunner as TaskRunner);
-  registry.register("grpc", grpcTaskRunner as TaskRunner);
-  registry.register("assess-app-versions", assessTaskRunner as TaskRunner);
-  registry.register("run", runScriptTaskRunner as TaskRunner);
-  registry.register("abnmetrics", abnMetricsTaskRunner as TaskRunner);
-  registry.register("custommetrics", customMetricsTaskRunner as TaskRunner);
-  registry.register("proxymetrics", proxyMetricsTaskRunner as TaskRunner);
+  // Each task's module (and the packages it needs: gRPC, the traffic clients, providers, the
+  // statistics) is loaded when a task of that kind first runs, so that an HTTP load test does not
+  // hold the others in memory.
+  registry.register(
+    "gen-load-and-collect-metrics",
+    lazyRunner(async () => (await import("./tasks/load.js")).loadTaskRunner),
+  );
+  registry.register(
+    "grpc",
+    lazyRunner(async () => (await import("./tasks/grpc.js")).grpcTaskRunner),
+  );
+  registry.register(
+    "assess-app-versions",
+    lazyRunner(async () => (await import("./tasks/assess.js")).assessTaskRunner),
+  );
+  registry.register(
+    "run",
+    lazyRunner(async () => (await import("./tasks/run-script.js")).runScriptTaskRunner),
+  );
+  registry.register(
+    "abnmetrics",
+    lazyRunner(async () => (await import("./tasks/abn-metrics.js")).abnMetricsTaskRunner),
+  );
+  registry.register(
+    "custommetrics",
+    lazyRunner(async () => (await import("./tasks/custom-metrics.js")).customMetricsTaskRunner),
+  );
+  registry.register(
+    "proxymetrics",
+    lazyRunner(async () => (await import("./tasks/proxy-metrics.js")).proxyMetricsTaskRunner),
+  );
   return registry;
+}
+
+/** A runner that imports the real one (`load`) the first time it runs. */
+function lazyRunner<T extends Task>(load: () => Promise<TaskRunner<T>>): TaskRunner {
+  let loaded: Promise<TaskRunner<T>> | undefined;
+  return async (task, ctx) => {
+    loaded ??= load();
+    const runner = await loaded;
+    await runner(task as T, ctx);
+  };
 }

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import type { Experiment, ExperimentResult } from "@iter8/spec";
 import { RESULT_FILE, saveResult } from "@iter8/spec";
-import { evaluateCondition } from "@iter8/slo";
 import { EngineError, ENGINE_ERROR_CODES } from "./errors.js";
 import type { EngineEvent } from "./events.js";
 import { createTaskRegistry } from "./registry.js";
@@ -77,7 +76,8 @@ async function runTasks(
       emit({ type: "aborted", index });
       break;
     }
-    if (task.if && !evaluateCondition(task.if, result)) {
+    // @iter8/slo (and its statistics) is loaded only by experiments with conditions.
+    if (task.if && !(await import("@iter8/slo")).evaluateCondition(task.if, result)) {
       result.skippedTasks = [...(result.skippedTasks ?? []), index];
       result.numCompletedTasks++;
       emit({ type: "task-skipped", index, task: task.task, condition: task.ifText ?? "" });

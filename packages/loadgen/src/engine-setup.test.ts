@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { createEngineDeps, planShare } from "./engine-setup.js";
 import { resolveLoadOptions } from "./options.js";
+import type { CreateTransport } from "./transport.js";
 import { createTimerWaker } from "./waker.js";
 
 const clock = (): number => performance.now();
+/** The waker choice does not depend on the transport; these tests never build one. */
+const noTransport: CreateTransport = () => {
+  throw new Error("not used");
+};
 
 describe("createEngineDeps", () => {
   it("wakes the engine on Node's millisecond timers with pacing: timer", () => {
@@ -13,12 +18,12 @@ describe("createEngineDeps", () => {
       connections: 4,
       pacing: "timer",
     });
-    expect(createEngineDeps(options, clock).createWaker).toBe(createTimerWaker);
+    expect(createEngineDeps(options, clock, noTransport).createWaker).toBe(createTimerWaker);
   });
 
   it("uses the clock thread (not the timer waker) by default", () => {
     const options = resolveLoadOptions({ url: "http://127.0.0.1:1/", qps: 5000, connections: 4 });
-    expect(createEngineDeps(options, clock).createWaker).not.toBe(createTimerWaker);
+    expect(createEngineDeps(options, clock, noTransport).createWaker).not.toBe(createTimerWaker);
   });
 });
 

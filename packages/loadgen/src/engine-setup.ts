@@ -1,5 +1,7 @@
 import type { LatencyHistogram } from "@iter8/metrics";
-import { createHttpTransport, flattenHeaders, toBodyBuffer } from "./http-transport.js";
+import { flattenHeaders, toBodyBuffer } from "./http-request.js";
+import type { HttpRequestSpec } from "./http-request.js";
+import { createNetHttpTransport, leanUnsupportedReason } from "./net-http-transport.js";
 import { LoadgenError } from "./errors.js";
 import type { EngineConfig, EngineDeps, EngineResult } from "./load-engine.js";
 import { pacedWarmupRequests } from "./options.js";
@@ -15,16 +17,32 @@ import { createPrecisionWaker, createTimerWaker, spinForInterval } from "./waker
 const PROGRESS_INTERVAL_MS = 500;
 const TIMELINE_EVERY = 2;
 
-/** The HTTP/1.1 transport of these options. */
-function httpTransport(options: ResolvedLoadOptions): CreateTransport {
-  return createHttpTransport({
+/**
+ * The HTTP/1.1 transport of these options: the lean one on `net` sockets where it can carry the
+ * requests (plain http, no pipelining) unless undici is asked for, undici otherwise.
+ */
+async function httpTransport(options: ResolvedLoadOptions): Promise<CreateTransport> {
+  const spec: HttpRequestSpec = {
     url: options.url,
     method: options.method,
     headers: flattenHeaders(options.headers, options.contentType),
     body: toBodyBuffer(options.body),
     timeoutMs: options.timeoutMs,
     pipelining: options.pipelining,
-  });
+  };
+  if (options.httpClient !== "undici") {
+    const reason = leanUnsupportedReason(spec);
+    if (reason === undefined) return createNetHttpTransport(spec);
+    if (options.httpClient === "lean") {
+      throw new LoadgenError(
+        "ITER8_LOAD_OPTIONS",
+        `httpClient "lean" cannot carry this load: ${reason}`,
+      );
+    }
+  }
+  // undici (and its WebAssembly parser) is loaded only by the loads that need it.
+  const { createHttpTransport } = await import("./http-transport.js");
+  return createHttpTransport(spec);
 }
 
 /**
@@ -49,11 +67,11 @@ export async function loadTransport(
   return factory(spec.options, { index, count });
 }
 
-/** The engine's collaborators in this thread (the HTTP/1.1 transport unless one is given). */
+/** The engine's collaborators in this thread, sending through `createTransport` (`loadTransport`). */
 export function createEngineDeps(
   options: ResolvedLoadOptions,
   clock: Clock,
-  createTransport: CreateTransport = httpTransport(options),
+  createTransport: CreateTransport,
 ): EngineDeps {
   // A ramp starts at its start rate; the engine retunes the clock thread as the rate changes.
   const rate = options.schedule ? options.schedule.start : options.qps;

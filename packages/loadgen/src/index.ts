@@ -28,6 +28,7 @@ export { classifyTransportError } from "./outcome.js";
 /** @public The options, progress, control and result of `runLoad`, for embedders. */
 export type {
   DispatchLag,
+  HttpClient,
   Pacing,
   LoadControl,
   LoadOptions,

@@ -7,7 +7,7 @@ import {
 import type { ErrorRange, LoadSchedule } from "@iter8/spec";
 import { LoadgenError } from "./errors.js";
 import type { TransportModule } from "./transport.js";
-import type { LoadOptions, Pacing } from "./types.js";
+import type { HttpClient, LoadOptions, Pacing } from "./types.js";
 
 /** A `step` or `line` schedule (a `const` one is just `qps`). */
 export type Ramp = Exclude<LoadSchedule, { kind: "const" }>;
@@ -24,6 +24,7 @@ export const LOAD_DEFAULTS = {
   pipelining: 1,
   workers: 1,
   pacing: "precise",
+  httpClient: "auto",
 } as const;
 
 /** Load options after validation and defaults. */
@@ -51,12 +52,14 @@ export interface ResolvedLoadOptions {
   workers: number;
   pacing: Pacing;
   pipelining: number;
+  httpClient: HttpClient;
   errorRanges: ErrorRange[];
   /** A transport other than HTTP/1.1 (see `LoadOptions.transport`). */
   transport: TransportModule | undefined;
 }
 
 const PACINGS: readonly Pacing[] = ["precise", "timer"];
+const HTTP_CLIENTS: readonly HttpClient[] = ["auto", "lean", "undici"];
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -122,6 +125,11 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
   }
   if (options.pacing !== undefined && !PACINGS.includes(options.pacing)) {
     fail(`pacing must be "precise" or "timer", got ${JSON.stringify(options.pacing)}`);
+  }
+  if (options.httpClient !== undefined && !HTTP_CLIENTS.includes(options.httpClient)) {
+    fail(
+      `httpClient must be "auto", "lean" or "undici", got ${JSON.stringify(options.httpClient)}`,
+    );
   }
   if (
     options.transport !== undefined &&
@@ -194,6 +202,7 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     workers: Math.min(options.workers ?? LOAD_DEFAULTS.workers, options.connections),
     pacing: options.pacing ?? LOAD_DEFAULTS.pacing,
     pipelining: options.pipelining ?? LOAD_DEFAULTS.pipelining,
+    httpClient: options.httpClient ?? LOAD_DEFAULTS.httpClient,
     errorRanges,
     transport: options.transport,
   };

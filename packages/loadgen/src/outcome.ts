@@ -18,6 +18,7 @@ const BY_CODE: Record<string, TransportErrorClass> = {
   ECONNABORTED: "reset",
   UND_ERR_SOCKET: "reset",
   UND_ERR_CLOSED: "reset",
+  LOADGEN_SOCKET_CLOSED: "reset",
   ETIMEDOUT: "timeout",
   UND_ERR_CONNECT_TIMEOUT: "timeout",
   UND_ERR_HEADERS_TIMEOUT: "timeout",
@@ -35,7 +36,10 @@ const BY_CODE: Record<string, TransportErrorClass> = {
   UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "tls",
 };
 
-/** The transport failure class of an error thrown by undici or Node's sockets (looks at `cause` too). */
+/**
+ * The transport failure class of an error thrown by undici, the lean HTTP/1.1 client or Node's
+ * sockets (looks at `cause` too). A malformed response is `other` from both clients.
+ */
 export function classifyTransportError(error: unknown): TransportErrorClass {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {

@@ -5,7 +5,8 @@ import { setFlagsFromString } from "node:v8";
  *
  * - `--liftoff-only`: WebAssembly stays on V8's baseline compiler. undici parses HTTP with
  *   WebAssembly (llhttp); optimising it with TurboFan early in a run holds 30–40 MB of compiler
- *   memory for a moment, which is most of a run's peak RSS.
+ *   memory for a moment, which was most of a run's peak RSS. Plain-http loads now use the lean
+ *   client (no WebAssembly); the flag still matters to loads undici carries (https, pipelining).
  * - `--semi-space-growth-factor=1`: the young generation keeps its start size. V8 doubles it each
  *   time enough objects have survived scavenges since it last grew, and a load generator always has
  *   requests in flight that survive, so by default RSS climbs by about 8 and then 16 MB over the
@@ -20,8 +21,10 @@ export const LOAD_PROCESS_FLAGS: readonly string[] = [
  * Sets V8 flags that keep the memory of a process that exists to generate load low and flat (see
  * `LOAD_PROCESS_FLAGS`): the iter8 CLI's `run` and the benchmark runner call it. It changes the
  * whole process (worker threads included) and cannot be undone, so a service that embeds the
- * generator next to other work should not call it. Call it before the first request: undici
- * compiles its parser at its first connection.
+ * generator next to other work should not call it. Call it before the first request (undici
+ * compiles its parser at its first connection), and best before loading other modules: the young
+ * generation grows while they load. `@iter8/loadgen/runtime-flags` exports it alone (it imports
+ * nothing but `node:v8`) for that.
  */
 export function applyLoadProcessFlags(): void {
   for (const flag of LOAD_PROCESS_FLAGS) setFlagsFromString(flag);

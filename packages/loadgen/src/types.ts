@@ -8,6 +8,14 @@ export type { LoadSchedule };
 /** How paced requests are timed: see `LoadOptions.pacing`. */
 export type Pacing = "precise" | "timer";
 
+/**
+ * Which HTTP/1.1 client carries the requests. `auto` (default): the lean client on `net` sockets
+ * (requests encoded once, a small response parser) for plain `http:` without pipelining, undici
+ * for the rest (https, pipelining, headers that change the framing). `lean` and `undici` force one
+ * (`lean` fails with `ITER8_LOAD_OPTIONS` when it cannot carry the request).
+ */
+export type HttpClient = "auto" | "lean" | "undici";
+
 /** How one version is loaded: where, what, how fast, how long. Times in milliseconds. */
 export interface LoadOptions {
   /** Target URL (`http:` or `https:`). */
@@ -48,6 +56,8 @@ export interface LoadOptions {
   pacing?: Pacing;
   /** HTTP/1.1 pipelining depth per connection (default 1: no pipelining). */
   pipelining?: number;
+  /** The HTTP/1.1 client (see `HttpClient`); default `auto`. */
+  httpClient?: HttpClient;
   /** Status ranges (inclusive) counted as errors; default `[{ lower: 400 }]`. Transport errors always count. */
   errorRanges?: ErrorRange[];
   /**

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { runLoad } from "../src/index.js";
+import { HTTP_CLIENTS, runLoadWith } from "./http-clients.js";
 import type { LoadProgress } from "../src/index.js";
 import { findClosedPort, startServer } from "@iter8/test-utils";
 import type { TestServer } from "@iter8/test-utils";
@@ -19,7 +19,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-describe("runLoad against a real HTTP server", () => {
+describe.each(HTTP_CLIENTS)("runLoad against a real HTTP server (%s)", (httpClient) => {
+  const runLoad = runLoadWith(httpClient);
+
   it("sends exactly numRequests measured requests after the warm-up (paced)", async () => {
     server = await startServer();
     const result = await runLoad({

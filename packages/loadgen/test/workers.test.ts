@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { runLoad } from "../src/index.js";
+import { HTTP_CLIENTS, runLoadWith } from "./http-clients.js";
 import type { LoadProgress } from "../src/index.js";
 import { ensureBuilt } from "./ensure-built.js";
 import { startServer } from "@iter8/test-utils";
@@ -29,7 +29,9 @@ function startSlowSecondServer(): Promise<TestServer> {
   });
 }
 
-describe("runLoad with worker threads", () => {
+describe.each(HTTP_CLIENTS)("runLoad with worker threads (%s)", (httpClient) => {
+  const runLoad = runLoadWith(httpClient);
+
   it("splits an unpaced run exactly and merges the counts and histograms", async () => {
     const statuses = [200, 404];
     server = await startServer((i, _req, res) => {
