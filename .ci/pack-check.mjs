@@ -22,6 +22,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { publishedPackages } from "./published-packages.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const EXAMPLES_DIR = join(ROOT, "docs", "examples");
@@ -108,24 +109,6 @@ async function readJson(file) {
   return JSON.parse(await readFile(file, "utf8"));
 }
 
-/** The workspace packages that are published (not `private`), with their folders. */
-async function publishedPackages() {
-  const found = [];
-  for (const group of ["packages", "apps"]) {
-    for (const name of (await readdir(join(ROOT, group))).sort()) {
-      const dir = join(ROOT, group, name);
-      let manifest;
-      try {
-        manifest = await readJson(join(dir, "package.json"));
-      } catch {
-        continue;
-      }
-      if (manifest.private !== true) found.push({ dir, manifest });
-    }
-  }
-  return found;
-}
-
 /** The names of the @iter8 packages `name` needs at run time (itself included). */
 function iter8Closure(name, manifests) {
   const seen = new Set();
@@ -203,7 +186,11 @@ async function main() {
     }
 
     step("Pack every published package");
-    const packages = await publishedPackages();
+    // In dependency order, from the one list `pnpm release` also uses.
+    const packages = publishedPackages(ROOT).map(({ dir, manifest }) => ({
+      dir: join(ROOT, dir),
+      manifest,
+    }));
     const manifests = new Map(packages.map(({ manifest }) => [manifest.name, manifest]));
     const tarballs = new Map();
     for (const { dir, manifest } of packages) {
