@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createEngineDeps, planShare } from "./engine-setup.js";
+import { LatencyHistogram } from "@iter8/metrics";
+import { createEngineDeps, planShare, toLoadResult } from "./engine-setup.js";
 import { resolveLoadOptions } from "./options.js";
 import type { CreateTransport } from "./transport.js";
 import { createTimerWaker } from "./waker.js";
@@ -63,5 +64,34 @@ describe("planShare under a ramp", () => {
       expect(share.pacing?.measureStartAt).toBe(0);
       expect(share.pacing?.windowEndAt).toBe(2000);
     }
+  });
+});
+
+describe("toLoadResult", () => {
+  it("gives a schedule window's length exactly, without the float noise of two clock readings", () => {
+    // As the engine computes them: start + 1000 * 1.0 and start + 1000 * 4.5.
+    const startAt = 4321.1234567;
+    const measureStart = startAt + 1000 * 1.0;
+    const endTime = startAt + 1000 * 4.5;
+    expect(endTime - measureStart).not.toBe(3500);
+    const result = toLoadResult(
+      {
+        aborted: false,
+        requests: 150,
+        errors: 0,
+        statusCodes: { "200": 150 },
+        errorClasses: {},
+        measureStart,
+        endTime,
+        latency: new LatencyHistogram(),
+        serviceTime: new LatencyHistogram(),
+        queueWait: new LatencyHistogram(),
+        dispatchLag: undefined,
+        warmupRequests: 0,
+        timeline: [],
+      },
+      0,
+    );
+    expect(result.durationMs).toBe(3500);
   });
 });

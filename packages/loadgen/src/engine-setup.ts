@@ -137,7 +137,9 @@ export function planShare(
 /** Turns an engine's raw measurement into a `LoadResult`; `timeOrigin` maps its clock to epoch ms. */
 export function toLoadResult(result: EngineResult, timeOrigin: number): LoadResult {
   const measured = !Number.isNaN(result.measureStart);
-  const durationMs = measured ? Math.max(0, result.endTime - result.measureStart) : 0;
+  // Rounded to the microsecond: the difference of two large clock readings carries float noise
+  // (a 3.5 s schedule window came out as 3499.9999999999995 ms).
+  const durationMs = measured ? roundToMicros(Math.max(0, result.endTime - result.measureStart)) : 0;
   const load: LoadResult = {
     aborted: result.aborted,
     requests: result.requests,
@@ -166,4 +168,8 @@ function summariseLag(lagUs: LatencyHistogram): DispatchLag | undefined {
     p99: lagUs.percentile(99) / 1000,
     max: lagUs.max / 1000,
   };
+}
+
+function roundToMicros(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
