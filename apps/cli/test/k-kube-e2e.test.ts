@@ -143,12 +143,19 @@ describe("iter8 k against the Kubernetes API double", () => {
       expect(result?.insights?.metricValues[0]?.["built-in/request-count"]).toEqual([400]);
       if (n > 1)
         expect(result?.insights?.loadDetails?.[0]?.shards?.requests).toEqual([100, 100, 100, 100]);
-      // The pods did everything as their ServiceAccount, and nothing they did was refused.
+      // The pods did everything as their ServiceAccount, and nothing they did was refused. Shards
+      // that propose the start time at once race for it by design: the losers' patches of the
+      // result Secret fail their resourceVersion precondition (409) and they read the winner's.
       const pods = double.requests.filter(
         (r) => r.caller === `system:serviceaccount:loadtest:${group}-iter8`,
       );
       expect(pods.length).toBeGreaterThan(0);
-      expect(pods.filter((r) => r.status >= 400)).toEqual([]);
+      const lostStartRace = (r: (typeof pods)[number]) =>
+        r.status === 409 &&
+        r.method === "PATCH" &&
+        r.path === `/api/v1/namespaces/loadtest/secrets/${group}-result`;
+      expect(pods.filter((r) => r.status >= 400 && !lostStartRace(r))).toEqual([]);
+      expect(pods.filter(lostStartRace).length).toBeLessThan(n);
 
       const flags = ["-g", group, "-n", "loadtest"];
       const assert = await iter8(
