@@ -17,7 +17,8 @@ import type { KubeApiDouble, KubeletScript } from "@iter8/test-utils";
 import { parseResult } from "@iter8/spec";
 
 const bin = join(import.meta.dirname, "..", "dist", "bin.js");
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 30_000 });
+// Generous: the 4-shard run (five node processes) took 95 s at a load of 35.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 30_000 });
 
 interface Spawned {
   code: number | null;
@@ -39,7 +40,7 @@ function iter8(
     });
     let stdout = "";
     let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 220_000);
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       onStdout?.(stdout, child);
