@@ -17,7 +17,8 @@ import type { KubeApiDouble, KubeletScript } from "@iter8/test-utils";
 import { parseResult } from "@iter8/spec";
 
 const bin = join(import.meta.dirname, "..", "dist", "bin.js");
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 30_000 });
+// Generous: the 4-shard run (five node processes) took 95 s at a load of 35.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 30_000 });
 
 interface Spawned {
   code: number | null;
@@ -39,7 +40,7 @@ function iter8(
     });
     let stdout = "";
     let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 220_000);
     child.stdout.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
       onStdout?.(stdout, child);
@@ -143,12 +144,19 @@ describe("iter8 k against the Kubernetes API double", () => {
       expect(result?.insights?.metricValues[0]?.["built-in/request-count"]).toEqual([400]);
       if (n > 1)
         expect(result?.insights?.loadDetails?.[0]?.shards?.requests).toEqual([100, 100, 100, 100]);
-      // The pods did everything as their ServiceAccount, and nothing they did was refused.
+      // The pods did everything as their ServiceAccount, and nothing they did was refused. Shards
+      // that propose the start time at once race for it by design: the losers' patches of the
+      // result Secret fail their resourceVersion precondition (409) and they read the winner's.
       const pods = double.requests.filter(
         (r) => r.caller === `system:serviceaccount:loadtest:${group}-iter8`,
       );
       expect(pods.length).toBeGreaterThan(0);
-      expect(pods.filter((r) => r.status >= 400)).toEqual([]);
+      const lostStartRace = (r: (typeof pods)[number]) =>
+        r.status === 409 &&
+        r.method === "PATCH" &&
+        r.path === `/api/v1/namespaces/loadtest/secrets/${group}-result`;
+      expect(pods.filter((r) => r.status >= 400 && !lostStartRace(r))).toEqual([]);
+      expect(pods.filter(lostStartRace).length).toBeLessThan(n);
 
       const flags = ["-g", group, "-n", "loadtest"];
       const assert = await iter8(

@@ -209,7 +209,9 @@ describe("runGrpcLoad connections", () => {
       target.hang = false;
       await proxy.close();
     }
-  });
+    // A ping unanswered for 20 s (the connection's ping timeout) ends it: 22.5 s on every run, loaded
+    // or not, which left the 30 s default little room on a busy machine.
+  }, 90_000);
 
   it("without keepalive, calls on a silent peer end only at their deadline", async () => {
     const proxy = await startFreezableProxy(target.port);

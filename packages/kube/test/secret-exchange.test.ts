@@ -130,7 +130,8 @@ describe("createSecretExchange", () => {
     });
     const exchange = createSecretExchange(asPod(), { group: "checkout", shards: 2 });
     let reports = await exchange.reports();
-    for (let i = 0; i < 100 && reports.length === 0; i++) {
+    // Bounded poll: on a busy machine the pod's node process takes seconds to start and exit.
+    for (let i = 0; i < 200 && reports.length === 0; i++) {
       await sleep(100);
       reports = await exchange.reports();
     }

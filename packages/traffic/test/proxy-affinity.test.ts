@@ -45,7 +45,8 @@ describe("hash affinity", () => {
     const onCandidate = before.filter((v) => v === "v2").length;
     expect(onCandidate).toBeGreaterThan(50);
     expect(onCandidate).toBeLessThan(150);
-  });
+    // 3 000 requests through proxies on this thread: 18 s at a load of 34.
+  }, 120_000);
 
   it("moves users only toward the candidate when its weight rises from 10 to 50", async () => {
     const proxy = await startTrafficProxy({ routing: hashRouting(10), port: 0, adminPort: 0 });

@@ -46,7 +46,9 @@ describe("weighted split", () => {
     expect(answers.every((a) => a.body === a.version)).toBe(true);
     expect(Math.abs(percentOf(answers, "v2") - 10)).toBeLessThanOrEqual(1.5);
     expect(Math.abs(percentOf(answers, "v1") - 90)).toBeLessThanOrEqual(1.5);
-  }, 60_000);
+    // 1.5 points is 7 standard errors of 20 000 draws. The client, the proxy and both upstreams
+    // share this thread: 17 s on a quiet machine, over 60 s at a load of 34.
+  }, 240_000);
 });
 
 describe("segments", () => {
