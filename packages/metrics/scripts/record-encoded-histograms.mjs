@@ -11,6 +11,7 @@
 //   node packages/metrics/scripts/record-encoded-histograms.mjs
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { LatencyHistogram } from "../dist/index.js";
 

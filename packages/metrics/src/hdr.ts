@@ -103,7 +103,8 @@ export class HdrHistogram {
     let index: number;
     if (value >= 0 && value <= this.#fastPathLimit) {
       const bucket = this.#bucketBase - Math.clz32(value | this.#subBucketMask);
-      index = (bucket << this.#subBucketHalfCountMagnitude) + (value >>> (bucket + this.#unitMagnitude));
+      index =
+        (bucket << this.#subBucketHalfCountMagnitude) + (value >>> (bucket + this.#unitMagnitude));
     } else {
       index = this.#indexOf(value);
     }

@@ -169,10 +169,7 @@ export class LatencyHistogram {
     } catch (error) {
       throw new RangeError(`not an encoded LatencyHistogram: ${(error as Error).message}`);
     }
-    if (
-      hdr.lowestDiscernibleValue !== 1 ||
-      hdr.significantValueDigits !== SIGNIFICANT_DIGITS
-    ) {
+    if (hdr.lowestDiscernibleValue !== 1 || hdr.significantValueDigits !== SIGNIFICANT_DIGITS) {
       throw new RangeError(
         `not an encoded LatencyHistogram: HdrHistogram of lowest discernible value ${hdr.lowestDiscernibleValue} and ${hdr.significantValueDigits} significant digits, not 1 and ${SIGNIFICANT_DIGITS}`,
       );
