@@ -1,4 +1,5 @@
-import { deflateSync, inflateSync } from "node:zlib";
+import { createRequire } from "node:module";
+import type * as Zlib from "node:zlib";
 
 // HdrHistogram (Gil Tene's High Dynamic Range histogram, https://hdrhistogram.github.io/HdrHistogram/)
 // with the bucket layout, percentile semantics and V2 encoding of the reference implementations
@@ -23,8 +24,15 @@ const V2_MAX_WORD_BYTES = 9;
 /** Refuse to inflate more than this: a dense 5-digit histogram up to 2^53 stays below. */
 const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 const UINT32_MAX = 0xffffffff;
+/** record()'s fast path: values (and the sub-bucket mask) below 2^31. */
+const FAST_PATH_LIMIT = 0x7fffffff;
 const TWO_POW_32 = 2 ** 32;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+// node:zlib costs about 2.5 ms of CPU to load; only encoding and decoding need it.
+const require = createRequire(import.meta.url);
+let zlib: typeof Zlib | undefined;
+const loadZlib = (): typeof Zlib => (zlib ??= require("node:zlib") as typeof Zlib);
 
 /** Counts: 32-bit while they fit, widened to 64-bit floats (exact to 2^53) when one would not. */
 type Counts = Uint32Array | Float64Array;
@@ -36,19 +44,20 @@ type Counts = Uint32Array | Float64Array;
  * `record()` allocates nothing unless the histogram grows.
  */
 export class HdrHistogram {
+  // The layout fields start as small integers (not undefined), so V8 keeps them as such.
   /** The smallest value told apart from 0 (rounded down to a power of two internally). */
   readonly lowestDiscernibleValue: number;
   /** Decimal digits of precision kept at every value (0..5). */
   readonly significantValueDigits: number;
   #highestTrackableValue: number;
-  readonly #unitMagnitude: number;
-  readonly #subBucketHalfCountMagnitude: number;
-  readonly #subBucketHalfCount: number;
+  readonly #unitMagnitude: number = 0;
+  readonly #subBucketHalfCountMagnitude: number = 0;
+  readonly #subBucketHalfCount: number = 0;
   /** Bucket index = this minus clz32(v | subBucketMask), for v < 2^32 (Java's leading-zero trick). */
-  readonly #bucketBase: number;
-  readonly #subBucketMask: number;
-  /** Largest value the 32-bit fast path of record() handles (-1 when the mask needs more bits). */
-  readonly #fastPathLimit: number;
+  readonly #bucketBase: number = 0;
+  readonly #subBucketMask: number = 0;
+  /** Largest value the fast path of record() handles (-1 when the mask needs more bits). */
+  readonly #fastPathLimit: number = 0;
   #counts: Counts;
   #totalCount = 0;
 
@@ -73,14 +82,19 @@ export class HdrHistogram {
     }
     this.lowestDiscernibleValue = lowestDiscernibleValue;
     this.significantValueDigits = significantValueDigits;
-    this.#unitMagnitude = Math.floor(Math.log2(lowestDiscernibleValue));
+    // `| 0` everywhere below: small integers, so that V8 keeps the fields untagged integers and
+    // record() reads them without a number check (measured: a quarter fewer instructions).
+    this.#unitMagnitude = Math.floor(Math.log2(lowestDiscernibleValue)) | 0;
     // Single-unit resolution up to 2 * 10^digits, in a power-of-two number of sub-buckets.
     const subBucketCountMagnitude = Math.ceil(Math.log2(2 * 10 ** significantValueDigits));
-    this.#subBucketHalfCountMagnitude = Math.max(subBucketCountMagnitude, 1) - 1;
-    this.#subBucketHalfCount = 2 ** this.#subBucketHalfCountMagnitude;
-    this.#subBucketMask = (2 * this.#subBucketHalfCount - 1) * 2 ** this.#unitMagnitude;
-    this.#bucketBase = 31 - this.#unitMagnitude - this.#subBucketHalfCountMagnitude;
-    this.#fastPathLimit = this.#subBucketMask <= 0x7fffffff ? UINT32_MAX : -1;
+    this.#subBucketHalfCountMagnitude = (Math.max(subBucketCountMagnitude, 1) - 1) | 0;
+    this.#subBucketHalfCount = (1 << this.#subBucketHalfCountMagnitude) | 0;
+    const mask = (2 * this.#subBucketHalfCount - 1) * 2 ** this.#unitMagnitude;
+    // The fast path works on values and masks of 31 bits (up to 35 minutes in µs).
+    const fast = mask <= FAST_PATH_LIMIT;
+    this.#subBucketMask = fast ? mask | 0 : 0;
+    this.#bucketBase = (31 - this.#unitMagnitude - this.#subBucketHalfCountMagnitude) | 0;
+    this.#fastPathLimit = fast ? FAST_PATH_LIMIT : -1;
     this.#counts = new Uint32Array(this.#lengthToCover(highestTrackableValue));
     this.#highestTrackableValue = highestTrackableValue;
   }
@@ -100,24 +114,22 @@ export class HdrHistogram {
    * HdrHistogram does). Throws a `RangeError` for a negative, NaN or larger value.
    */
   record(value: number): void {
-    let index: number;
+    // The common case on its own, so that the index stays a small integer in optimised code.
     if (value >= 0 && value <= this.#fastPathLimit) {
       const bucket = this.#bucketBase - Math.clz32(value | this.#subBucketMask);
-      index =
+      const index =
         (bucket << this.#subBucketHalfCountMagnitude) + (value >>> (bucket + this.#unitMagnitude));
-    } else {
-      index = this.#indexOf(value);
+      const counts = this.#counts;
+      if (index < counts.length) {
+        const count = counts[index]! + 1;
+        if (count <= UINT32_MAX) {
+          counts[index] = count;
+          this.#totalCount++;
+          return;
+        }
+      }
     }
-    const counts = this.#counts;
-    if (index < counts.length) {
-      const count = counts[index]! + 1;
-      if (count <= UINT32_MAX) counts[index] = count;
-      else this.#setCount(index, count);
-    } else {
-      this.#growToCover(value);
-      this.#setCount(index, this.#counts[index]! + 1);
-    }
-    this.#totalCount++;
+    this.recordCount(value, 1);
   }
 
   /** Records `value` `count` times (`count` a non-negative safe integer). */
@@ -277,7 +289,7 @@ export class HdrHistogram {
    */
   encodeCompressedBase64(): string {
     const encoded = this.#encodeV2();
-    const compressed = deflateSync(encoded);
+    const compressed = loadZlib().deflateSync(encoded);
     const out = Buffer.alloc(8 + compressed.length);
     out.writeInt32BE(V2_COMPRESSED_COOKIE_BASE | WORD_SIZE_BITS, 0);
     out.writeInt32BE(compressed.length, 4);
@@ -308,7 +320,7 @@ export class HdrHistogram {
     }
     let inflated: Buffer;
     try {
-      inflated = inflateSync(bytes.subarray(8, 8 + compressedLength), {
+      inflated = loadZlib().inflateSync(bytes.subarray(8, 8 + compressedLength), {
         maxOutputLength: MAX_INFLATED_BYTES,
       });
     } catch (error) {

@@ -34,14 +34,17 @@ export class LatencyHistogram {
    */
   record(us: number): void {
     const value = us > 0 ? us : 0;
-    // First: it throws on a value HdrHistogram cannot hold, before the statistics change.
-    this.#hdr.record(Math.round(value));
+    if (value > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(`LatencyHistogram: cannot record ${us} µs (at most 2^53 - 1)`);
+    }
     const n = ++this.#count;
     if (value < this.#min) this.#min = value;
     if (value > this.#max) this.#max = value;
     const delta = value - this.#mean;
     this.#mean += delta / n;
     this.#m2 += delta * (value - this.#mean);
+    // After the statistics: measured, the CPU overlaps the division above with the bucket's update.
+    this.#hdr.record(Math.round(value));
   }
 
   /** Adds every value recorded in `other` to this histogram. */
