@@ -3,7 +3,7 @@ import type * as Zlib from "node:zlib";
 
 // HdrHistogram (Gil Tene's High Dynamic Range histogram, https://hdrhistogram.github.io/HdrHistogram/)
 // with the bucket layout, percentile semantics and V2 encoding of the reference implementations
-// (Java and hdr-histogram-js), so histograms written by either decode here and the other way round.
+// (Java and hdr-histogram-js): what hdr-histogram-js writes decodes here and the other way round.
 //
 // Layout: with `unitMagnitude = floor(log2(lowestDiscernibleValue))` and
 // `subBucketHalfCountMagnitude = ceil(log2(2 * 10^digits)) - 1`, value v falls in bucket
@@ -53,7 +53,7 @@ export class HdrHistogram {
   readonly #unitMagnitude: number = 0;
   readonly #subBucketHalfCountMagnitude: number = 0;
   readonly #subBucketHalfCount: number = 0;
-  /** Bucket index = this minus clz32(v | subBucketMask), for v < 2^32 (Java's leading-zero trick). */
+  /** Bucket index = this minus clz32(v | subBucketMask), for v < 2^31 (Java's leading-zero trick). */
   readonly #bucketBase: number = 0;
   readonly #subBucketMask: number = 0;
   /** Largest value the fast path of record() handles (-1 when the mask needs more bits). */
