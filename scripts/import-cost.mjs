@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // What loading a third-party module costs: CPU time (user + sys) to require it and resident memory
 // after GC in a fresh process, and the V8 heap (after GC) of a fresh worker thread that loads it,
-// for the public entry points of undici and hdr-histogram-js against the deep paths
-// @iter8/loadgen and @iter8/metrics load. Variants alternate, each run in its own process; medians
-// are printed with the difference from a process (or worker) that loads nothing.
+// for the public entry point of undici against the deep path @iter8/loadgen loads, and for
+// @iter8/metrics's own HdrHistogram (dist/hdr.js, built first) against the hdr-histogram-js modules
+// it loaded before (hdr-histogram-js is still a devDependency of @iter8/metrics, as the tests'
+// reference). Variants alternate, each run in its own process; medians are printed with the
+// difference from a process (or worker) that loads nothing.
 //
 //   node scripts/import-cost.mjs [--runs N]
 import { execFileSync } from "node:child_process";
@@ -40,6 +42,8 @@ const variants = {
     "hdr-histogram-js/dist/Int32Histogram.js",
     "hdr-histogram-js/dist/encoding.js",
   ],
+  "@iter8/metrics dist/hdr.js (own HdrHistogram)": [metrics, "./dist/hdr.js", ""],
+  "@iter8/metrics (index)": [metrics, "@iter8/metrics", ""],
 };
 
 // Runs in the child: loads the module(s), then reports CPU time and RSS (process) or the worker
@@ -101,7 +105,7 @@ for (const mode of ["process", "worker"]) {
     const cpu = median(s.cpu);
     const cpuText = mode === "process" ? `cpu ${cpu.toFixed(1).padStart(6)} ms   ` : "";
     process.stdout.write(
-      `  ${name.padEnd(42)} ${cpuText}rss ${rss.toFixed(1).padStart(5)} MB  (+${(rss - median(base.rss)).toFixed(1)} MB)\n`,
+      `  ${name.padEnd(46)} ${cpuText}rss ${rss.toFixed(1).padStart(5)} MB  (+${(rss - median(base.rss)).toFixed(1)} MB)\n`,
     );
   }
 }

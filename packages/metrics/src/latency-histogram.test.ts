@@ -1,7 +1,10 @@
-import { Int32Histogram } from "hdr-histogram-js";
+import { readFileSync } from "node:fs";
+import { Int32Histogram, decodeFromCompressedBase64 } from "hdr-histogram-js";
+import type { JsHistogram } from "hdr-histogram-js";
 import { mean, standardDeviation } from "simple-statistics";
 import { describe, expect, it } from "vitest";
 import { createSeededRandom } from "@iter8/test-utils";
+import { HdrHistogram } from "./hdr.js";
 import { LatencyHistogram } from "./latency-histogram.js";
 
 /** Latency-like samples in µs: log-normal around ~300 µs with a long tail up to seconds. */
@@ -114,6 +117,19 @@ describe("LatencyHistogram", () => {
   it("rejects text that is not an encoded histogram", () => {
     expect(() => LatencyHistogram.decode("hello")).toThrow(RangeError);
     expect(() => LatencyHistogram.decode("ih1;1,2,3,4,5;bm90IGhkcg==")).toThrow(RangeError);
+    // An HdrHistogram, but not of a LatencyHistogram's precision.
+    const twoDigits = new HdrHistogram(1, 60_000_000, 2);
+    twoDigits.record(5);
+    expect(() =>
+      LatencyHistogram.decode(`ih1;1,5,5,5,0;${twoDigits.encodeCompressedBase64()}`),
+    ).toThrow(/2 significant digits, not 1 and 3/);
+  });
+
+  it("refuses a latency HdrHistogram cannot hold (past 2^53 - 1 µs), recording nothing", () => {
+    const h = recordAll([10]);
+    expect(() => h.record(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => h.record(2 ** 60)).toThrow(RangeError);
+    expect([h.count, h.max, h.mean]).toEqual([1, 10, 10]);
   });
 
   it("tracks values beyond 60 s by growing", () => {
@@ -178,5 +194,102 @@ describe("LatencyHistogram", () => {
       [1, 2, 3],
       [2, 3, 1],
     ]);
+  });
+});
+
+/** test/fixtures/encoded-latency-histograms.json (scripts/record-encoded-histograms.mjs). */
+interface EncodedFixture {
+  writtenBy: string;
+  percentiles: number[];
+  cases: Record<
+    string,
+    {
+      encoded: string;
+      count: number;
+      min: number | null;
+      max: number | null;
+      mean: number | null;
+      stddev: number | null;
+      percentiles: Record<string, number | null>;
+      buckets: Array<[number, number, number]>;
+    }
+  >;
+}
+
+const fixture = JSON.parse(
+  readFileSync(
+    new URL("../test/fixtures/encoded-latency-histograms.json", import.meta.url),
+    "utf8",
+  ),
+) as EncodedFixture;
+/** JSON wrote NaN as null. */
+const orNaN = (value: number | null): number => value ?? Number.NaN;
+
+describe("strings written by earlier versions (on hdr-histogram-js 3.0.1)", () => {
+  it("were recorded by the hdr-histogram-js-based LatencyHistogram", () => {
+    expect(fixture.writtenBy).toMatch(/hdr-histogram-js 3\.0\.1/);
+    expect(Object.keys(fixture.cases).length).toBeGreaterThanOrEqual(9);
+  });
+
+  it.each(Object.keys(fixture.cases))(
+    "%s: decodes to the histogram that wrote it (statistics, percentiles, chart buckets)",
+    (name) => {
+      const recorded = fixture.cases[name]!;
+      const h = LatencyHistogram.decode(recorded.encoded);
+      expect(h.count).toBe(recorded.count);
+      expect(h.min).toBe(orNaN(recorded.min));
+      expect(h.max).toBe(orNaN(recorded.max));
+      expect(h.mean).toBe(orNaN(recorded.mean));
+      expect(h.stddev).toBe(orNaN(recorded.stddev));
+      for (const p of fixture.percentiles) {
+        expect([p, h.percentile(p)]).toEqual([p, orNaN(recorded.percentiles[String(p)] ?? null)]);
+      }
+      expect(h.buckets(20)).toEqual(recorded.buckets);
+    },
+  );
+
+  it.each(Object.keys(fixture.cases))(
+    "%s: its HdrHistogram decodes as hdr-histogram-js decodes it, and re-encodes readably",
+    (name) => {
+      const payload = fixture.cases[name]!.encoded.split(";")[2]!;
+      const ours = HdrHistogram.decodeCompressedBase64(payload);
+      const ref = decodeFromCompressedBase64(payload, 32, false) as JsHistogram;
+      const back = decodeFromCompressedBase64(
+        ours.encodeCompressedBase64(),
+        32,
+        false,
+      ) as JsHistogram;
+      for (const other of [ref, back]) {
+        expect(other.totalCount).toBe(ours.totalCount);
+        expect(other.highestTrackableValue).toBe(ours.highestTrackableValue);
+        for (const p of [0, 1, 10, 50, 90, 95, 99, 99.9, 99.99, 100]) {
+          expect(ours.valueAtPercentile(p)).toBe(other.getValueAtPercentile(p));
+        }
+        const counts: Array<[number, number]> = [];
+        ours.forEachRecorded((value, count) => counts.push([value, count]));
+        for (const [value, count] of counts)
+          expect(other.getCountAtIndex(other.countsArrayIndex(value))).toBe(count);
+      }
+    },
+  );
+
+  it("merges a decoded old string with a new histogram as it merged before", () => {
+    const recorded = fixture.cases["typical latencies"]!;
+    const old = LatencyHistogram.decode(recorded.encoded);
+    const fresh = new LatencyHistogram();
+    for (const v of sampleLatencies(1_000, 9)) fresh.record(v);
+    const merged = old.clone().merge(fresh);
+    expect(merged.count).toBe(recorded.count + 1_000);
+    const reference = decodeFromCompressedBase64(recorded.encoded.split(";")[2]!, 32, false);
+    const freshReference = new Int32Histogram(1, 60_000_000, 3);
+    for (const v of sampleLatencies(1_000, 9)) freshReference.recordValue(v);
+    reference.add(freshReference);
+    for (const p of PERCENTILES) {
+      const expected = Math.min(
+        merged.max,
+        Math.max(merged.min, reference.getValueAtPercentile(p)),
+      );
+      expect(merged.percentile(p)).toBe(expected);
+    }
   });
 });

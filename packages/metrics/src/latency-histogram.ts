@@ -1,30 +1,21 @@
-import type { JsHistogram } from "hdr-histogram-js";
-import { Int32Histogram, loadCodec } from "./hdr-histogram-modules.js";
+import { HdrHistogram } from "./hdr.js";
 
 /** Highest latency tracked without resizing: 60 s in microseconds (the histogram grows past it). */
 const HIGHEST_TRACKABLE_US = 60_000_000;
 /** Decimal digits of precision: values are kept within 0.1% (HdrHistogram's `numberOfSignificantValueDigits`). */
 const SIGNIFICANT_DIGITS = 3;
-/**
- * With a lowest discernible value of 1 and 3 significant digits, HdrHistogram uses 2048 sub-buckets
- * (1024 per half): value v lands at index `bucket * 1024 + (v >>> bucket)` where
- * `bucket = max(0, floor(log2 v) - 10)`. `record()` computes this directly (a few integer operations
- * instead of `Math.log2`/`Math.pow`); a unit test checks it against `countsArrayIndex` of the library.
- */
-const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 10;
-const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
 /** Prefix of the serialised form; bump when the layout changes. */
 const ENCODING_VERSION = "ih1";
 
 /**
  * A latency histogram in microseconds (1 µs .. 60 s, growing past 60 s when needed) with 3
- * significant digits, on HdrHistogram. Count, min, max, mean and standard deviation are exact
+ * significant digits, on HdrHistogram (our own, `hdr.ts`). Count, min, max, mean and standard deviation are exact
  * (kept alongside the buckets); percentiles are within HdrHistogram's precision (0.1%).
  * Histograms merge (for worker threads and machines) and serialise to a compact string.
  * `record()` allocates nothing.
  */
 export class LatencyHistogram {
-  #hdr: JsHistogram;
+  #hdr: HdrHistogram;
   #count = 0;
   #min = Number.POSITIVE_INFINITY;
   #max = Number.NEGATIVE_INFINITY;
@@ -37,29 +28,23 @@ export class LatencyHistogram {
     this.#hdr = createHdr();
   }
 
-  /** Records one latency in microseconds (fractions are kept for the exact statistics; negative values count as 0). */
+  /**
+   * Records one latency in microseconds (fractions are kept for the exact statistics; negative
+   * values count as 0). Throws a `RangeError` beyond 2^53 - 1 µs (285 years), recording nothing.
+   */
   record(us: number): void {
     const value = us > 0 ? us : 0;
+    if (value > Number.MAX_SAFE_INTEGER) {
+      throw new RangeError(`LatencyHistogram: cannot record ${us} µs (at most 2^53 - 1)`);
+    }
     const n = ++this.#count;
     if (value < this.#min) this.#min = value;
     if (value > this.#max) this.#max = value;
     const delta = value - this.#mean;
     this.#mean += delta / n;
     this.#m2 += delta * (value - this.#mean);
-
-    const rounded = Math.round(value);
-    const hdr = this.#hdr;
-    if (rounded < 0x7fffffff) {
-      const bucket = Math.max(0, 31 - Math.clz32(rounded) - SUB_BUCKET_HALF_COUNT_MAGNITUDE);
-      const index = bucket * SUB_BUCKET_HALF_COUNT + (rounded >>> bucket);
-      if (index < hdr.countsArrayLength) {
-        hdr.incrementCountAtIndex(index);
-        hdr.incrementTotalCount();
-        hdr.updateMinAndMax(rounded);
-        return;
-      }
-    }
-    hdr.recordValue(rounded);
+    // After the statistics: measured, the CPU overlaps the division above with the bucket's update.
+    this.#hdr.record(Math.round(value));
   }
 
   /** Adds every value recorded in `other` to this histogram. */
@@ -114,7 +99,7 @@ export class LatencyHistogram {
   percentile(p: number): number {
     if (this.#count === 0) return Number.NaN;
     if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
-    const value = this.#hdr.getValueAtPercentile(p);
+    const value = this.#hdr.valueAtPercentile(p);
     return Math.min(this.#max, Math.max(this.#min, value));
   }
 
@@ -137,13 +122,11 @@ export class LatencyHistogram {
     const n = Math.floor((highUs - start) / width) + 1;
     const counts = new Array<number>(n).fill(0);
     const hdr = this.#hdr;
-    for (let i = 0; i < hdr.countsArrayLength; i++) {
-      const c = hdr.getCountAtIndex(i);
-      if (c === 0) continue;
-      const value = hdr.medianEquivalentValue(hdr.valueFromIndex(i));
+    hdr.forEachRecorded((lowest, c) => {
+      const value = hdr.medianEquivalentValue(lowest);
       const bin = Math.min(n - 1, Math.max(0, Math.floor((value - start) / width)));
       counts[bin] = (counts[bin] ?? 0) + c;
-    }
+    });
     return counts.map((c, i): [number, number, number] => [
       toMs(start + i * width),
       toMs(start + (i + 1) * width),
@@ -172,7 +155,7 @@ export class LatencyHistogram {
    */
   encode(): string {
     const stats = [this.#count, this.#min, this.#max, this.#mean, this.#m2].map(String).join(",");
-    return `${ENCODING_VERSION};${stats};${loadCodec().encodeIntoCompressedBase64(this.#hdr)}`;
+    return `${ENCODING_VERSION};${stats};${this.#hdr.encodeCompressedBase64()}`;
   }
 
   /** Reads a string written by `encode()`; throws a `RangeError` when it is not one. */
@@ -183,16 +166,20 @@ export class LatencyHistogram {
       throw new RangeError("not an encoded LatencyHistogram");
     }
     const [count = 0, min = 0, max = 0, mean = 0, m2 = 0] = numbers;
-    let hdr: JsHistogram;
+    let hdr: HdrHistogram;
     try {
-      hdr = loadCodec().decodeFromCompressedBase64(payload, 32, false) as JsHistogram;
+      hdr = HdrHistogram.decodeCompressedBase64(payload);
     } catch (error) {
       throw new RangeError(`not an encoded LatencyHistogram: ${(error as Error).message}`);
+    }
+    if (hdr.lowestDiscernibleValue !== 1 || hdr.significantValueDigits !== SIGNIFICANT_DIGITS) {
+      throw new RangeError(
+        `not an encoded LatencyHistogram: HdrHistogram of lowest discernible value ${hdr.lowestDiscernibleValue} and ${hdr.significantValueDigits} significant digits, not 1 and ${SIGNIFICANT_DIGITS}`,
+      );
     }
     if (hdr.totalCount !== count) {
       throw new RangeError("not an encoded LatencyHistogram: counts disagree");
     }
-    hdr.autoResize = true;
     const histogram = new LatencyHistogram();
     histogram.#hdr = hdr;
     histogram.#count = count;
@@ -211,12 +198,10 @@ export class LatencyHistogram {
   }
 }
 
-let sharedProbe: JsHistogram | undefined;
+let sharedProbe: HdrHistogram | undefined;
 
-function createHdr(): JsHistogram {
-  const hdr = new Int32Histogram(1, HIGHEST_TRACKABLE_US, SIGNIFICANT_DIGITS);
-  hdr.autoResize = true;
-  return hdr;
+function createHdr(): HdrHistogram {
+  return new HdrHistogram(1, HIGHEST_TRACKABLE_US, SIGNIFICANT_DIGITS);
 }
 
 /** The smallest width of the form 1, 2 or 5 × 10^k µs (k ≥ 0) that is at least `raw`. */
