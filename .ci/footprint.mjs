@@ -68,7 +68,8 @@ function exec(command, args, cwd, timeoutMs) {
       { cwd, timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 64 * MIB, encoding: "utf8" },
       (error, stdout, stderr) => {
         if (error) {
-          reject(new Error(`${command} ${args.join(" ")} failed in ${cwd}\n${stdout}${stderr}`));
+          const why = error.killed ? `timed out after ${timeoutMs / 1000} s` : "failed";
+          reject(new Error(`${command} ${args.join(" ")} ${why} in ${cwd}\n${stdout}${stderr}`));
         } else resolvePromise(stdout);
       },
     );
@@ -76,7 +77,8 @@ function exec(command, args, cwd, timeoutMs) {
 }
 
 /** `npm install` of `specs` in `project` (created with a private manifest when missing). */
-export async function npmInstall(project, specs, { timeoutMs = 10 * MINUTE } = {}) {
+// Generous: on a busy machine npm may build better-sqlite3 from source for the CLI's tarball.
+export async function npmInstall(project, specs, { timeoutMs = 20 * MINUTE } = {}) {
   await mkdir(project, { recursive: true });
   const manifestFile = join(project, "package.json");
   try {
