@@ -4,7 +4,8 @@
 // repository (no workspace links), type-checks docs/examples there with tsc (strict, NodeNext) and
 // runs each compiled example with node, lints every tarball with publint and
 // @arethetypeswrong/cli (esm-only profile: the packages are ESM only, so `require` from CommonJS
-// is not a supported use), and reports the install footprint of @iter8/engine alone.
+// is not a supported use), measures the install footprint of @iter8/engine alone
+// (.ci/footprint.mjs) and checks that the engine works without its optional peer @iter8/grpc.
 //
 //   node .ci/pack-check.mjs [--skip-build] [--keep] [--max-packages N] [--max-mb N]
 //
@@ -12,42 +13,44 @@
 // --keep         keep the scratch folder and print its path
 // --max-packages, --max-mb   fail when `npm install` of @iter8/engine's tarball (with the tarballs
 //                of the @iter8 packages it depends on) installs more packages or megabytes
-//                (MB on disk, 1 MB = 1 MiB, as `du -sm`) than this; without them the figures are
-//                only printed
+//                (MB on disk, 1 MB = 1 MiB, as `du -sk`) than this; default 60 and 15
 //
 // Needs only Node, npm, pnpm and the npm registry (for the tarballs' third-party dependencies).
 // Exits 1 when any check fails, after running all that can run; 2 on a bad flag.
 import { spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import {
+  DEFAULT_LIMITS,
+  formatFootprint,
+  installedPackages,
+  measureInstall,
+  npmInstall,
+  overLimits,
+  parseLimit,
+} from "./footprint.mjs";
 import { publishedPackages } from "./published-packages.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const EXAMPLES_DIR = join(ROOT, "docs", "examples");
 const BIN = join(ROOT, "node_modules", ".bin");
 const MINUTE = 60_000;
-const MIB = 1024 * 1024;
 const EXAMPLE_TIMEOUT_MS = 2 * MINUTE;
 
 const USAGE =
   "usage: node .ci/pack-check.mjs [--skip-build] [--keep] [--max-packages N] [--max-mb N]";
 
 function parseFlags(argv) {
-  const flags = { skipBuild: false, keep: false, maxPackages: undefined, maxMb: undefined };
+  const flags = { skipBuild: false, keep: false, ...DEFAULT_LIMITS };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--skip-build") flags.skipBuild = true;
     else if (arg === "--keep") flags.keep = true;
-    else if (arg === "--max-packages" || arg === "--max-mb") {
-      const value = Number(argv[++i]);
-      if (!(Number.isFinite(value) && value > 0)) {
-        throw new Error(`${arg} needs a positive number, got ${String(argv[i])}`);
-      }
-      if (arg === "--max-packages") flags.maxPackages = value;
-      else flags.maxMb = value;
-    } else throw new Error(`unknown flag ${arg}`);
+    else if (arg === "--max-packages") flags.maxPackages = parseLimit(arg, argv[++i]);
+    else if (arg === "--max-mb") flags.maxMb = parseLimit(arg, argv[++i]);
+    else throw new Error(`unknown flag ${arg}`);
   }
   return flags;
 }
@@ -109,57 +112,42 @@ async function readJson(file) {
   return JSON.parse(await readFile(file, "utf8"));
 }
 
-/** The names of the @iter8 packages `name` needs at run time (itself included). */
-function iter8Closure(name, manifests) {
-  const seen = new Set();
-  const visit = (current) => {
-    if (seen.has(current)) return;
-    seen.add(current);
-    const deps = manifests.get(current)?.dependencies ?? {};
-    for (const dep of Object.keys(deps)) if (manifests.has(dep)) visit(dep);
-  };
-  visit(name);
-  return [...seen];
-}
-
-/** Size of a folder tree in bytes: on disk (blocks, as `du`) and of file contents; links not followed. */
-async function treeSize(dir) {
-  const size = { disk: 0, apparent: 0 };
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) {
-      const inner = await treeSize(path);
-      size.disk += inner.disk;
-      size.apparent += inner.apparent;
-    } else if (entry.isFile()) {
-      const info = await stat(path);
-      size.disk += info.blocks * 512;
-      size.apparent += info.size;
-    }
+/**
+ * In `project`, where @iter8/engine is installed without @iter8/grpc: the engine's declarations
+ * type-check with skipLibCheck off, and a grpc task fails with one line saying what to install.
+ */
+async function withoutGrpc(project, devTools) {
+  const installed = (await installedPackages(project)).map((p) => p.name);
+  if (installed.includes("@iter8/grpc") || installed.includes("protobufjs")) {
+    fail(`npm installed @iter8/grpc or protobufjs with @iter8/engine: ${installed.join(", ")}`);
+    return;
   }
-  return size;
-}
-
-/** Packages npm installed: the entries of its hidden lockfile (links excluded). */
-async function installedPackages(project) {
-  const lock = await readJson(join(project, "node_modules", ".package-lock.json"));
-  return Object.entries(lock.packages ?? {}).filter(
-    ([path, entry]) => path.startsWith("node_modules/") && entry.link !== true,
-  );
-}
-
-async function npmInstall(project, specs) {
-  return run(
-    "npm",
-    ["install", "--no-fund", "--no-audit", "--prefer-offline", "--loglevel=error", ...specs],
-    { cwd: project, timeoutMs: 10 * MINUTE },
-  );
-}
-
-async function writeScratchManifest(project, name) {
-  await mkdir(project, { recursive: true });
-  const manifest = { name, version: "0.0.0", private: true, type: "module" };
-  await writeFile(join(project, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  try {
+    await npmInstall(project, devTools);
+  } catch (error) {
+    fail("npm install of TypeScript beside @iter8/engine", { output: error.message });
+    return;
+  }
+  await mkdir(join(project, "src"), { recursive: true });
+  await copyFile(join(ROOT, ".ci", "engine-without-grpc.ts"), join(project, "src", "check.ts"));
+  const tsconfig = await readJson(join(EXAMPLES_DIR, "tsconfig.json"));
+  tsconfig.compilerOptions = { ...tsconfig.compilerOptions, rootDir: "src", skipLibCheck: false };
+  tsconfig.include = ["src/*.ts"];
+  await writeFile(join(project, "tsconfig.json"), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  const tsc = await run(join(project, "node_modules", ".bin", "tsc"), ["-p", "."], {
+    cwd: project,
+    timeoutMs: 5 * MINUTE,
+  });
+  if (tsc.code !== 0) {
+    fail("tsc (skipLibCheck false) on an import of @iter8/engine without @iter8/grpc", tsc);
+    return;
+  }
+  const check = await run(process.execPath, [join("dist", "check.js")], {
+    cwd: project,
+    timeoutMs: 2 * MINUTE,
+  });
+  if (check.code !== 0) fail("a grpc task without @iter8/grpc", check);
+  else console.log(`types check with skipLibCheck false; the grpc task: ${check.output.trim()}`);
 }
 
 async function main() {
@@ -236,14 +224,11 @@ async function main() {
       .version;
     const typesNode = (await readJson(join(ROOT, "node_modules", "@types", "node", "package.json")))
       .version;
-    await writeScratchManifest(project, "iter8-embedding-check");
-    const install = await npmInstall(project, [
-      ...tarballs.values(),
-      `typescript@${typescript}`,
-      `@types/node@${typesNode}`,
-    ]);
-    if (install.code !== 0) {
-      fail("npm install of the tarballs", install);
+    const devTools = [`typescript@${typescript}`, `@types/node@${typesNode}`];
+    try {
+      await npmInstall(project, [...tarballs.values(), ...devTools]);
+    } catch (error) {
+      fail("npm install of the tarballs", { output: error.message });
       return 1;
     }
     console.log(`installed ${(await installedPackages(project)).length} packages`);
@@ -298,39 +283,28 @@ async function main() {
     if (cli.code !== 0) fail("iter8 version from the installed @iter8/cli", cli);
     else console.log(`iter8 version: ${cli.output.trim()}`);
 
-    step("Install footprint of @iter8/engine alone");
-    const closure = iter8Closure("@iter8/engine", manifests);
-    await writeScratchManifest(engineProject, "iter8-engine-footprint");
-    const engineInstall = await npmInstall(
-      engineProject,
-      closure.map((name) => tarballs.get(name)),
-    );
-    if (engineInstall.code !== 0) {
-      fail("npm install of @iter8/engine", engineInstall);
-    } else {
-      const installed = await installedPackages(engineProject);
-      const thirdParty = installed.filter(([path]) => !path.includes("node_modules/@iter8/"));
-      const size = await treeSize(join(engineProject, "node_modules"));
-      const mb = size.disk / MIB;
+    step("Install footprint of @iter8/engine alone (.ci/footprint.mjs)");
+    let footprint;
+    try {
+      footprint = await measureInstall({
+        name: "@iter8/engine",
+        tarballs,
+        manifests,
+        project: engineProject,
+      });
+    } catch (error) {
+      fail("npm install of @iter8/engine", { output: error.message });
+    }
+    if (footprint !== undefined) {
+      console.log(formatFootprint(footprint).join("\n"));
       console.log(
-        `@iter8/engine: ${installed.length} packages (${closure.length} @iter8, ` +
-          `${thirdParty.length} third-party), ${mb.toFixed(1)} MB on disk (as du -sk), ` +
-          `${(size.apparent / MIB).toFixed(1)} MB of file contents`,
+        `limits: ${flags.maxPackages} packages, ${flags.maxMb} MB (--max-packages, --max-mb)`,
       );
-      const scopes = new Map();
-      for (const [path] of thirdParty) {
-        const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
-        const scope = name.startsWith("@") ? name.split("/")[0] : name;
-        scopes.set(scope, (scopes.get(scope) ?? 0) + 1);
-      }
-      const largest = [...scopes].sort((a, b) => b[1] - a[1]).slice(0, 5);
-      console.log(`most packages: ${largest.map(([s, n]) => `${s} ${n}`).join(", ")}`);
-      if (flags.maxPackages !== undefined && installed.length > flags.maxPackages) {
-        fail(`@iter8/engine installs ${installed.length} packages, more than ${flags.maxPackages}`);
-      }
-      if (flags.maxMb !== undefined && mb > flags.maxMb) {
-        fail(`@iter8/engine installs ${mb.toFixed(1)} MB, more than ${flags.maxMb} MB`);
-      }
+      for (const over of overLimits(footprint, flags)) fail(over);
+
+      // After the measurement: TypeScript is the check's, not the engine's.
+      step("@iter8/engine without its optional peer @iter8/grpc (.ci/engine-without-grpc.ts)");
+      await withoutGrpc(engineProject, devTools);
     }
   } finally {
     if (flags.keep) console.log(`\nkept ${scratch}`);

@@ -1,12 +1,48 @@
 import { isAbsolute, resolve } from "node:path";
-import type { GrpcLoadOptions, GrpcLoadResult } from "@iter8/grpc";
-import { runGrpcLoad } from "@iter8/grpc";
+// Only types at the top: @iter8/grpc is an optional peer dependency, imported when a grpc task runs.
+import type { GrpcLoadOptions, GrpcLoadResult, runGrpcLoad } from "@iter8/grpc";
 import { summariseLoad } from "@iter8/loadgen";
 import type { LoadProgress } from "@iter8/loadgen";
 import { deriveGrpcMetrics, grpcMetricSummaries } from "@iter8/metrics";
 import type { GrpcLoadDetails, GrpcTarget, GrpcTask, VersionLoadDetails } from "@iter8/spec";
+import { EngineError, ENGINE_ERROR_CODES } from "../errors.js";
 import { InsightsRecorder } from "../insights-recorder.js";
-import type { TaskContext } from "../registry.js";
+import type { TaskContext, TaskRunner } from "../registry.js";
+
+/** What the grpc task uses of `@iter8/grpc`. */
+export interface GrpcPackage {
+  runGrpcLoad: typeof runGrpcLoad;
+}
+
+/** The package the grpc task loads, an optional peer dependency of @iter8/engine. */
+const GRPC_PACKAGE = "@iter8/grpc";
+
+/**
+ * Loads `@iter8/grpc` with `load`. When the package itself is not installed, fails with one line
+ * saying how to install it; any other failure (a dependency of an installed `@iter8/grpc` missing,
+ * a broken file) is rethrown as it is.
+ */
+export async function loadGrpcPackage(load: () => Promise<GrpcPackage>): Promise<GrpcPackage> {
+  try {
+    return await load();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const message = error instanceof Error ? error.message : "";
+    if (
+      (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") &&
+      message.includes(`'${GRPC_PACKAGE}'`)
+    ) {
+      throw new EngineError(
+        ENGINE_ERROR_CODES.taskFailed,
+        `the grpc task needs the package ${GRPC_PACKAGE}, an optional peer dependency of ` +
+          `@iter8/engine: npm install ${GRPC_PACKAGE}`,
+        `npm install ${GRPC_PACKAGE}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
 
 const isUrl = (text: string) => /^https?:\/\//iu.test(text);
 
@@ -136,7 +172,23 @@ function endpointsDetails(results: Array<[string, GrpcLoadResult]>): VersionLoad
  * soon as it is measured; when aborted, the part measured is recorded (marked partial) and the
  * remaining targets are skipped.
  */
-export async function grpcTaskRunner(task: GrpcTask, ctx: TaskContext): Promise<void> {
+export const grpcTaskRunner: TaskRunner<GrpcTask> = createGrpcTaskRunner(
+  () => import("@iter8/grpc"),
+);
+
+/** The grpc task's runner, loading `@iter8/grpc` with `load` when it runs (tests pass their own). */
+export function createGrpcTaskRunner(load: () => Promise<GrpcPackage>): TaskRunner<GrpcTask> {
+  return async (task, ctx) => {
+    const { runGrpcLoad } = await loadGrpcPackage(load);
+    await runGrpcTask(task, ctx, runGrpcLoad);
+  };
+}
+
+async function runGrpcTask(
+  task: GrpcTask,
+  ctx: TaskContext,
+  runGrpcLoad: GrpcPackage["runGrpcLoad"],
+): Promise<void> {
   const endpoints = task.with.endpoints ? Object.entries(task.with.endpoints) : undefined;
   const numVersions = endpoints ? 1 : task.with.versionInfo.length;
   const percentiles = task.with.percentiles;
