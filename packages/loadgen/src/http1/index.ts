@@ -5,4 +5,4 @@
 // and `ResponseParser` on its own. This index names what loadgen uses today.
 export { encodeRequest, unsupportedReason } from "./request.js";
 export { Http1Connection, createHttp1Tls } from "./connection.js";
-export type { Http1ExchangeHandler, Http1Target, Http1Tls, Http1TlsOptions } from "./connection.js";
+export type { Http1ExchangeHandler, Http1Target } from "./connection.js";
