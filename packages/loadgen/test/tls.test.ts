@@ -10,6 +10,7 @@ import { createTestCertificateAuthority } from "@iter8/test-utils";
 import type { TestCertificateAuthority } from "@iter8/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { LoadProgress } from "../src/index.js";
+import { ensureBuilt } from "./ensure-built.js";
 import { HTTP_CLIENTS, runLoadWith } from "./http-clients.js";
 
 type Handler = (i: number, req: IncomingMessage, res: ServerResponse) => void;
@@ -33,11 +34,13 @@ let byIp: { key: string; cert: string };
 let byName: { key: string; cert: string };
 
 beforeAll(() => {
+  // Worker threads run the built dist/.
+  ensureBuilt();
   ca = createTestCertificateAuthority("loadgen test CA");
   otherCa = createTestCertificateAuthority("another CA");
   byIp = ca.issue(["127.0.0.1"]);
   byName = ca.issue(["loadgen.test"]);
-});
+}, 120_000);
 
 afterAll(() => {
   ca.dispose();
@@ -102,6 +105,22 @@ describe.each(HTTP_CLIENTS)("https loads (%s)", (httpClient) => {
     expect(server.requests).toBe(60);
     expect(server.handshakes).toBe(3);
     expect(server.alpn).toEqual(["http/1.1", "http/1.1", "http/1.1"]);
+  });
+
+  it("splits an https load over worker threads exactly, each thread's connections verified", async () => {
+    server = await startTls();
+    const result = await runLoad({
+      url: server.url,
+      qps: 0,
+      connections: 4,
+      workers: 2,
+      numRequests: 101,
+      warmupMs: 0,
+      tls: { ca: ca.cert },
+    });
+    expect(result.statusCodes).toEqual({ 200: 101 });
+    expect(server.requests).toBe(101);
+    expect(server.handshakes).toBe(4);
   });
 
   it("counts tls errors against a certificate of another CA, and of Node's store alone", async () => {
