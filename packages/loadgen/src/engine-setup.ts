@@ -9,6 +9,9 @@ import type { ResolvedLoadOptions } from "./options.js";
 import { createErrorStatusTable } from "./outcome.js";
 import { Pacer, countShare, createRateCurve } from "./pacer.js";
 import type { CreateTransport, TransportFactory } from "./transport.js";
+
+/** `createHttpTransport` of `http-transport.ts`, whose module (undici's) is imported on demand. */
+type CreateHttpTransport = (spec: HttpRequestSpec) => CreateTransport;
 import type { DispatchLag, LoadResult } from "./types.js";
 import type { Clock } from "./waker.js";
 import { createPrecisionWaker, createTimerWaker, spinForInterval } from "./waker.js";
@@ -17,9 +20,13 @@ import { createPrecisionWaker, createTimerWaker, spinForInterval } from "./waker
 const PROGRESS_INTERVAL_MS = 500;
 const TIMELINE_EVERY = 2;
 
+/** The undici version this package's deep import is tested against (its exact peer pin). */
+export const UNDICI_VERSION = "7.30.2";
+
 /**
- * The HTTP/1.1 transport of these options: the lean one on `net` sockets where it can carry the
- * requests (plain http, no pipelining) unless undici is asked for, undici otherwise.
+ * The HTTP/1.1 transport of these options: the lean one on `net`/`tls` sockets where it can carry
+ * the requests (no pipelining, no header that changes the framing) unless undici is asked for,
+ * undici otherwise.
  */
 async function httpTransport(options: ResolvedLoadOptions): Promise<CreateTransport> {
   const spec: HttpRequestSpec = {
@@ -29,7 +36,9 @@ async function httpTransport(options: ResolvedLoadOptions): Promise<CreateTransp
     body: toBodyBuffer(options.body),
     timeoutMs: options.timeoutMs,
     pipelining: options.pipelining,
+    tls: options.tls,
   };
+  let why = 'httpClient "undici"';
   if (options.httpClient !== "undici") {
     const reason = leanUnsupportedReason(spec);
     if (reason === undefined) return createNetHttpTransport(spec);
@@ -39,10 +48,33 @@ async function httpTransport(options: ResolvedLoadOptions): Promise<CreateTransp
         `httpClient "lean" cannot carry this load: ${reason}`,
       );
     }
+    why = `this load (${reason})`;
   }
-  // undici (and its WebAssembly parser) is loaded only by the loads that need it.
-  const { createHttpTransport } = await import("./http-transport.js");
+  // undici (and its WebAssembly parser) is loaded only by the loads that need it; it is an
+  // optional peer dependency, so it may not be installed at all.
+  let createHttpTransport: CreateHttpTransport;
+  try {
+    ({ createHttpTransport } = await import("./http-transport.js"));
+  } catch (error) {
+    if (!isMissingUndici(error)) throw error;
+    throw new LoadgenError(
+      "ITER8_LOAD_OPTIONS",
+      `${why} needs the undici package, which is not installed: npm install undici@${UNDICI_VERSION}`,
+      { cause: error },
+    );
+  }
   return createHttpTransport(spec);
+}
+
+/** True when `error` says the `undici` package cannot be found (not some other failure). */
+function isMissingUndici(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    (code === "MODULE_NOT_FOUND" || code === "ERR_MODULE_NOT_FOUND") &&
+    typeof message === "string" &&
+    message.includes("undici")
+  );
 }
 
 /**

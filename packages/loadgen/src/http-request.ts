@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import type { HttpTls } from "./types.js";
 
 /** What every request of one HTTP load looks like. */
 export interface HttpRequestSpec {
@@ -10,6 +11,8 @@ export interface HttpRequestSpec {
   timeoutMs: number;
   /** Lanes (requests in flight) per connection: the HTTP/1.1 pipelining depth. */
   pipelining: number;
+  /** TLS of `https:` URLs; Node's defaults when undefined. */
+  tls: HttpTls | undefined;
 }
 
 /** Thrown into a request that outlived its timeout; classified as a `timeout` transport error. */

@@ -99,12 +99,30 @@ class HttpLane implements Dispatcher.DispatchHandler {
   };
 }
 
+/**
+ * undici's connect options for `spec.tls` (the lean client reads the same three settings), or
+ * undefined for Node's defaults. `rejectUnauthorized` is only ever set to false: left out, Node's
+ * default applies.
+ */
+function tlsConnectOptions(
+  spec: HttpRequestSpec,
+): { ca?: string; rejectUnauthorized?: boolean; servername?: string } | undefined {
+  const tls = spec.tls;
+  if (spec.url.protocol !== "https:" || tls === undefined) return undefined;
+  const connect: { ca?: string; rejectUnauthorized?: boolean; servername?: string } = {};
+  if (tls.ca !== undefined) connect.ca = tls.ca;
+  if (tls.skipVerify === true) connect.rejectUnauthorized = false;
+  if (tls.serverName !== undefined) connect.servername = tls.serverName;
+  return connect;
+}
+
 /** An HTTP/1.1 transport on undici: one `Client` (one connection) per `pipelining` lanes. */
 export function createHttpTransport(spec: HttpRequestSpec): CreateTransport {
   return (lanes: number, sink: OutcomeSink): Transport => {
     const pipelining = spec.pipelining;
     const clientCount = Math.ceil(lanes / pipelining);
     const clients: UndiciClient[] = [];
+    const connect = tlsConnectOptions(spec);
     for (let i = 0; i < clientCount; i++) {
       clients.push(
         new Client(spec.url.origin, {
@@ -113,6 +131,7 @@ export function createHttpTransport(spec: HttpRequestSpec): CreateTransport {
           bodyTimeout: spec.timeoutMs,
           connectTimeout: spec.timeoutMs,
           keepAliveTimeout: 30_000,
+          ...(connect && { connect }),
         }),
       );
     }

@@ -29,6 +29,7 @@ export { classifyTransportError } from "./outcome.js";
 export type {
   DispatchLag,
   HttpClient,
+  HttpTls,
   Pacing,
   LoadControl,
   LoadOptions,

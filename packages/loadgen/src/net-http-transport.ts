@@ -1,16 +1,22 @@
 import { RequestTimeoutError } from "./http-request.js";
 import type { HttpRequestSpec } from "./http-request.js";
-import { Http1Connection, encodeRequest, unsupportedReason } from "./http1/index.js";
-import type { Http1ExchangeHandler } from "./http1/index.js";
+import {
+  Http1Connection,
+  createHttp1Tls,
+  encodeRequest,
+  unsupportedReason,
+} from "./http1/index.js";
+import type { Http1ExchangeHandler, Http1Target } from "./http1/index.js";
 import { classifyTransportError } from "./outcome.js";
 import type { CreateTransport, OutcomeSink, Transport } from "./transport.js";
 
 /**
- * Why the lean transport cannot carry `spec` (https, pipelining, a header that changes framing),
- * or undefined when it can; undici carries what it cannot.
+ * Why the lean transport cannot carry `spec` (pipelining, a header that changes framing), or
+ * undefined when it can; undici carries what it cannot.
  */
 export function leanUnsupportedReason(spec: HttpRequestSpec): string | undefined {
-  if (spec.url.protocol !== "http:") return `${spec.url.protocol} needs TLS`;
+  const protocol = spec.url.protocol;
+  if (protocol !== "http:" && protocol !== "https:") return `${protocol} is not http(s)`;
   if (spec.pipelining !== 1) return "pipelining";
   return unsupportedReason(templateOf(spec));
 }
@@ -39,7 +45,7 @@ class NetLane implements Http1ExchangeHandler {
     private readonly sink: OutcomeSink,
     private readonly lane: number,
     private readonly timeoutMs: number,
-    target: { host: string; port: number },
+    target: Http1Target,
   ) {
     this.#connection = new Http1Connection(target, this);
     this.#timeoutError = new RequestTimeoutError(timeoutMs);
@@ -79,8 +85,9 @@ class NetLane implements Http1ExchangeHandler {
 }
 
 /**
- * An HTTP/1.1 transport on `net` sockets: one keep-alive connection per lane, the request's bytes
- * encoded once. For plain `http:` without pipelining (see `leanUnsupportedReason`).
+ * An HTTP/1.1 transport on `net` sockets (`tls` for `https:`): one keep-alive connection per lane,
+ * the request's bytes encoded once. Without pipelining (see `leanUnsupportedReason`). Connections
+ * of one transport share a TLS context and resume its latest session.
  */
 export function createNetHttpTransport(spec: HttpRequestSpec): CreateTransport {
   const reason = leanUnsupportedReason(spec);
@@ -89,8 +96,11 @@ export function createNetHttpTransport(spec: HttpRequestSpec): CreateTransport {
   const head = spec.method.toUpperCase() === "HEAD";
   // URL hostnames of IPv6 literals come in brackets; net.connect wants them bare.
   const hostname = spec.url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const target = { host: hostname, port: Number(spec.url.port || 80) };
+  const https = spec.url.protocol === "https:";
+  const port = Number(spec.url.port || (https ? 443 : 80));
   return (lanes: number, sink: OutcomeSink): Transport => {
+    const target: Http1Target = { host: hostname, port };
+    if (https) target.tls = createHttp1Tls(hostname, spec.tls);
     const laneObjects: NetLane[] = [];
     for (let lane = 0; lane < lanes; lane++) {
       laneObjects.push(new NetLane(sink, lane, spec.timeoutMs, target));

@@ -7,7 +7,7 @@ import {
 import type { ErrorRange, LoadSchedule } from "@iter8/spec";
 import { LoadgenError } from "./errors.js";
 import type { TransportModule } from "./transport.js";
-import type { HttpClient, LoadOptions, Pacing } from "./types.js";
+import type { HttpClient, HttpTls, LoadOptions, Pacing } from "./types.js";
 
 /** A `step` or `line` schedule (a `const` one is just `qps`). */
 export type Ramp = Exclude<LoadSchedule, { kind: "const" }>;
@@ -53,6 +53,8 @@ export interface ResolvedLoadOptions {
   pacing: Pacing;
   pipelining: number;
   httpClient: HttpClient;
+  /** TLS of an `https:` URL; undefined: Node's defaults. */
+  tls: HttpTls | undefined;
   errorRanges: ErrorRange[];
   /** A transport other than HTTP/1.1 (see `LoadOptions.transport`). */
   transport: TransportModule | undefined;
@@ -131,6 +133,7 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
       `httpClient must be "auto", "lean" or "undici", got ${JSON.stringify(options.httpClient)}`,
     );
   }
+  checkTls(options.tls);
   if (
     options.transport !== undefined &&
     (typeof options.transport.module !== "string" || options.transport.module === "")
@@ -203,9 +206,28 @@ export function resolveLoadOptions(options: LoadOptions): ResolvedLoadOptions {
     pacing: options.pacing ?? LOAD_DEFAULTS.pacing,
     pipelining: options.pipelining ?? LOAD_DEFAULTS.pipelining,
     httpClient: options.httpClient ?? LOAD_DEFAULTS.httpClient,
+    tls: options.tls === undefined ? undefined : { ...options.tls },
     errorRanges,
     transport: options.transport,
   };
+}
+
+/** Checks the types of `tls` (library callers in plain JavaScript too). */
+function checkTls(tls: HttpTls | undefined): void {
+  if (tls === undefined) return;
+  if (typeof tls !== "object" || tls === null) fail("tls must be an object");
+  if (tls.ca !== undefined && (typeof tls.ca !== "string" || !tls.ca.includes("-----BEGIN"))) {
+    fail("tls.ca must be PEM text (-----BEGIN CERTIFICATE-----...), not a file name");
+  }
+  if (tls.skipVerify !== undefined && typeof tls.skipVerify !== "boolean") {
+    fail(`tls.skipVerify must be true or false, got ${JSON.stringify(tls.skipVerify)}`);
+  }
+  if (
+    tls.serverName !== undefined &&
+    (typeof tls.serverName !== "string" || tls.serverName === "")
+  ) {
+    fail(`tls.serverName must be a host name, got ${JSON.stringify(tls.serverName)}`);
+  }
 }
 
 const SCHEDULE_KINDS: ReadonlyArray<LoadSchedule["kind"]> = ["const", "step", "line"];

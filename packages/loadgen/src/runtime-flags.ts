@@ -5,8 +5,9 @@ import { setFlagsFromString } from "node:v8";
  *
  * - `--liftoff-only`: WebAssembly stays on V8's baseline compiler. undici parses HTTP with
  *   WebAssembly (llhttp); optimising it with TurboFan early in a run holds 30–40 MB of compiler
- *   memory for a moment, which was most of a run's peak RSS. Plain-http loads now use the lean
- *   client (no WebAssembly); the flag still matters to loads undici carries (https, pipelining).
+ *   memory for a moment, which was most of a run's peak RSS. HTTP and https loads now use the lean
+ *   client (no WebAssembly); the flag still matters to loads undici carries (pipelining, headers
+ *   that change the framing).
  * - `--semi-space-growth-factor=1`: the young generation keeps its start size. V8 doubles it each
  *   time enough objects have survived scavenges since it last grew, and a load generator always has
  *   requests in flight that survive, so by default RSS climbs by about 8 and then 16 MB over the

@@ -9,12 +9,26 @@ export type { LoadSchedule };
 export type Pacing = "precise" | "timer";
 
 /**
- * Which HTTP/1.1 client carries the requests. `auto` (default): the lean client on `net` sockets
- * (requests encoded once, a small response parser) for plain `http:` without pipelining, undici
- * for the rest (https, pipelining, headers that change the framing). `lean` and `undici` force one
- * (`lean` fails with `ITER8_LOAD_OPTIONS` when it cannot carry the request).
+ * Which HTTP/1.1 client carries the requests. `auto` (default): the lean client on `net` and `tls`
+ * sockets (requests encoded once, a small response parser) for `http:` and `https:` without
+ * pipelining, undici for the rest (pipelining, headers that change the framing). `lean` and
+ * `undici` force one (`lean` fails with `ITER8_LOAD_OPTIONS` when it cannot carry the request).
+ * undici is an optional peer dependency: install it (`npm install undici`) for the loads it carries.
  */
 export type HttpClient = "auto" | "lean" | "undici";
+
+/**
+ * TLS of an `https:` load (both clients). Without it: Node's CA store, certificates verified, the
+ * URL's host name sent as SNI and checked (an IP address is checked against the certificate's IPs).
+ */
+export interface HttpTls {
+  /** CA certificates (PEM text) trusted instead of Node's store. */
+  ca?: string;
+  /** Skips the certificate check, chain and name (for test servers only). */
+  skipVerify?: boolean;
+  /** The name sent as SNI and checked against the certificate, instead of the URL's host. */
+  serverName?: string;
+}
 
 /** How one version is loaded: where, what, how fast, how long. Times in milliseconds. */
 export interface LoadOptions {
@@ -58,6 +72,8 @@ export interface LoadOptions {
   pipelining?: number;
   /** The HTTP/1.1 client (see `HttpClient`); default `auto`. */
   httpClient?: HttpClient;
+  /** TLS of an `https:` URL (see `HttpTls`); ignored for `http:`. */
+  tls?: HttpTls;
   /** Status ranges (inclusive) counted as errors; default `[{ lower: 400 }]`. Transport errors always count. */
   errorRanges?: ErrorRange[];
   /**

@@ -265,7 +265,7 @@ describe("choosing the HTTP/1.1 client", () => {
     expect(heads.lean?.[0]).toMatch(/^GET \/a\/b\?c=d HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\n/);
   });
 
-  it("refuses httpClient lean where it cannot carry the load (https, pipelining)", async () => {
+  it("refuses httpClient lean where it cannot carry the load (pipelining, framing headers)", async () => {
     const lean = runLoadWith("lean");
     for (const options of [
       { url: "http://127.0.0.1:1/", pipelining: 2 },

@@ -1,13 +1,51 @@
 import { Buffer } from "node:buffer";
-import { connect } from "node:net";
+import { connect, isIP } from "node:net";
 import type { Socket } from "node:net";
+import { connect as connectTls, createSecureContext } from "node:tls";
+import type { ConnectionOptions, SecureContext } from "node:tls";
 import { PARSE_COMPLETE, ResponseParser } from "./response-parser.js";
 import type { ResponseCallbacks } from "./response-parser.js";
 
-/** Where a connection goes. */
+/** Where a connection goes; over TLS when `tls` is set. */
 export interface Http1Target {
   host: string;
   port: number;
+  tls?: Http1Tls | undefined;
+}
+
+/**
+ * TLS of the connections to one target (`createHttp1Tls`), shared by all of them: one secure
+ * context (the CA parsed once) and the latest session, so a new connection resumes it.
+ */
+export interface Http1Tls {
+  /** The certificates trusted and the rest of the client's TLS settings. */
+  readonly secureContext: SecureContext;
+  /** The name sent as SNI and checked against the certificate; undefined: check the IP address. */
+  readonly servername: string | undefined;
+  /** True skips the certificate check (name and chain). */
+  readonly skipVerify: boolean;
+  /** The session the next connection offers to resume (updated as servers issue tickets). */
+  session: Buffer | undefined;
+}
+
+/** What `createHttp1Tls` takes: the trust, the check and the name. */
+export interface Http1TlsOptions {
+  /** CA certificates (PEM) trusted instead of Node's store; Node's store when absent. */
+  ca?: string | undefined;
+  /** Skips the certificate check (for test servers). Default: verify, as Node does. */
+  skipVerify?: boolean | undefined;
+  /** The name sent as SNI and checked; default `host` unless it is an IP address. */
+  serverName?: string | undefined;
+}
+
+/** The TLS state of the connections to `host` (build one per target and share it). */
+export function createHttp1Tls(host: string, options: Http1TlsOptions = {}): Http1Tls {
+  return {
+    secureContext: createSecureContext(options.ca === undefined ? {} : { ca: options.ca }),
+    servername: options.serverName ?? (isIP(host) === 0 ? host : undefined),
+    skipVerify: options.skipVerify === true,
+    session: undefined,
+  };
 }
 
 /** What a connection reports: exactly one of the two per request sent. */
@@ -92,9 +130,10 @@ export class Http1Connection {
 
   #connect(): Socket {
     sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
-    const socket: Socket = connect({
-      host: this.#target.host,
-      port: this.#target.port,
+    const target = this.#target;
+    const options = {
+      host: target.host,
+      port: target.port,
       noDelay: true,
       onread: {
         buffer: sharedReadBuffer,
@@ -103,7 +142,29 @@ export class Http1Connection {
           return true;
         },
       },
-    });
+    };
+    const tls = target.tls;
+    let socket: Socket;
+    if (tls === undefined) {
+      socket = connect(options);
+    } else {
+      // Writes before the handshake ends wait in the TLS socket; the request goes with the first.
+      const tlsOptions: ConnectionOptions = {
+        ...options,
+        secureContext: tls.secureContext,
+        ALPNProtocols: ["http/1.1"],
+      };
+      if (tls.servername !== undefined) tlsOptions.servername = tls.servername;
+      // Only ever set to false: left out, Node's default applies (it verifies, unless the
+      // process sets NODE_TLS_REJECT_UNAUTHORIZED=0, as undici honours it).
+      if (tls.skipVerify) tlsOptions.rejectUnauthorized = false;
+      if (tls.session !== undefined) tlsOptions.session = tls.session;
+      const secure = connectTls(tlsOptions);
+      secure.on("session", (session: Buffer) => {
+        tls.session = session;
+      });
+      socket = secure;
+    }
     socket.on("error", (error: Error) => this.#onEnd(socket, error));
     socket.on("close", () => this.#onEnd(socket, undefined));
     this.#socket = socket;
