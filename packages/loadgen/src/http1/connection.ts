@@ -1,8 +1,8 @@
 import { Buffer } from "node:buffer";
 import { connect } from "node:net";
 import type { Socket } from "node:net";
-import { PARSE_COMPLETE, ResponseParser } from "./response-parser.js";
-import type { ResponseCallbacks } from "./response-parser.js";
+import { PARSE_COMPLETE, ResponseParser } from "@iter8/http1";
+import type { ResponseCallbacks } from "@iter8/http1";
 
 /** Where a connection goes. */
 export interface Http1Target {

@@ -12,7 +12,7 @@
 /** What went wrong in a response; the `code` is stable. */
 export class ResponseParseError extends Error {
   override readonly name = "ResponseParseError";
-  readonly code = "LOADGEN_HTTP_PARSE";
+  readonly code = "HTTP1_PARSE";
 
   /** A malformed response, described for a person. */
   constructor(message: string) {
