@@ -6,8 +6,6 @@ import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } fro
 import type { AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Transform } from "node:stream";
-import type { TransformCallback } from "node:stream";
 import { dump } from "js-yaml";
 import {
   formatDuration,
@@ -17,14 +15,14 @@ import {
   writeFileAtomic,
 } from "@iter8/spec";
 import type { MirrorTarget, Routing, SpecIssue } from "@iter8/spec";
-import { Pool } from "undici";
-import type { Dispatcher } from "undici";
 import { AdminGuard, checkAdminToken, generateAdminToken } from "./admin-guard.js";
 import { TrafficError } from "./errors.js";
 import { ProxyMetrics } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
 import { compileRouteTable, normalizeRequestTarget, routeRequest } from "./route-table.js";
 import type { RouteTable } from "./route-table.js";
+import { UpstreamPool } from "./upstream-pool.js";
+import type { UpstreamExchange, UpstreamRequest } from "./upstream-pool.js";
 
 /** Something the proxy wants its owner to know (the library never prints). */
 export type ProxyEvent =
@@ -134,8 +132,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 interface Upstream {
   origin: string;
+  /** `host[:port]` of the origin, the Host of requests that came without one. */
+  host: string;
   basePath: string;
-  pool: Pool;
+  pool: UpstreamPool;
   /** Set when a swap left no version on this upstream: its pool is closing. */
   retired: boolean;
 }
@@ -167,20 +167,9 @@ function isForwarded(name: string, named: string[] | undefined): boolean {
   return !HOP_BY_HOP.has(name) && (named === undefined || !named.includes(name));
 }
 
-/** Copies request headers without hop-by-hop ones (and those `Connection` names). */
-function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const named = connectionNames(headers);
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined && isForwarded(name, named)) out[name] = value;
-  }
-  return out;
-}
-
 /**
  * Headers without hop-by-hop ones (and those `Connection` names) as a flat `[name, value, ...]`
- * list, which undici's `dispatch` and `writeHead` take without building an object per message;
+ * list, which the upstream request's head and `writeHead` take without building an object per message;
  * `except` names one more header to leave out (one the caller sets itself).
  */
 function forwardHeaderList(headers: IncomingHttpHeaders, except?: string): string[] {
@@ -195,30 +184,57 @@ function forwardHeaderList(headers: IncomingHttpHeaders, except?: string): strin
   return out;
 }
 
-// Copies the request body to the mirror buffer, up to a cap, while it streams to the primary.
-class BodyTee extends Transform {
-  chunks: Buffer[] = [];
-  bytes = 0;
-  overCap = false;
-  constructor(private readonly cap: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (!this.overCap) {
-      this.bytes += chunk.length;
-      if (this.bytes > this.cap) {
-        this.overCap = true;
-        this.chunks = [];
-      } else this.chunks.push(chunk);
-    }
-    callback(null, chunk);
-  }
+/** How a request's body is framed: by content-length, chunked, or none. */
+function bodyOf(req: IncomingMessage): UpstreamRequest["body"] {
+  const length = req.headers["content-length"];
+  if (length !== undefined) return length === "0" ? "none" : "length";
+  return req.headers["transfer-encoding"] !== undefined ? "chunked" : "none";
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  if (length !== undefined) return length !== "0";
-  return req.headers["transfer-encoding"] !== undefined;
+/**
+ * The head of a request to an upstream: the request line, `headers` (a flat list, hop-by-hop ones
+ * already left out), `host` when they have none, and the framing of a chunked body.
+ */
+function requestHead(
+  method: string,
+  path: string,
+  headers: string[],
+  host: string,
+  body: UpstreamRequest["body"],
+): string {
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  let hasHost = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (name === "host") hasHost = true;
+    head += `${name}: ${headers[i + 1] as string}\r\n`;
+  }
+  if (!hasHost) head += `host: ${host}\r\n`;
+  if (body === "chunked") head += "transfer-encoding: chunked\r\n";
+  return `${head}\r\n`;
+}
+
+/**
+ * An upstream answer's headers to forward (a flat list): hop-by-hop ones and those its `Connection`
+ * names left out, and content-length too when the answer was chunked (the proxy re-frames it).
+ */
+function answerHeaders(raw: string[]): string[] {
+  let named: string[] | undefined;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (name === "connection") {
+      named ??= [];
+      for (const token of (raw[i + 1] as string).toLowerCase().split(",")) named.push(token.trim());
+    } else if (name === "transfer-encoding") chunked = true;
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (!isForwarded(name, named) || (chunked && name === "content-length")) continue;
+    out.push(raw[i] as string, raw[i + 1] as string);
+  }
+  return out;
 }
 
 /** `host:port` → `host-shadow:port` (Envoy's and Istio's convention for mirrored requests). */
@@ -272,12 +288,9 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     if (!upstream) {
       upstream = {
         origin: url.origin,
+        host: url.host,
         basePath: url.pathname === "/" ? "" : url.pathname.replace(/\/$/, ""),
-        pool: new Pool(url.origin, {
-          connections: mirror ? 64 : connections,
-          pipelining: 1,
-          keepAliveTimeout: 10_000,
-        }),
+        pool: new UpstreamPool(url, { connections: mirror ? 64 : connections }),
         retired: false,
       };
       map.set(key, upstream);
@@ -358,31 +371,56 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       return;
     }
     state.mirrorsInFlight++;
-    const headers = forwardHeaders(req.headers);
-    headers.host = shadowHost(req.headers.host);
-    headers["x-iter8-mirror"] = "1";
-    if (body) headers["content-length"] = String(body.length);
+    const headers = forwardHeaderList(req.headers, "host");
+    headers.push("host", shadowHost(req.headers.host), "x-iter8-mirror", "1");
+    if (body) {
+      const at = headers.indexOf("content-length");
+      if (at >= 0 && at % 2 === 0) headers.splice(at, 2);
+      headers.push("content-length", String(body.length));
+    }
     const start = performance.now();
+    let ended = false;
     const done = (error: boolean) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
       state.mirrorsInFlight--;
       metrics.record(target.version, "mirror", error, (performance.now() - start) * 1000);
       release(state);
     };
-    state.mirror.pool
-      .request({
-        path: state.mirror.basePath + path,
-        method: req.method as "GET",
-        headers,
-        body,
-        headersTimeout: target.timeoutMs,
-        bodyTimeout: target.timeoutMs,
-        signal: AbortSignal.timeout(target.timeoutMs),
-      })
-      .then(async (response) => {
-        await response.body.dump();
-        done(response.statusCode >= 500);
-      })
-      .catch(() => done(true));
+    let status = 0;
+    const method = req.method ?? "GET";
+    const exchange = state.mirror.pool.request(
+      {
+        head: requestHead(
+          method,
+          state.mirror.basePath + path,
+          headers,
+          state.mirror.host,
+          body ? "length" : "none",
+        ),
+        headOnly: method === "HEAD",
+        body: body ? "length" : "none",
+        retryable: !body,
+      },
+      {
+        onHead: (statusCode) => (status = statusCode),
+        onBody: () => undefined,
+        onEnd: () => done(status >= 500),
+        onError: () => done(true),
+      },
+    );
+    if (body) {
+      exchange.write(body);
+      exchange.end();
+    }
+    const timer = setTimeout(
+      () => {
+        exchange.abort();
+        done(true);
+      },
+      Math.min(target.timeoutMs, MAX_TIMER_MS),
+    );
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -441,28 +479,14 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         cap = Math.max(cap, mirrorTarget.maxBodyBytes);
       }
     }
-    const withBody = hasBody(req);
-    let body: IncomingMessage | BodyTee | null = withBody ? req : null;
-    let tee: BodyTee | undefined;
-    if (chosen !== undefined && chosen.length > 0) {
-      const copies = chosen;
-      if (withBody) {
-        tee = new BodyTee(cap);
-        req.pipe(tee);
-        body = tee;
-        const copy = tee;
-        tee.once("end", () => {
-          const buffer = copy.overCap ? null : Buffer.concat(copy.chunks);
-          for (const mirrorTarget of copies) {
-            if (copy.overCap || (buffer && buffer.length > mirrorTarget.maxBodyBytes)) {
-              metrics.skipMirror(mirrorTarget.version, "body-too-large");
-            } else sendMirror(mirrorTarget, req, target, buffer, states);
-          }
-        });
-      } else {
-        for (const mirrorTarget of copies) sendMirror(mirrorTarget, req, target, null, states);
-      }
-    }
+    const body = bodyOf(req);
+    // Copies of the request body for the mirrors, up to the largest cap among them.
+    let copies: Buffer[] | undefined;
+    let copied = 0;
+    if (chosen !== undefined && chosen.length > 0 && body === "none") {
+      for (const mirrorTarget of chosen) sendMirror(mirrorTarget, req, target, null, states);
+      chosen = undefined;
+    } else if (chosen !== undefined && chosen.length > 0) copies = [];
 
     const remote = req.socket.remoteAddress;
     const headers = forwardHeaderList(req.headers, remote ? "x-forwarded-for" : undefined);
@@ -471,90 +495,92 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       headers.push("x-forwarded-for", prior ? `${String(prior)}, ${remote}` : remote);
     }
     let status = 0;
-    let controller: Dispatcher.DispatchController | undefined;
     // `timeout` bounds the whole exchange, however the upstream stalls it (endless 1xx answers,
     // an endless body): a 504 while no answer has started, else the client's connection is cut.
     const timer = setTimeout(() => {
       finish(true);
-      controller?.abort(new Error("the routing's timeout passed"));
+      exchange.abort();
       if (!res.destroyed) errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
       if (!req.complete) req.resume();
     }, timeoutMs);
-    // Whichever comes first: the response closing, or undici reporting the exchange done. A
-    // client that goes away before the answer is complete ends the upstream exchange too.
+    // A client that goes away before the answer is complete ends the upstream exchange too.
     // (`on`, not `once`: a response closes once, and `once` would wrap the listener per request.)
     res.on("close", () => {
       if (res.writableFinished) finish(status >= 500);
       else {
         finish(false, true);
-        controller?.abort(new Error("the client went away"));
+        exchange.abort();
       }
     });
-    const failed = (error: Error): void => {
-      if (finished) return; // already answered: the timeout, or the client went away
-      // Only the client destroys a response not yet finished (the exchange was aborted because
-      // it went away, maybe before its response's "close" event): a client abort, not an error.
-      if (res.destroyed) return finish(false, true);
-      finish(true);
-      const code = (error as { code?: string }).code ?? "";
-      if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-        errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
-      } else {
-        const cause = (error as { cause?: { message?: string } }).cause?.message;
-        errorBody(
-          res,
-          502,
-          version,
-          `version ${version} (${upstream.origin}) is unreachable: ${cause ?? error.message}`,
-        );
-      }
-      if (!req.complete) req.resume();
-    };
-    // undici's dispatch with a handler of our own: the answer's chunks go straight to the client's
-    // response (pausing the upstream while the client's socket is full), without a stream wrapper.
-    upstream.pool.dispatch(
+    const onDrain = (): void => exchange.resume();
+    // The answer's chunks go straight to the client's response, pausing the upstream while the
+    // client's socket is full.
+    const exchange: UpstreamExchange = upstream.pool.request(
       {
-        path: upstream.basePath + target,
-        method,
-        headers,
+        head: requestHead(method, upstream.basePath + target, headers, upstream.host, body),
+        headOnly: method === "HEAD",
         body,
-        // The timer above bounds the exchange; undici's idle timeouts would only add timers.
-        headersTimeout: 0,
-        bodyTimeout: 0,
+        retryable: body === "none",
       },
       {
-        onRequestStart(started) {
-          controller = started;
-          if (finished || res.destroyed) started.abort(new Error("the client went away"));
-        },
-        // The client may be gone before its response's "close" event aborts the exchange:
-        // writing to a destroyed response would raise an unhandled error, so nothing is written.
-        onResponseStart(started, statusCode, upstreamHeaders) {
-          if (finished || res.destroyed) return started.abort(new Error("the client went away"));
-          if (statusCode < 200) return; // 1xx: informational, not forwarded
+        onHead(statusCode, upstreamHeaders) {
+          if (finished || res.destroyed) return;
           status = statusCode;
-          const answer = forwardHeaderList(upstreamHeaders);
+          const answer = answerHeaders(upstreamHeaders);
           answer.push("x-iter8-version", version);
           if (decision.setCookie !== undefined) answer.push("set-cookie", decision.setCookie);
           res.writeHead(statusCode, answer);
         },
-        onResponseData(streaming, chunk) {
-          if (finished || res.destroyed) return streaming.abort(new Error("the client went away"));
-          if (!res.write(chunk)) {
-            streaming.pause();
-            res.once("drain", () => streaming.resume());
+        onBody(chunk, from, to) {
+          if (finished || res.destroyed) return;
+          if (!res.write(chunk.subarray(from, to))) {
+            exchange.pause();
+            res.once("drain", onDrain);
           }
         },
-        onResponseEnd() {
+        onEnd() {
           if (finished) return;
           finish(status >= 500);
           if (!res.destroyed) res.end();
         },
-        onResponseError(_controller, error) {
-          failed(error);
+        onError(error) {
+          if (finished) return; // already answered: the timeout, or the client went away
+          // Only the client destroys a response not yet finished: a client abort, not an error.
+          if (res.destroyed) return finish(false, true);
+          finish(true);
+          errorBody(
+            res,
+            502,
+            version,
+            `version ${version} (${upstream.origin}) is unreachable: ${error.message}`,
+          );
+          if (!req.complete) req.resume();
+        },
+        onDrain() {
+          req.resume();
         },
       },
     );
+    if (body !== "none") {
+      req.on("data", (chunk: Buffer) => {
+        if (copies !== undefined) {
+          copied += chunk.length;
+          if (copied <= cap) copies.push(chunk);
+          else copies.length = 0;
+        }
+        if (!exchange.write(chunk)) req.pause();
+      });
+      req.on("end", () => {
+        exchange.end();
+        if (chosen === undefined || copies === undefined) return;
+        const buffer = copied > cap ? null : Buffer.concat(copies);
+        for (const mirrorTarget of chosen) {
+          if (buffer === null || buffer.length > mirrorTarget.maxBodyBytes) {
+            metrics.skipMirror(mirrorTarget.version, "body-too-large");
+          } else sendMirror(mirrorTarget, req, target, buffer, states);
+        }
+      });
+    }
   };
 
   const proxyServer = createServer({ keepAliveTimeout: 65_000 }, handle);
