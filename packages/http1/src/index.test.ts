@@ -3,11 +3,16 @@ import * as index from "./index.js";
 import * as responses from "./response-parser.js";
 
 describe("the @iter8/http1 entry", () => {
-  it("exports the response parser, its error and its constants", () => {
+  it("exports the response and request parsers, their errors and constants", () => {
     expect(Object.keys(index).sort()).toEqual([
       "MAX_HEAD_BYTES",
+      "MAX_REQUEST_HEAD_BYTES",
       "PARSE_COMPLETE",
       "PARSE_MORE",
+      "REQUEST_COMPLETE",
+      "REQUEST_MORE",
+      "RequestParseError",
+      "RequestParser",
       "ResponseParseError",
       "ResponseParser",
     ]);
