@@ -2,8 +2,8 @@ import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { FSWatcher } from "node:fs";
 import { createServer } from "node:http";
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import { basename, dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { dump } from "js-yaml";
@@ -21,6 +21,8 @@ import { ProxyMetrics } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
 import { compileRouteTable, normalizeRequestTarget, routeRequest } from "./route-table.js";
 import type { RouteTable } from "./route-table.js";
+import { ClientServer } from "./downstream.js";
+import type { ClientExchange } from "./downstream.js";
 import { UpstreamPool } from "./upstream-pool.js";
 import type { UpstreamExchange, UpstreamRequest } from "./upstream-pool.js";
 
@@ -152,43 +154,29 @@ interface VersionState {
   retired: boolean;
 }
 
-/** The lower-case names a message's `Connection` header lists (hop-by-hop for this message), if any. */
-function connectionNames(headers: IncomingHttpHeaders): string[] | undefined {
-  const connection = headers.connection;
-  if (!connection) return undefined;
-  return connection
-    .toLowerCase()
-    .split(",")
-    .map((s) => s.trim());
-}
-
 /** Whether `name` is forwarded: not hop-by-hop and not named by the message's `Connection` header. */
 function isForwarded(name: string, named: string[] | undefined): boolean {
   return !HOP_BY_HOP.has(name) && (named === undefined || !named.includes(name));
 }
 
 /**
- * Headers without hop-by-hop ones (and those `Connection` names) as a flat `[name, value, ...]`
- * list, which the upstream request's head and `writeHead` take without building an object per message;
- * `except` names one more header to leave out (one the caller sets itself).
+ * A request's headers (a flat list, lower-case names) without hop-by-hop ones and those its
+ * `Connection` names; `except` names one more header to leave out (one the caller sets itself).
  */
-function forwardHeaderList(headers: IncomingHttpHeaders, except?: string): string[] {
+function forwardHeaderList(list: string[], except?: string): string[] {
+  let named: string[] | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] !== "connection") continue;
+    named ??= [];
+    for (const token of (list[i + 1] as string).toLowerCase().split(",")) named.push(token.trim());
+  }
   const out: string[] = [];
-  const named = connectionNames(headers);
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || name === except || !isForwarded(name, named)) continue;
-    if (typeof value === "string") out.push(name, value);
-    else for (const item of value) out.push(name, item);
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] as string;
+    if (name === except || !isForwarded(name, named)) continue;
+    out.push(name, list[i + 1] as string);
   }
   return out;
-}
-
-/** How a request's body is framed: by content-length, chunked, or none. */
-function bodyOf(req: IncomingMessage): UpstreamRequest["body"] {
-  const length = req.headers["content-length"];
-  if (length !== undefined) return length === "0" ? "none" : "length";
-  return req.headers["transfer-encoding"] !== undefined ? "chunked" : "none";
 }
 
 /**
@@ -250,18 +238,21 @@ function tooLate(version: string, upstream: Upstream, timeoutMs: number): string
   return `version ${version} (${upstream.origin}) did not answer within ${formatDuration(timeoutMs)}`;
 }
 
-function errorBody(res: ServerResponse, status: number, version: string, text: string): void {
-  if (res.headersSent) {
-    res.destroy();
+function errorBody(ex: ClientExchange, status: number, version: string, text: string): void {
+  if (ex.headersSent) {
+    ex.destroy();
     return;
   }
   const body = `iter8 proxy: ${text}\n`;
-  res.writeHead(status, {
-    "content-type": "text/plain; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-    "x-iter8-version": version,
-  });
-  res.end(body);
+  ex.writeHead(status, [
+    "content-type",
+    "text/plain; charset=utf-8",
+    "content-length",
+    String(Buffer.byteLength(body)),
+    "x-iter8-version",
+    version,
+  ]);
+  ex.end(body);
 }
 
 /**
@@ -359,7 +350,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
 
   const sendMirror = (
     target: MirrorTarget,
-    req: IncomingMessage,
+    req: ClientExchange,
     path: string,
     body: Buffer | null,
     states: Map<string, VersionState>,
@@ -371,7 +362,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       return;
     }
     state.mirrorsInFlight++;
-    const headers = forwardHeaderList(req.headers, "host");
+    const headers = forwardHeaderList(req.head.headers, "host");
     headers.push("host", shadowHost(req.headers.host), "x-iter8-mirror", "1");
     if (body) {
       const at = headers.indexOf("content-length");
@@ -389,7 +380,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       release(state);
     };
     let status = 0;
-    const method = req.method ?? "GET";
+    const method = req.head.method;
     const exchange = state.mirror.pool.request(
       {
         head: requestHead(
@@ -423,28 +414,31 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     );
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: ClientExchange): void => {
     const start = performance.now();
     const current = table;
     const states = versions;
-    const method = req.method ?? "GET";
+    const method = req.head.method;
     // Routed and forwarded on the normalised target (dot segments resolved, slashes merged,
     // absolute-form reduced to its path), so `/x/../beta` cannot slip past a `/beta` route.
-    const target = normalizeRequestTarget(req.url ?? "/");
+    const target = normalizeRequestTarget(req.head.target);
     const decision = routeRequest(current, { method, url: target, headers: req.headers });
     if (!decision) {
       metrics.recordUnrouted();
       const body = `iter8 proxy: no route matches ${method} ${target}\n`;
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-      res.end(body);
-      req.resume();
+      req.writeHead(404, [
+        "content-type",
+        "text/plain; charset=utf-8",
+        "content-length",
+        String(Buffer.byteLength(body)),
+      ]);
+      req.end(body);
       return;
     }
     const version = decision.version;
     const state = states.get(version);
     if (!state) {
-      errorBody(res, 502, version, `version ${version} has no upstream`);
-      req.resume();
+      errorBody(req, 502, version, `version ${version} has no upstream`);
       return;
     }
     const upstream = state.upstream;
@@ -479,7 +473,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         cap = Math.max(cap, mirrorTarget.maxBodyBytes);
       }
     }
-    const body = bodyOf(req);
+    const body = req.head.body;
     // Copies of the request body for the mirrors, up to the largest cap among them.
     let copies: Buffer[] | undefined;
     let copied = 0;
@@ -488,8 +482,8 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       chosen = undefined;
     } else if (chosen !== undefined && chosen.length > 0) copies = [];
 
-    const remote = req.socket.remoteAddress;
-    const headers = forwardHeaderList(req.headers, remote ? "x-forwarded-for" : undefined);
+    const remote = req.remoteAddress;
+    const headers = forwardHeaderList(req.head.headers, remote ? "x-forwarded-for" : undefined);
     if (remote) {
       const prior = req.headers["x-forwarded-for"];
       headers.push("x-forwarded-for", prior ? `${String(prior)}, ${remote}` : remote);
@@ -500,19 +494,14 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     const timer = setTimeout(() => {
       finish(true);
       exchange.abort();
-      if (!res.destroyed) errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
-      if (!req.complete) req.resume();
+      if (!req.destroyed) errorBody(req, 504, version, tooLate(version, upstream, timeoutMs));
     }, timeoutMs);
     // A client that goes away before the answer is complete ends the upstream exchange too.
-    // (`on`, not `once`: a response closes once, and `once` would wrap the listener per request.)
-    res.on("close", () => {
-      if (res.writableFinished) finish(status >= 500);
-      else {
-        finish(false, true);
-        exchange.abort();
-      }
-    });
-    const onDrain = (): void => exchange.resume();
+    req.onAbort = () => {
+      finish(false, true);
+      exchange.abort();
+    };
+    req.onDrain = () => exchange.resume();
     // The answer's chunks go straight to the client's response, pausing the upstream while the
     // client's socket is full.
     const exchange: UpstreamExchange = upstream.pool.request(
@@ -524,37 +513,33 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       },
       {
         onHead(statusCode, upstreamHeaders) {
-          if (finished || res.destroyed) return;
+          if (finished || req.destroyed) return;
           status = statusCode;
           const answer = answerHeaders(upstreamHeaders);
           answer.push("x-iter8-version", version);
           if (decision.setCookie !== undefined) answer.push("set-cookie", decision.setCookie);
-          res.writeHead(statusCode, answer);
+          req.writeHead(statusCode, answer);
         },
         onBody(chunk, from, to) {
-          if (finished || res.destroyed) return;
-          if (!res.write(chunk.subarray(from, to))) {
-            exchange.pause();
-            res.once("drain", onDrain);
-          }
+          if (finished || req.destroyed) return;
+          if (!req.write(chunk.subarray(from, to))) exchange.pause();
         },
         onEnd() {
           if (finished) return;
           finish(status >= 500);
-          if (!res.destroyed) res.end();
+          req.end();
         },
         onError(error) {
           if (finished) return; // already answered: the timeout, or the client went away
-          // Only the client destroys a response not yet finished: a client abort, not an error.
-          if (res.destroyed) return finish(false, true);
+          // Only the client destroys an answer not yet finished: a client abort, not an error.
+          if (req.destroyed) return finish(false, true);
           finish(true);
           errorBody(
-            res,
+            req,
             502,
             version,
             `version ${version} (${upstream.origin}) is unreachable: ${error.message}`,
           );
-          if (!req.complete) req.resume();
         },
         onDrain() {
           req.resume();
@@ -562,15 +547,15 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       },
     );
     if (body !== "none") {
-      req.on("data", (chunk: Buffer) => {
+      req.onBody = (chunk) => {
         if (copies !== undefined) {
           copied += chunk.length;
           if (copied <= cap) copies.push(chunk);
           else copies.length = 0;
         }
         if (!exchange.write(chunk)) req.pause();
-      });
-      req.on("end", () => {
+      };
+      req.onBodyEnd = () => {
         exchange.end();
         if (chosen === undefined || copies === undefined) return;
         const buffer = copied > cap ? null : Buffer.concat(copies);
@@ -579,11 +564,11 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
             metrics.skipMirror(mirrorTarget.version, "body-too-large");
           } else sendMirror(mirrorTarget, req, target, buffer, states);
         }
-      });
+      };
     }
   };
 
-  const proxyServer = createServer({ keepAliveTimeout: 65_000 }, handle);
+  const proxyServer = new ClientServer(handle);
   const emit = (event: ProxyEvent) => options.onEvent?.(event);
   let generation = 1;
   // Writes back to the watched file, one at a time in swap order; the last text written is
@@ -677,7 +662,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     }
   });
 
-  const listen = (server: Server, port: number, host: string, what: string) =>
+  const listen = (server: NetServer, port: number, host: string, what: string) =>
     new Promise<string>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) =>
         reject(
@@ -709,7 +694,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     });
 
   const url = await listen(
-    proxyServer,
+    proxyServer.server,
     options.port ?? 8080,
     options.host ?? "127.0.0.1",
     "traffic",
@@ -729,7 +714,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     names.push(...(options.adminHostnames ?? []));
     guard.listenOn(port, names);
   } catch (error) {
-    await closeServer(proxyServer);
+    await proxyServer.close(5_000);
     throw error;
   }
 
@@ -785,7 +770,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       closing = true;
       watcher?.close();
       await writes;
-      await Promise.all([closeServer(proxyServer), closeServer(adminServer)]);
+      await Promise.all([proxyServer.close(5_000), closeServer(adminServer)]);
       await Promise.all([
         ...[...upstreams.values()].map((u) => u.pool.close()),
         ...[...mirrorUpstreams.values()].map((u) => u.pool.destroy()),
