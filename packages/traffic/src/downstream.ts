@@ -1,7 +1,7 @@
 // The proxy's client side on plain `net` sockets: requests read by @iter8/http1's strict parser
 // (a refused request is answered 400/431/501/417 and its connection closed), one exchange at a
 // time per connection (pipelined requests wait, answered in order), answers written with their
-// head and body coalesced into one write where they arrive together.
+// head and body gathered into one write where they arrive together.
 import { Buffer } from "node:buffer";
 import { STATUS_CODES } from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
@@ -17,6 +17,8 @@ const IDLE_TIMEOUT_MS = 65_000;
 /** A request head must arrive within this long of its first byte (slow-loris). */
 const HEAD_TIMEOUT_MS = 60_000;
 const LAST_CHUNK = "0\r\n\r\n";
+/** Body pieces up to this size are gathered with the head into one write; larger ones go as they are. */
+const GATHER_BYTES = 16 * 1024;
 
 /** One request from a client and the answer to it. */
 export class ClientExchange {
@@ -42,6 +44,8 @@ export class ClientExchange {
   onAbort: (() => void) | undefined;
 
   #headers: IncomingHttpHeaders | undefined;
+  /** Bytes of the answer gathered for one write (latin1 text). */
+  #out = "";
   /** How the answer's body is framed once its head is written. */
   #framing: "length" | "chunked" | "close" | "none" = "none";
   readonly #connection: ClientConnection;
@@ -112,20 +116,38 @@ export class ClientExchange {
       connection.keepAlive = false;
       head += "connection: close\r\n";
     } else if (this.head.minor === 0) head += "connection: keep-alive\r\n";
-    connection.writeCorked(`${head}\r\n`);
+    this.#out = `${head}\r\n`;
+  }
+
+  /**
+   * Writes what `writeHead` and small `write`s have gathered (one write for a small answer);
+   * false when the caller should wait for `onDrain`.
+   */
+  flush(): boolean {
+    if (this.#out === "" || this.destroyed) return !this.destroyed;
+    const out = this.#out;
+    this.#out = "";
+    return this.#connection.socket.write(out, "latin1");
   }
 
   /** Body bytes; false when the caller should wait for `onDrain`. */
   write(chunk: Buffer): boolean {
     if (this.destroyed || this.finished || chunk.length === 0) return !this.destroyed;
-    const socket = this.#connection.socket;
     if (this.#framing === "none") return true;
-    if (this.#framing === "chunked") {
-      socket.write(`${chunk.length.toString(16)}\r\n`, "latin1");
-      socket.write(chunk);
-      return socket.write("\r\n", "latin1");
+    const chunked = this.#framing === "chunked";
+    if (chunk.length <= GATHER_BYTES) {
+      // Gathered as text (latin1 keeps every byte): head and body leave in one write.
+      this.#out += chunked
+        ? `${chunk.length.toString(16)}\r\n${chunk.toString("latin1")}\r\n`
+        : chunk.toString("latin1");
+      return true;
     }
-    return socket.write(chunk);
+    const socket = this.#connection.socket;
+    if (chunked) this.#out += `${chunk.length.toString(16)}\r\n`;
+    this.flush(); // its answer is the next write's
+    if (!chunked) return socket.write(chunk);
+    socket.write(chunk);
+    return socket.write("\r\n", "latin1");
   }
 
   /** The answer is complete (with `text` as its last bytes, if given). */
@@ -133,7 +155,8 @@ export class ClientExchange {
     if (this.destroyed || this.finished) return;
     if (text !== undefined) this.write(Buffer.from(text, "utf8"));
     this.finished = true;
-    if (this.#framing === "chunked") this.#connection.socket.write(LAST_CHUNK, "latin1");
+    if (this.#framing === "chunked") this.#out += LAST_CHUNK;
+    this.flush();
     this.#connection.answered(this);
   }
 
@@ -159,7 +182,6 @@ class ClientConnection {
   aheadBytes = 0;
   /** When the connection last went idle, or a head started arriving (performance.now()). */
   since = performance.now();
-  #corked = false;
 
   constructor(
     socket: Socket,
@@ -268,19 +290,6 @@ class ClientConnection {
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
     this.keepAlive = false;
-  }
-
-  /** Coalesces what is written in this tick into one write. */
-  writeCorked(text: string): void {
-    if (!this.#corked) {
-      this.#corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(text, "latin1");
   }
 
   /** The answer to `exchange` is complete: the next request, or the end of the connection. */

@@ -544,6 +544,9 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         onDrain() {
           req.resume();
         },
+        onFlush() {
+          if (!req.flush()) exchange.pause();
+        },
       },
     );
     if (body !== "none") {

@@ -21,6 +21,8 @@ export interface UpstreamHandler {
   onError(error: Error): void;
   /** The request body written so far has left (after `write` returned false). */
   onDrain?(): void;
+  /** A read of the answer was handed over in full, and more is to come: pass on what was gathered. */
+  onFlush?(): void;
 }
 
 /** One request to send. */
@@ -241,7 +243,10 @@ class UpstreamConnection {
       this.fail(new UpstreamError(message, "HTTP1_PARSE", { cause: error }));
       return;
     }
-    if (result !== PARSE_COMPLETE) return;
+    if (result !== PARSE_COMPLETE) {
+      if (!exchange.done) exchange.handler.onFlush?.();
+      return;
+    }
     if (this.parser.consumed < chunk.length || this.parser.close) this.dead = true;
     this.complete();
   }
