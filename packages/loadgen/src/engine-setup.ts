@@ -139,7 +139,9 @@ export function toLoadResult(result: EngineResult, timeOrigin: number): LoadResu
   const measured = !Number.isNaN(result.measureStart);
   // Rounded to the microsecond: the difference of two large clock readings carries float noise
   // (a 3.5 s schedule window came out as 3499.9999999999995 ms).
-  const durationMs = measured ? roundToMicros(Math.max(0, result.endTime - result.measureStart)) : 0;
+  const durationMs = measured
+    ? roundToMicros(Math.max(0, result.endTime - result.measureStart))
+    : 0;
   const load: LoadResult = {
     aborted: result.aborted,
     requests: result.requests,
