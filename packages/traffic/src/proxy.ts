@@ -392,7 +392,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         ),
         headOnly: method === "HEAD",
         body: body ? "length" : "none",
-        retryable: !body,
+        retryable: !body && IDEMPOTENT_METHODS.has(method),
       },
       {
         onHead: (statusCode) => (status = statusCode),
@@ -509,7 +509,8 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         head: requestHead(method, upstream.basePath + target, headers, upstream.host, body),
         headOnly: method === "HEAD",
         body,
-        retryable: body === "none",
+        // Sent again after a stale keep-alive connection only when sending twice is harmless.
+        retryable: body === "none" && IDEMPOTENT_METHODS.has(method),
       },
       {
         onHead(statusCode, upstreamHeaders) {

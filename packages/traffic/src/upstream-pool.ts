@@ -2,8 +2,9 @@
 // exchange at a time per connection, answers read with @iter8/http1's response parser and handed
 // to the caller as they arrive (head, then body bytes), so a proxy streams them without buffering.
 import { Buffer } from "node:buffer";
-import { connect } from "node:net";
+import { connect, isIP } from "node:net";
 import type { Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import { PARSE_COMPLETE, ResponseParser } from "@iter8/http1";
 
 /** What a pool tells the owner of an exchange; after `onEnd` or `onError`, nothing more. */
@@ -151,9 +152,18 @@ class UpstreamConnection {
       },
     });
     this.parser = parser;
-    const socket = connect({ host: pool.host, port: pool.port, noDelay: true });
+    const socket = pool.tls
+      ? connectTls({
+          host: pool.host,
+          port: pool.port,
+          servername: isIP(pool.host) === 0 ? pool.host : undefined,
+          ALPNProtocols: ["http/1.1"],
+          ca: pool.ca,
+        })
+      : connect({ host: pool.host, port: pool.port, noDelay: true });
     this.socket = socket;
-    socket.on("connect", () => {
+    if (pool.tls) socket.setNoDelay(true);
+    socket.on(pool.tls ? "secureConnect" : "connect", () => {
       this.connected = true;
       const exchange = this.exchange;
       if (exchange) this.send(exchange);
@@ -326,12 +336,17 @@ export interface UpstreamPoolOptions {
   connections: number;
   /** Idle connections close after this long (shorter than the upstream's own idle timeout). */
   idleTimeoutMs?: number;
+  /** For an https origin: the certificate authorities to trust instead of Node's (PEM). */
+  ca?: string;
 }
 
 /** Keep-alive connections to one `host:port`. */
 export class UpstreamPool {
   readonly host: string;
   readonly port: number;
+  /** An https origin: connections are TLS (HTTP/1.1 by ALPN), verified as Node verifies. */
+  readonly tls: boolean;
+  readonly ca: string | undefined;
   readonly #max: number;
   readonly #idleMs: number;
   /** Idle connections, most recently used last (reused first: fewer stay warm). */
@@ -344,10 +359,12 @@ export class UpstreamPool {
   #closing = false;
   #closed: (() => void) | undefined;
 
-  /** A pool for `url`'s origin (http only). */
+  /** A pool for `url`'s origin (http or https). */
   constructor(url: URL, options: UpstreamPoolOptions) {
     this.host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    this.port = url.port === "" ? 80 : Number(url.port);
+    this.tls = url.protocol === "https:";
+    this.port = url.port === "" ? (this.tls ? 443 : 80) : Number(url.port);
+    this.ca = options.ca;
     this.#max = options.connections;
     this.#idleMs = options.idleTimeoutMs ?? 4_000;
   }

@@ -1,8 +1,10 @@
 // The proxy's upstream connection pool on its own, against real servers on loopback.
 import { createServer } from "node:http";
 import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createRawServer } from "node:net";
 import type { AddressInfo, Server as RawServer, Socket } from "node:net";
+import { createTestCertificateAuthority } from "@iter8/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UpstreamPool } from "../src/upstream-pool.js";
 import type { UpstreamRequest } from "../src/upstream-pool.js";
@@ -159,6 +161,34 @@ describe("UpstreamPool", () => {
     } finally {
       await pool.close();
       await new Promise<void>((resolve) => raw.close(() => resolve()));
+    }
+  });
+});
+
+describe("UpstreamPool over TLS", () => {
+  it("talks HTTP/1.1 to an https origin, verifying its certificate", async () => {
+    const ca = createTestCertificateAuthority();
+    const { key, cert } = ca.issue(["127.0.0.1"]);
+    const secure = createHttpsServer({ key, cert }, (req, res) => {
+      req.resume();
+      res.end(`secure ${req.url}`);
+    });
+    await new Promise<void>((resolve) => secure.listen(0, "127.0.0.1", resolve));
+    const origin = new URL(`https://127.0.0.1:${(secure.address() as AddressInfo).port}`);
+    const trusting = new UpstreamPool(origin, { connections: 1, ca: ca.cert });
+    const doubting = new UpstreamPool(origin, { connections: 1 });
+    try {
+      const answer = await exchange(trusting, get("/s", origin.host));
+      expect(answer).toMatchObject({ status: 200, body: "secure /s" });
+      // Without the test authority the certificate is refused, as Node refuses it.
+      const refused = await exchange(doubting, get("/s", origin.host));
+      expect(refused.error).toMatch(/certificate/);
+    } finally {
+      await trusting.close();
+      await doubting.close();
+      secure.closeAllConnections();
+      await new Promise<void>((resolve) => secure.close(() => resolve()));
+      ca.dispose();
     }
   });
 });
