@@ -2,12 +2,10 @@ import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { FSWatcher } from "node:fs";
 import { createServer } from "node:http";
-import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import type { AddressInfo, Server as NetServer } from "node:net";
 import { basename, dirname } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Transform } from "node:stream";
-import type { TransformCallback } from "node:stream";
 import { dump } from "js-yaml";
 import {
   formatDuration,
@@ -17,14 +15,16 @@ import {
   writeFileAtomic,
 } from "@iter8/spec";
 import type { MirrorTarget, Routing, SpecIssue } from "@iter8/spec";
-import { Pool } from "undici";
-import type { Dispatcher } from "undici";
 import { AdminGuard, checkAdminToken, generateAdminToken } from "./admin-guard.js";
 import { TrafficError } from "./errors.js";
 import { ProxyMetrics } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
 import { compileRouteTable, normalizeRequestTarget, routeRequest } from "./route-table.js";
 import type { RouteTable } from "./route-table.js";
+import { ClientServer } from "./downstream.js";
+import type { ClientExchange } from "./downstream.js";
+import { UpstreamPool } from "./upstream-pool.js";
+import type { UpstreamExchange, UpstreamRequest } from "./upstream-pool.js";
 
 /** Something the proxy wants its owner to know (the library never prints). */
 export type ProxyEvent =
@@ -134,8 +134,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 interface Upstream {
   origin: string;
+  /** `host[:port]` of the origin, the Host of requests that came without one. */
+  host: string;
   basePath: string;
-  pool: Pool;
+  pool: UpstreamPool;
   /** Set when a swap left no version on this upstream: its pool is closing. */
   retired: boolean;
 }
@@ -152,73 +154,75 @@ interface VersionState {
   retired: boolean;
 }
 
-/** The lower-case names a message's `Connection` header lists (hop-by-hop for this message), if any. */
-function connectionNames(headers: IncomingHttpHeaders): string[] | undefined {
-  const connection = headers.connection;
-  if (!connection) return undefined;
-  return connection
-    .toLowerCase()
-    .split(",")
-    .map((s) => s.trim());
-}
-
 /** Whether `name` is forwarded: not hop-by-hop and not named by the message's `Connection` header. */
 function isForwarded(name: string, named: string[] | undefined): boolean {
   return !HOP_BY_HOP.has(name) && (named === undefined || !named.includes(name));
 }
 
-/** Copies request headers without hop-by-hop ones (and those `Connection` names). */
-function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  const named = connectionNames(headers);
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined && isForwarded(name, named)) out[name] = value;
+/**
+ * A request's headers (a flat list, lower-case names) without hop-by-hop ones and those its
+ * `Connection` names; `except` names one more header to leave out (one the caller sets itself).
+ */
+function forwardHeaderList(list: string[], except?: string): string[] {
+  let named: string[] | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] !== "connection") continue;
+    named ??= [];
+    for (const token of (list[i + 1] as string).toLowerCase().split(",")) named.push(token.trim());
+  }
+  const out: string[] = [];
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i] as string;
+    if (name === except || !isForwarded(name, named)) continue;
+    out.push(name, list[i + 1] as string);
   }
   return out;
 }
 
 /**
- * Headers without hop-by-hop ones (and those `Connection` names) as a flat `[name, value, ...]`
- * list, which undici's `dispatch` and `writeHead` take without building an object per message;
- * `except` names one more header to leave out (one the caller sets itself).
+ * The head of a request to an upstream: the request line, `headers` (a flat list, hop-by-hop ones
+ * already left out), `host` when they have none, and the framing of a chunked body.
  */
-function forwardHeaderList(headers: IncomingHttpHeaders, except?: string): string[] {
+function requestHead(
+  method: string,
+  path: string,
+  headers: string[],
+  host: string,
+  body: UpstreamRequest["body"],
+): string {
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  let hasHost = false;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (name === "host") hasHost = true;
+    head += `${name}: ${headers[i + 1] as string}\r\n`;
+  }
+  if (!hasHost) head += `host: ${host}\r\n`;
+  if (body === "chunked") head += "transfer-encoding: chunked\r\n";
+  return `${head}\r\n`;
+}
+
+/**
+ * An upstream answer's headers to forward (a flat list): hop-by-hop ones and those its `Connection`
+ * names left out, and content-length too when the answer was chunked (the proxy re-frames it).
+ */
+function answerHeaders(raw: string[]): string[] {
+  let named: string[] | undefined;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (name === "connection") {
+      named ??= [];
+      for (const token of (raw[i + 1] as string).toLowerCase().split(",")) named.push(token.trim());
+    } else if (name === "transfer-encoding") chunked = true;
+  }
   const out: string[] = [];
-  const named = connectionNames(headers);
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined || name === except || !isForwarded(name, named)) continue;
-    if (typeof value === "string") out.push(name, value);
-    else for (const item of value) out.push(name, item);
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (!isForwarded(name, named) || (chunked && name === "content-length")) continue;
+    out.push(raw[i] as string, raw[i + 1] as string);
   }
   return out;
-}
-
-// Copies the request body to the mirror buffer, up to a cap, while it streams to the primary.
-class BodyTee extends Transform {
-  chunks: Buffer[] = [];
-  bytes = 0;
-  overCap = false;
-  constructor(private readonly cap: number) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (!this.overCap) {
-      this.bytes += chunk.length;
-      if (this.bytes > this.cap) {
-        this.overCap = true;
-        this.chunks = [];
-      } else this.chunks.push(chunk);
-    }
-    callback(null, chunk);
-  }
-}
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers["content-length"];
-  if (length !== undefined) return length !== "0";
-  return req.headers["transfer-encoding"] !== undefined;
 }
 
 /** `host:port` → `host-shadow:port` (Envoy's and Istio's convention for mirrored requests). */
@@ -234,18 +238,21 @@ function tooLate(version: string, upstream: Upstream, timeoutMs: number): string
   return `version ${version} (${upstream.origin}) did not answer within ${formatDuration(timeoutMs)}`;
 }
 
-function errorBody(res: ServerResponse, status: number, version: string, text: string): void {
-  if (res.headersSent) {
-    res.destroy();
+function errorBody(ex: ClientExchange, status: number, version: string, text: string): void {
+  if (ex.headersSent) {
+    ex.destroy();
     return;
   }
   const body = `iter8 proxy: ${text}\n`;
-  res.writeHead(status, {
-    "content-type": "text/plain; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-    "x-iter8-version": version,
-  });
-  res.end(body);
+  ex.writeHead(status, [
+    "content-type",
+    "text/plain; charset=utf-8",
+    "content-length",
+    String(Buffer.byteLength(body)),
+    "x-iter8-version",
+    version,
+  ]);
+  ex.end(body);
 }
 
 /**
@@ -272,12 +279,9 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     if (!upstream) {
       upstream = {
         origin: url.origin,
+        host: url.host,
         basePath: url.pathname === "/" ? "" : url.pathname.replace(/\/$/, ""),
-        pool: new Pool(url.origin, {
-          connections: mirror ? 64 : connections,
-          pipelining: 1,
-          keepAliveTimeout: 10_000,
-        }),
+        pool: new UpstreamPool(url, { connections: mirror ? 64 : connections }),
         retired: false,
       };
       map.set(key, upstream);
@@ -346,7 +350,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
 
   const sendMirror = (
     target: MirrorTarget,
-    req: IncomingMessage,
+    req: ClientExchange,
     path: string,
     body: Buffer | null,
     states: Map<string, VersionState>,
@@ -358,55 +362,83 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       return;
     }
     state.mirrorsInFlight++;
-    const headers = forwardHeaders(req.headers);
-    headers.host = shadowHost(req.headers.host);
-    headers["x-iter8-mirror"] = "1";
-    if (body) headers["content-length"] = String(body.length);
+    const headers = forwardHeaderList(req.head.headers, "host");
+    headers.push("host", shadowHost(req.headers.host), "x-iter8-mirror", "1");
+    if (body) {
+      const at = headers.indexOf("content-length");
+      if (at >= 0 && at % 2 === 0) headers.splice(at, 2);
+      headers.push("content-length", String(body.length));
+    }
     const start = performance.now();
+    let ended = false;
     const done = (error: boolean) => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(timer);
       state.mirrorsInFlight--;
       metrics.record(target.version, "mirror", error, (performance.now() - start) * 1000);
       release(state);
     };
-    state.mirror.pool
-      .request({
-        path: state.mirror.basePath + path,
-        method: req.method as "GET",
-        headers,
-        body,
-        headersTimeout: target.timeoutMs,
-        bodyTimeout: target.timeoutMs,
-        signal: AbortSignal.timeout(target.timeoutMs),
-      })
-      .then(async (response) => {
-        await response.body.dump();
-        done(response.statusCode >= 500);
-      })
-      .catch(() => done(true));
+    let status = 0;
+    const method = req.head.method;
+    const exchange = state.mirror.pool.request(
+      {
+        head: requestHead(
+          method,
+          state.mirror.basePath + path,
+          headers,
+          state.mirror.host,
+          body ? "length" : "none",
+        ),
+        headOnly: method === "HEAD",
+        body: body ? "length" : "none",
+        retryable: !body && IDEMPOTENT_METHODS.has(method),
+      },
+      {
+        onHead: (statusCode) => (status = statusCode),
+        onBody: () => undefined,
+        onEnd: () => done(status >= 500),
+        onError: () => done(true),
+      },
+    );
+    if (body) {
+      exchange.write(body);
+      exchange.end();
+    }
+    const timer = setTimeout(
+      () => {
+        exchange.abort();
+        done(true);
+      },
+      Math.min(target.timeoutMs, MAX_TIMER_MS),
+    );
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+  const handle = (req: ClientExchange): void => {
     const start = performance.now();
     const current = table;
     const states = versions;
-    const method = req.method ?? "GET";
+    const method = req.head.method;
     // Routed and forwarded on the normalised target (dot segments resolved, slashes merged,
     // absolute-form reduced to its path), so `/x/../beta` cannot slip past a `/beta` route.
-    const target = normalizeRequestTarget(req.url ?? "/");
+    const target = normalizeRequestTarget(req.head.target);
     const decision = routeRequest(current, { method, url: target, headers: req.headers });
     if (!decision) {
       metrics.recordUnrouted();
       const body = `iter8 proxy: no route matches ${method} ${target}\n`;
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-      res.end(body);
-      req.resume();
+      req.writeHead(404, [
+        "content-type",
+        "text/plain; charset=utf-8",
+        "content-length",
+        String(Buffer.byteLength(body)),
+      ]);
+      req.end(body);
       return;
     }
     const version = decision.version;
     const state = states.get(version);
     if (!state) {
-      errorBody(res, 502, version, `version ${version} has no upstream`);
-      req.resume();
+      errorBody(req, 502, version, `version ${version} has no upstream`);
       return;
     }
     const upstream = state.upstream;
@@ -441,123 +473,106 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         cap = Math.max(cap, mirrorTarget.maxBodyBytes);
       }
     }
-    const withBody = hasBody(req);
-    let body: IncomingMessage | BodyTee | null = withBody ? req : null;
-    let tee: BodyTee | undefined;
-    if (chosen !== undefined && chosen.length > 0) {
-      const copies = chosen;
-      if (withBody) {
-        tee = new BodyTee(cap);
-        req.pipe(tee);
-        body = tee;
-        const copy = tee;
-        tee.once("end", () => {
-          const buffer = copy.overCap ? null : Buffer.concat(copy.chunks);
-          for (const mirrorTarget of copies) {
-            if (copy.overCap || (buffer && buffer.length > mirrorTarget.maxBodyBytes)) {
-              metrics.skipMirror(mirrorTarget.version, "body-too-large");
-            } else sendMirror(mirrorTarget, req, target, buffer, states);
-          }
-        });
-      } else {
-        for (const mirrorTarget of copies) sendMirror(mirrorTarget, req, target, null, states);
-      }
-    }
+    const body = req.head.body;
+    // Copies of the request body for the mirrors, up to the largest cap among them.
+    let copies: Buffer[] | undefined;
+    let copied = 0;
+    if (chosen !== undefined && chosen.length > 0 && body === "none") {
+      for (const mirrorTarget of chosen) sendMirror(mirrorTarget, req, target, null, states);
+      chosen = undefined;
+    } else if (chosen !== undefined && chosen.length > 0) copies = [];
 
-    const remote = req.socket.remoteAddress;
-    const headers = forwardHeaderList(req.headers, remote ? "x-forwarded-for" : undefined);
+    const remote = req.remoteAddress;
+    const headers = forwardHeaderList(req.head.headers, remote ? "x-forwarded-for" : undefined);
     if (remote) {
       const prior = req.headers["x-forwarded-for"];
       headers.push("x-forwarded-for", prior ? `${String(prior)}, ${remote}` : remote);
     }
     let status = 0;
-    let controller: Dispatcher.DispatchController | undefined;
     // `timeout` bounds the whole exchange, however the upstream stalls it (endless 1xx answers,
     // an endless body): a 504 while no answer has started, else the client's connection is cut.
     const timer = setTimeout(() => {
       finish(true);
-      controller?.abort(new Error("the routing's timeout passed"));
-      if (!res.destroyed) errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
-      if (!req.complete) req.resume();
+      exchange.abort();
+      if (!req.destroyed) errorBody(req, 504, version, tooLate(version, upstream, timeoutMs));
     }, timeoutMs);
-    // Whichever comes first: the response closing, or undici reporting the exchange done. A
-    // client that goes away before the answer is complete ends the upstream exchange too.
-    // (`on`, not `once`: a response closes once, and `once` would wrap the listener per request.)
-    res.on("close", () => {
-      if (res.writableFinished) finish(status >= 500);
-      else {
-        finish(false, true);
-        controller?.abort(new Error("the client went away"));
-      }
-    });
-    const failed = (error: Error): void => {
-      if (finished) return; // already answered: the timeout, or the client went away
-      // Only the client destroys a response not yet finished (the exchange was aborted because
-      // it went away, maybe before its response's "close" event): a client abort, not an error.
-      if (res.destroyed) return finish(false, true);
-      finish(true);
-      const code = (error as { code?: string }).code ?? "";
-      if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") {
-        errorBody(res, 504, version, tooLate(version, upstream, timeoutMs));
-      } else {
-        const cause = (error as { cause?: { message?: string } }).cause?.message;
-        errorBody(
-          res,
-          502,
-          version,
-          `version ${version} (${upstream.origin}) is unreachable: ${cause ?? error.message}`,
-        );
-      }
-      if (!req.complete) req.resume();
+    // A client that goes away before the answer is complete ends the upstream exchange too.
+    req.onAbort = () => {
+      finish(false, true);
+      exchange.abort();
     };
-    // undici's dispatch with a handler of our own: the answer's chunks go straight to the client's
-    // response (pausing the upstream while the client's socket is full), without a stream wrapper.
-    upstream.pool.dispatch(
+    req.onDrain = () => exchange.resume();
+    // The answer's chunks go straight to the client's response, pausing the upstream while the
+    // client's socket is full.
+    const exchange: UpstreamExchange = upstream.pool.request(
       {
-        path: upstream.basePath + target,
-        method,
-        headers,
+        head: requestHead(method, upstream.basePath + target, headers, upstream.host, body),
+        headOnly: method === "HEAD",
         body,
-        // The timer above bounds the exchange; undici's idle timeouts would only add timers.
-        headersTimeout: 0,
-        bodyTimeout: 0,
+        // Sent again after a stale keep-alive connection only when sending twice is harmless.
+        retryable: body === "none" && IDEMPOTENT_METHODS.has(method),
       },
       {
-        onRequestStart(started) {
-          controller = started;
-          if (finished || res.destroyed) started.abort(new Error("the client went away"));
-        },
-        // The client may be gone before its response's "close" event aborts the exchange:
-        // writing to a destroyed response would raise an unhandled error, so nothing is written.
-        onResponseStart(started, statusCode, upstreamHeaders) {
-          if (finished || res.destroyed) return started.abort(new Error("the client went away"));
-          if (statusCode < 200) return; // 1xx: informational, not forwarded
+        onHead(statusCode, upstreamHeaders) {
+          if (finished || req.destroyed) return;
           status = statusCode;
-          const answer = forwardHeaderList(upstreamHeaders);
+          const answer = answerHeaders(upstreamHeaders);
           answer.push("x-iter8-version", version);
           if (decision.setCookie !== undefined) answer.push("set-cookie", decision.setCookie);
-          res.writeHead(statusCode, answer);
+          req.writeHead(statusCode, answer);
         },
-        onResponseData(streaming, chunk) {
-          if (finished || res.destroyed) return streaming.abort(new Error("the client went away"));
-          if (!res.write(chunk)) {
-            streaming.pause();
-            res.once("drain", () => streaming.resume());
-          }
+        onBody(chunk, from, to) {
+          if (finished || req.destroyed) return;
+          if (!req.write(chunk.subarray(from, to))) exchange.pause();
         },
-        onResponseEnd() {
+        onEnd() {
           if (finished) return;
           finish(status >= 500);
-          if (!res.destroyed) res.end();
+          req.end();
         },
-        onResponseError(_controller, error) {
-          failed(error);
+        onError(error) {
+          if (finished) return; // already answered: the timeout, or the client went away
+          // Only the client destroys an answer not yet finished: a client abort, not an error.
+          if (req.destroyed) return finish(false, true);
+          finish(true);
+          errorBody(
+            req,
+            502,
+            version,
+            `version ${version} (${upstream.origin}) is unreachable: ${error.message}`,
+          );
+        },
+        onDrain() {
+          req.resume();
+        },
+        onFlush() {
+          if (!req.flush()) exchange.pause();
         },
       },
     );
+    if (body !== "none") {
+      req.onBody = (chunk) => {
+        if (copies !== undefined) {
+          copied += chunk.length;
+          if (copied <= cap) copies.push(chunk);
+          else copies.length = 0;
+        }
+        if (!exchange.write(chunk)) req.pause();
+      };
+      req.onBodyEnd = () => {
+        exchange.end();
+        if (chosen === undefined || copies === undefined) return;
+        const buffer = copied > cap ? null : Buffer.concat(copies);
+        for (const mirrorTarget of chosen) {
+          if (buffer === null || buffer.length > mirrorTarget.maxBodyBytes) {
+            metrics.skipMirror(mirrorTarget.version, "body-too-large");
+          } else sendMirror(mirrorTarget, req, target, buffer, states);
+        }
+      };
+    }
   };
 
-  const proxyServer = createServer({ keepAliveTimeout: 65_000 }, handle);
+  const proxyServer = new ClientServer(handle);
   const emit = (event: ProxyEvent) => options.onEvent?.(event);
   let generation = 1;
   // Writes back to the watched file, one at a time in swap order; the last text written is
@@ -651,7 +666,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     }
   });
 
-  const listen = (server: Server, port: number, host: string, what: string) =>
+  const listen = (server: NetServer, port: number, host: string, what: string) =>
     new Promise<string>((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException) =>
         reject(
@@ -683,7 +698,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     });
 
   const url = await listen(
-    proxyServer,
+    proxyServer.server,
     options.port ?? 8080,
     options.host ?? "127.0.0.1",
     "traffic",
@@ -703,7 +718,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     names.push(...(options.adminHostnames ?? []));
     guard.listenOn(port, names);
   } catch (error) {
-    await closeServer(proxyServer);
+    await proxyServer.close(5_000);
     throw error;
   }
 
@@ -759,7 +774,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       closing = true;
       watcher?.close();
       await writes;
-      await Promise.all([closeServer(proxyServer), closeServer(adminServer)]);
+      await Promise.all([proxyServer.close(5_000), closeServer(adminServer)]);
       await Promise.all([
         ...[...upstreams.values()].map((u) => u.pool.close()),
         ...[...mirrorUpstreams.values()].map((u) => u.pool.destroy()),

@@ -3,8 +3,8 @@ import { connect, isIP } from "node:net";
 import type { Socket } from "node:net";
 import { connect as connectTls, createSecureContext } from "node:tls";
 import type { ConnectionOptions, SecureContext } from "node:tls";
-import { PARSE_COMPLETE, ResponseParser } from "./response-parser.js";
-import type { ResponseCallbacks } from "./response-parser.js";
+import { PARSE_COMPLETE, ResponseParser } from "@iter8/http1";
+import type { ResponseCallbacks } from "@iter8/http1";
 
 /** Where a connection goes; over TLS when `tls` is set. */
 export interface Http1Target {

@@ -12,7 +12,7 @@
 /** What went wrong in a response; the `code` is stable. */
 export class ResponseParseError extends Error {
   override readonly name = "ResponseParseError";
-  readonly code = "LOADGEN_HTTP_PARSE";
+  readonly code = "HTTP1_PARSE";
 
   /** A malformed response, described for a person. */
   constructor(message: string) {
@@ -24,6 +24,8 @@ export class ResponseParseError extends Error {
 export interface ResponseCallbacks {
   /** Each header of the final (non-1xx) response, as latin1 text, before its body. */
   onHeader?(name: string, value: string): void;
+  /** The final response's head has been read (after its last `onHeader`, before any body). */
+  onHead?(status: number): void;
   /** Body bytes: `chunk[start, end)`, valid only during the call (chunked framing removed). */
   onBody?(chunk: Uint8Array, start: number, end: number): void;
 }
@@ -406,6 +408,7 @@ export class ResponseParser {
       return;
     }
     this.close = close;
+    this.#callbacks?.onHead?.(status);
     if (this.#noBody || status === 204 || status === 304) {
       this.#state = S_DONE;
     } else if (chunked) {

@@ -119,6 +119,30 @@ describe("ResponseParser", () => {
     expect(parsed.headers).toEqual([["Content-Length", "2"]]);
   });
 
+  it("calls onHead once per final response, after its headers and before its body", () => {
+    const text =
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nA: 1\r\nContent-Length: 3\r\n\r\nabc";
+    const bytes = Buffer.from(text, "latin1");
+    for (const cuts of splits(text)) {
+      const events: string[] = [];
+      const parser = new ResponseParser({
+        onHeader: (name) => events.push(name),
+        onHead: (status) => events.push(`head ${status}`),
+        onBody: (chunk, start, end) => events.push(`body ${end - start}`),
+      });
+      parser.expect(false);
+      const edges = [0, ...cuts, bytes.length];
+      for (let i = 0; i + 1 < edges.length; i++) {
+        parser.execute(bytes.subarray(edges[i], edges[i + 1]));
+      }
+      const joined = events.filter((e) => !e.startsWith("body")).join(",");
+      expect(joined, `cut at ${cuts.join(",")}`).toBe("A,Content-Length,head 200");
+      expect(events.indexOf("head 200")).toBeLessThan(
+        events.findIndex((e) => e.startsWith("body")),
+      );
+    }
+  });
+
   it("reads no body after HEAD, 204 and 304, whatever content-length says", () => {
     const head = parseEverySplit("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n", true);
     expect(head).toMatchObject({ complete: true, status: 200, body: "" });
