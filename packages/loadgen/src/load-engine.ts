@@ -138,6 +138,8 @@ export class LoadEngine implements OutcomeSink {
   #measureStart = Number.NaN;
   #deadline = Number.POSITIVE_INFINITY;
   #pumping = false;
+  /** The due time the waker is armed for (NaN once it woke): answers need not arm it again. */
+  #armedFor = Number.NaN;
 
   // Recorder.
   #completed = 0;
@@ -207,6 +209,7 @@ export class LoadEngine implements OutcomeSink {
       if (!hasWarmup) this.#beginMeasure(this.#pacing?.measureStartAt ?? config.startAt);
       if (this.#pacing) {
         const first = this.#pacing.pacer.dueTime(0);
+        this.#armedFor = first;
         this.#waker?.arm(first, this.#targetAfter(first));
       } else {
         const delay = config.startAt - this.#clock();
@@ -275,6 +278,7 @@ export class LoadEngine implements OutcomeSink {
   }
 
   #wake(): void {
+    this.#armedFor = Number.NaN;
     if (this.#phase === "warmup" || this.#phase === "measure") this.#pump(this.#clock());
   }
 
@@ -314,9 +318,12 @@ export class LoadEngine implements OutcomeSink {
         }
         if (intended > now) {
           if (intended - now > pacing.earlyMs) {
-            // The target that most likely follows is a hint: a waker that plans ahead heads there
-            // right after this wake, so the usual next arm() costs no cross-thread notify.
-            this.#waker?.arm(intended, this.#targetAfter(intended));
+            if (intended !== this.#armedFor) {
+              // The target that most likely follows is a hint: a waker that plans ahead heads
+              // there right after this wake, so the usual next arm() costs no cross-thread notify.
+              this.#armedFor = intended;
+              this.#waker?.arm(intended, this.#targetAfter(intended));
+            }
             break;
           }
           early = true;
