@@ -61,6 +61,19 @@ const versionLoadSchema = z
       .nullable()
       .describe("Actual minus intended send time, ms (paced runs)"),
     partial: z.boolean().describe("The run was cut short; the values cover only part of it"),
+    shards: z
+      .object({
+        count: z.int().min(1).describe("How many shards the load was split over"),
+        requests: z
+          .array(z.int().min(0).nullable())
+          .describe("Requests each shard measured; null for a shard that did not report"),
+        startSkewMs: z
+          .number()
+          .describe("Latest minus earliest of the reporting shards' start times, ms"),
+      })
+      .strict()
+      .nullable()
+      .describe("A sharded run (iter8 k run --shard): how the load was split; null otherwise"),
     grpc: z
       .object({
         kind: z.string().describe("unary, client-stream, server-stream or bidi-stream"),
@@ -261,6 +274,7 @@ export function toReportJson(model: ReportModel): ReportJson {
             timeline: load.timeline,
             dispatchLagMs: load.dispatchLagMs ?? null,
             partial: load.partial,
+            shards: load.shards ?? null,
             grpc: load.grpc ?? null,
           }
         : null,

@@ -74,6 +74,33 @@ export function renderMarkdownReport(model: ReportModel): string {
     }
   }
 
+  if (model.loads.some((load) => load?.shards)) {
+    lines.push("## Shards", "");
+    lines.push(
+      ...table(
+        ["Version", "Shards", "Requests each", "Start skew"],
+        ["left", "right", "right", "right"],
+        model.loads.flatMap((load, v) => {
+          const shards = load?.shards;
+          if (!shards) return [];
+          const each = shards.requests.map((n) => (n === null ? NOT_REPORTED : String(n)));
+          return [
+            [
+              model.versions[v] ?? `version ${v}`,
+              String(shards.count),
+              each.join(" + "),
+              `${formatNumber(shards.startSkewMs)} ms`,
+            ],
+          ];
+        }),
+      ),
+      "",
+    );
+    if (model.loads.some((load) => load?.shards?.requests.includes(null))) {
+      lines.push(`${NOT_REPORTED}: the shard did not report.`, "");
+    }
+  }
+
   const comparisons = model.comparisons;
   if (comparisons) {
     lines.push(`## Comparisons with version 0 (${comparisons.method})`, "");
@@ -101,6 +128,9 @@ export function renderMarkdownReport(model: ReportModel): string {
 }
 
 type Cell = string | { markdown: string };
+
+/** A shard that did not report, as the HTML report shows it. */
+const NOT_REPORTED = "—";
 
 function sloCell(check: ReportSloCheck): string {
   const { mark, text } = SLO_STATUS_LABELS[check.status];
