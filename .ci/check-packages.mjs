@@ -12,8 +12,15 @@ import { join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { publishedPackages, repositoryFacts } from "./published-packages.mjs";
 
-/** Files every tarball carries besides `dist`; LICENSE and CHANGELOG.md are checked below. */
-const REQUIRED_FILES_ENTRIES = ["dist", "README.md", "CHANGELOG.md", "LICENSE"];
+/**
+ * Entries every package's `files` lists: `dist` without source maps (a stale map left by an
+ * earlier build would point at sources the tarball does not ship), README.md, CHANGELOG.md and
+ * LICENSE (the last two are checked below).
+ */
+const REQUIRED_FILES_ENTRIES = ["dist", "!dist/**/*.map", "README.md", "CHANGELOG.md", "LICENSE"];
+
+/** The export condition the repository's typechecking and tests use: it points at `src/`. */
+const SOURCE_CONDITION = "iter8-source";
 
 /** The order `--fix` writes package.json keys in; keys not named here keep their order after. */
 const KEY_ORDER = [
@@ -42,15 +49,34 @@ const KEY_ORDER = [
   "publishConfig",
 ];
 
-/** The package.json fields that follow from the root package.json and the package's folder. */
-function derivedFields(facts, dir) {
+/** `exports` without the source condition, recursively (what the published package.json says). */
+function withoutSourceCondition(exports) {
+  if (exports === null || typeof exports !== "object" || Array.isArray(exports)) return exports;
+  const out = {};
+  for (const [key, value] of Object.entries(exports)) {
+    if (key !== SOURCE_CONDITION) out[key] = withoutSourceCondition(value);
+  }
+  return out;
+}
+
+/**
+ * The package.json fields that follow from the root package.json, the package's folder and its
+ * `exports`. Tarballs ship `dist/` only, so the published `exports` (`publishConfig.exports`,
+ * which `pnpm pack` writes into the tarball's package.json) leave out the source condition.
+ */
+function derivedFields(facts, dir, manifest) {
+  const published = withoutSourceCondition(manifest.exports);
+  const exportsOverride =
+    manifest.exports !== undefined && !sameJson(published, manifest.exports)
+      ? { exports: published }
+      : {};
   return {
     license: facts.license,
     homepage: `${facts.treeUrl(dir)}#readme`,
     bugs: { url: facts.issues },
     repository: { type: "git", url: facts.gitUrl, directory: dir },
     engines: { node: facts.node },
-    publishConfig: { access: "public", provenance: false },
+    publishConfig: { access: "public", provenance: false, ...exportsOverride },
   };
 }
 
@@ -90,7 +116,7 @@ function packageProblems(root, facts, license, pkg) {
   const problems = [];
   const at = (file, message) => problems.push(`${pkg.dir}/${file}: ${message}`);
   const m = pkg.manifest;
-  for (const [field, expected] of Object.entries(derivedFields(facts, pkg.dir))) {
+  for (const [field, expected] of Object.entries(derivedFields(facts, pkg.dir, pkg.manifest))) {
     if (!sameJson(m[field], expected)) {
       at(
         "package.json",
@@ -115,6 +141,11 @@ function packageProblems(root, facts, license, pkg) {
   for (const entry of REQUIRED_FILES_ENTRIES) {
     if (!files.includes(entry)) at("package.json", `files must list ${entry}`);
   }
+  for (const entry of files) {
+    if (typeof entry === "string" && /^!?src(\/|$)/.test(entry)) {
+      at("package.json", `files must not list ${entry}: tarballs ship dist/, not the sources`);
+    }
+  }
   const licensePath = join(root, pkg.dir, "LICENSE");
   if (!existsSync(licensePath)) at("LICENSE", "missing (copy the root LICENSE)");
   else if (readFileSync(licensePath, "utf8") !== license)
@@ -137,10 +168,21 @@ function packageProblems(root, facts, license, pkg) {
   return problems;
 }
 
+/** `files` without source entries and with every required entry (`dist` ones first). */
+function fixedFiles(files) {
+  const kept = files.filter((entry) => !/^!?src(\/|$)/.test(entry));
+  const missing = REQUIRED_FILES_ENTRIES.filter((entry) => !kept.includes(entry));
+  const dist = missing.filter((entry) => entry.includes("dist"));
+  const rest = missing.filter((entry) => !entry.includes("dist"));
+  const at = kept.includes("dist") ? kept.indexOf("dist") + 1 : 0;
+  return [...kept.slice(0, at), ...dist, ...kept.slice(at), ...rest];
+}
+
 /** Writes the derived fields into each published package.json, keys in KEY_ORDER. */
 function fix(root, facts) {
   for (const pkg of publishedPackages(root)) {
-    const merged = { ...pkg.manifest, ...derivedFields(facts, pkg.dir) };
+    const merged = { ...pkg.manifest, ...derivedFields(facts, pkg.dir, pkg.manifest) };
+    merged.files = fixedFiles(Array.isArray(merged.files) ? merged.files : []);
     const ordered = {};
     for (const key of KEY_ORDER) if (key in merged) ordered[key] = merged[key];
     for (const key of Object.keys(merged)) if (!(key in ordered)) ordered[key] = merged[key];
