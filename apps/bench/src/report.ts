@@ -220,6 +220,7 @@ function rateSection(cases: readonly RateCase[], title: string): Section {
           ? "-"
           : `${num(s.dispatchLagP50Ms, 3)} / ${num(s.dispatchLagP99Ms, 3)}`,
         `${num(s.p50Ms, 2)} / ${num(s.p99Ms, 2)}`,
+        num(s.cpuUsPerRequest, 1),
       ]);
     }
   }
@@ -233,6 +234,7 @@ function rateSection(cases: readonly RateCase[], title: string): Section {
       "worst 100 ms window",
       "dispatch lag p50/p99 ms",
       "latency p50/p99 ms",
+      "CPU µs/req",
     ],
     rows,
   };

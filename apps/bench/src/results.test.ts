@@ -185,6 +185,62 @@ describe("evaluateTargets", () => {
   });
 });
 
+describe("evaluateTargets at a fixed rate", () => {
+  const pacing = {
+    steadyRate: 5000,
+    rateError: 0,
+    worstWindowDeviation: 0.02,
+    worstWindowCount: 510,
+    expectedPerWindow: 500,
+  };
+  const rateCase = (mine: number[], theirs: number[]) => {
+    const iter8 = mine.map((cpu) => ({
+      outcome: run({ rate: 5000, cpuUsPerRequest: cpu }),
+      pacing,
+    }));
+    const autocannon = theirs.map((cpu) => ({
+      outcome: run({ rate: 5000, cpuUsPerRequest: cpu }),
+      pacing,
+    }));
+    return {
+      targetRate: 5000,
+      connections: 10,
+      generators: {
+        iter8: summarizePacedRuns(iter8, 5000),
+        autocannon: summarizePacedRuns(autocannon, 5000),
+      },
+      runs: { iter8, autocannon },
+    };
+  };
+  const cpuCheck = (mine: number[], theirs: number[]) =>
+    evaluateTargets({ ...base5000(), rate: [rateCase(mine, theirs)] }).find(
+      (t) => t.name === "rate 5000/s: CPU per request",
+    );
+  const base5000 = (): Omit<BenchResults, "targets"> => ({
+    schemaVersion: 1,
+    generatedAt: "",
+    command: "",
+    machine: { cpus: 2, cpuModel: "x", node: "v20", kernel: "6", loadAvg1mAtStart: 0 },
+    config,
+    throughput: [],
+    rate: [],
+  });
+
+  it("checks CPU per request at 5 000/s against autocannon -R as the median of each round's ratio", () => {
+    // Rounds: 1.2x, 4x (a noisy round), 1.4x: the median ratio is 1.4x.
+    expect(cpuCheck([60, 200, 70], [50, 50, 50])).toMatchObject({
+      target: "<= 1.5x autocannon -R",
+      pass: true,
+      value: "70.0 µs, 1.40x autocannon",
+    });
+    expect(cpuCheck([80, 200, 90], [50, 50, 50])?.pass).toBe(false);
+  });
+
+  it("says 'not measured' for the CPU check when no autocannon run worked", () => {
+    expect(cpuCheck([60], [])?.pass).toBeNull();
+  });
+});
+
 describe("evaluateTargets for the traffic proxy", () => {
   const summary = summarizeRuns([run({ rate: 10_000 })]);
   const peakCase = (ratio: number) => ({

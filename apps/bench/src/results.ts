@@ -648,6 +648,25 @@ function rateChecks(
         `${fmt(s.worstWindowDeviation * 100, 1)}%`,
       ),
     );
+    const autocannonRuns = c.runs.autocannon;
+    if (c.targetRate === 5000 && autocannonRuns !== undefined) {
+      // Issue #20: paced CPU per request at 5 000/s within 1.5x autocannon -R's, as the median of
+      // each round's ratio (the two run one after the other, so the machine's state hits both).
+      const cpu = pairedMedian(
+        (c.runs.iter8 ?? []).map((r) => r.outcome),
+        autocannonRuns.map((r) => r.outcome),
+        (mine, theirs) => mine.cpuUsPerRequest / theirs.cpuUsPerRequest,
+      );
+      checks.push(
+        check(
+          `${name}: CPU per request`,
+          "<= 1.5x autocannon -R",
+          cpu,
+          (v) => v <= 1.5,
+          `${fmt(s.cpuUsPerRequest, 1)} µs, ${fmt(cpu)}x autocannon`,
+        ),
+      );
+    }
     if (c.targetRate <= 5000) {
       const p50 = s.dispatchLagP50Ms ?? Number.NaN;
       const p99 = s.dispatchLagP99Ms ?? Number.NaN;

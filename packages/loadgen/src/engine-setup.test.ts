@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LatencyHistogram } from "@iter8/metrics";
-import { createEngineDeps, planShare, toLoadResult } from "./engine-setup.js";
+import { PACED_EARLY_MS, createEngineDeps, planShare, toLoadResult } from "./engine-setup.js";
 import { resolveLoadOptions } from "./options.js";
 import type { CreateTransport } from "./transport.js";
 import { createTimerWaker } from "./waker.js";
@@ -25,6 +25,14 @@ describe("createEngineDeps", () => {
   it("uses the clock thread (not the timer waker) by default", () => {
     const options = resolveLoadOptions({ url: "http://127.0.0.1:1/", qps: 5000, connections: 4 });
     expect(createEngineDeps(options, clock, noTransport).createWaker).not.toBe(createTimerWaker);
+  });
+});
+
+describe("planShare", () => {
+  it("lets paced requests leave at most PACED_EARLY_MS (a quarter millisecond) early", () => {
+    const options = resolveLoadOptions({ url: "http://127.0.0.1:1/", qps: 5000, connections: 4 });
+    expect(PACED_EARLY_MS).toBe(0.25);
+    expect(planShare(options, 0, 0, 1).pacing?.earlyMs).toBe(PACED_EARLY_MS);
   });
 });
 

@@ -52,10 +52,14 @@ async function runFake(
     onSample?: EngineControl["onSample"];
     startAt?: number;
     createWaker?: CreateWaker;
+    /** Overrides the paced schedule's `earlyMs` (PACED_EARLY_MS by default). */
+    earlyMs?: number;
   } = {},
 ): Promise<EngineResult> {
   const resolved = resolveLoadOptions({ url: "http://127.0.0.1:1/", ...options });
-  const engine = new LoadEngine(planShare(resolved, control.startAt ?? 0, 0, 1), {
+  const config = planShare(resolved, control.startAt ?? 0, 0, 1);
+  if (config.pacing && control.earlyMs !== undefined) config.pacing.earlyMs = control.earlyMs;
+  const engine = new LoadEngine(config, {
     clock: () => Date.now(),
     createWaker: control.createWaker ?? createTimerWaker,
     createTransport: transport.create,
@@ -306,6 +310,85 @@ describe("LoadEngine on fake timers", () => {
     expect(result.dispatchLag?.min).toBe(0);
   });
 
+  it("sends the requests due within earlyMs of a wake in that wake, none earlier, one wake per group", async () => {
+    // A request every ms; a wake may also send what is due up to 2.5 ms later. Answers take
+    // 100 ms and lanes are plenty, so only wakes send.
+    const transport = createFakeTransport(100);
+    const wakes: number[] = [];
+    const arms: Array<[number, number | undefined]> = [];
+    const counting: CreateWaker = (clock, onWake) => {
+      const inner = createTimerWaker(clock, () => {
+        wakes.push(Date.now());
+        onWake();
+      });
+      return {
+        arm(at: number, next?: number) {
+          arms.push([at, next]);
+          inner.arm(at, next);
+        },
+        close: () => inner.close(),
+      };
+    };
+    const result = await runFake(
+      { qps: 1000, connections: 30, numRequests: 12, warmupMs: 0 },
+      transport,
+      1_000,
+      { createWaker: counting, earlyMs: 2.5 },
+    );
+    expect(result.requests).toBe(12);
+    expect(wakes).toEqual([0, 3, 6, 9]);
+    expect(transport.sends).toEqual([0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 9, 9]);
+    transport.sends.forEach((sentAt, due) => {
+      expect(sentAt).toBeLessThanOrEqual(due);
+      expect(due - sentAt).toBeLessThanOrEqual(2.5);
+    });
+    // Each target's hint is the next group's first due time.
+    expect(arms).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 9],
+      [9, 12],
+    ]);
+    // Latency runs from the actual send (100 ms for all), not from the later due time.
+    expect(result.latency.min).toBe(100_000);
+    expect(result.latency.max).toBe(100_000);
+    // The lag holds the four requests sent on time; the eight early ones waited for nothing.
+    expect(result.dispatchLag?.count).toBe(4);
+    expect(result.dispatchLag?.max).toBe(0);
+    expect(result.queueWait.count).toBe(12);
+    expect(result.queueWait.max).toBe(0);
+  });
+
+  it("sends a request due within earlyMs of an answer with that answer, early by at most earlyMs", async () => {
+    // One connection, a request every 10 ms, each answered after 8 ms: the answers at 8 and 28 come
+    // 2 ms before the next due time and send it; the one at 18 comes 4 ms before, too early.
+    const transport = createFakeTransport(8);
+    const result = await runFake(
+      { qps: 100, connections: 1, numRequests: 4, warmupMs: 0 },
+      transport,
+      1_000,
+      { earlyMs: 2.5 },
+    );
+    expect(result.requests).toBe(4);
+    expect(transport.sends).toEqual([0, 8, 20, 28]);
+    expect(result.latency.min).toBe(8000);
+    expect(result.latency.max).toBe(8000);
+    expect(result.dispatchLag?.count).toBe(2);
+    expect(result.serviceTime.count).toBe(4);
+  });
+
+  it("never sends early with earlyMs 0, even when an answer frees a lane just before a due time", async () => {
+    const transport = createFakeTransport(8);
+    const result = await runFake(
+      { qps: 100, connections: 1, numRequests: 4, warmupMs: 0 },
+      transport,
+      1_000,
+      { earlyMs: 0 },
+    );
+    expect(transport.sends).toEqual([0, 10, 20, 30]);
+    expect(result.dispatchLag?.count).toBe(4);
+  });
+
   it("tells the waker the schedule's next due time with each target", async () => {
     const transport = createFakeTransport(1);
     const arms: Array<[number, number | undefined]> = [];
@@ -323,8 +406,8 @@ describe("LoadEngine on fake timers", () => {
       createWaker: recording,
     });
     for (const [at, next] of arms) expect(next).toBe(at + 5);
-    // Each due time is armed (an outcome's pump may arm the same one again).
-    expect([...new Set(arms.map(([at]) => at))]).toEqual([0, 5, 10, 15, 20, 25]);
+    // Each due time is armed once: the pumps of answers in between do not arm it again.
+    expect(arms.map(([at]) => at)).toEqual([0, 5, 10, 15, 20, 25]);
   });
 
   it("counts the time spent on earlier outcomes of the same turn as dispatch lag, not queue wait", async () => {

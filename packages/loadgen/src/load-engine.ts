@@ -12,6 +12,13 @@ export interface EnginePacing {
   measureStartAt: number;
   /** Clock time at which the run's schedule ends (count or duration), for `durationMs`. */
   windowEndAt: number;
+  /**
+   * A request due within this many ms of a send opportunity (a wake, or an answer freeing a lane)
+   * leaves then, early by at most this much, so that one wake carries requests due close together
+   * (0: never early). Its latency is measured from its actual send, and it is not in the
+   * dispatch-lag histogram (which holds how late the other requests left).
+   */
+  earlyMs: number;
 }
 
 /** What one engine (one thread) runs. Counts are this engine's share; times are on its clock. */
@@ -131,6 +138,8 @@ export class LoadEngine implements OutcomeSink {
   #measureStart = Number.NaN;
   #deadline = Number.POSITIVE_INFINITY;
   #pumping = false;
+  /** The due time the waker is armed for (NaN once it woke): answers need not arm it again. */
+  #armedFor = Number.NaN;
 
   // Recorder.
   #completed = 0;
@@ -199,7 +208,9 @@ export class LoadEngine implements OutcomeSink {
       this.#phase = hasWarmup ? "warmup" : "measure";
       if (!hasWarmup) this.#beginMeasure(this.#pacing?.measureStartAt ?? config.startAt);
       if (this.#pacing) {
-        this.#waker?.arm(this.#pacing.pacer.dueTime(0), this.#pacing.pacer.dueTime(1));
+        const first = this.#pacing.pacer.dueTime(0);
+        this.#armedFor = first;
+        this.#waker?.arm(first, this.#targetAfter(first));
       } else {
         const delay = config.startAt - this.#clock();
         this.#later(Math.max(0, delay), () => this.#pump(this.#clock()));
@@ -267,6 +278,7 @@ export class LoadEngine implements OutcomeSink {
   }
 
   #wake(): void {
+    this.#armedFor = Number.NaN;
     if (this.#phase === "warmup" || this.#phase === "measure") this.#pump(this.#clock());
   }
 
@@ -297,6 +309,7 @@ export class LoadEngine implements OutcomeSink {
       }
 
       let intended = now;
+      let early = false;
       if (pacing) {
         intended = pacing.pacer.dueTime(this.#nextIndex);
         if (kind === MEASURED && intended >= this.#deadline - DEADLINE_LAG_TOLERANCE_MS) {
@@ -304,10 +317,16 @@ export class LoadEngine implements OutcomeSink {
           break;
         }
         if (intended > now) {
-          // The following due time is a hint: a waker that plans ahead heads there right after
-          // this wake, so the usual next arm() costs no cross-thread notify.
-          this.#waker?.arm(intended, pacing.pacer.dueTime(this.#nextIndex + 1));
-          break;
+          if (intended - now > pacing.earlyMs) {
+            if (intended !== this.#armedFor) {
+              // The target that most likely follows is a hint: a waker that plans ahead heads
+              // there right after this wake, so the usual next arm() costs no cross-thread notify.
+              this.#armedFor = intended;
+              this.#waker?.arm(intended, this.#targetAfter(intended));
+            }
+            break;
+          }
+          early = true;
         }
       }
 
@@ -317,12 +336,15 @@ export class LoadEngine implements OutcomeSink {
       this.#freeCount--;
       this.#nextIndex++;
       this.#laneKind[lane] = kind;
-      this.#laneIntended[lane] = intended;
+      // An early request's latency runs from its actual send: from its due time it would read short.
+      this.#laneIntended[lane] = early ? now : intended;
       this.#laneSent[lane] = now;
       if (kind === MEASURED) {
         this.#measuredSent++;
         this.#measuredInFlight++;
-        if (pacing) {
+        if (early) {
+          this.#queueWait.record(0);
+        } else if (pacing) {
           const readyAt = this.#freeSince > intended ? this.#freeSince : intended;
           this.#queueWait.record((readyAt - intended) * 1000);
           this.#dispatchLag.record((now - readyAt) * 1000);
@@ -338,6 +360,16 @@ export class LoadEngine implements OutcomeSink {
       }
     }
     this.#pumping = false;
+  }
+
+  /**
+   * The waker's likely target after `at`: the first due time past `at + earlyMs`, since the wake at
+   * `at` also sends the requests due within `earlyMs` of it.
+   */
+  #targetAfter(at: number): number {
+    const pacing = this.#pacing as EnginePacing;
+    const next = Math.max(this.#nextIndex + 1, pacing.pacer.dueCount(at + pacing.earlyMs));
+    return pacing.pacer.dueTime(next);
   }
 
   #beginMeasure(at: number): void {
