@@ -2,7 +2,7 @@
 // resolved, runs http and https loads on the lean client, and a load that needs undici fails with
 // one error naming the package and the install command.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,6 +47,15 @@ server.close();
 process.stdout.write(JSON.stringify(out));
 `;
 
+function workspaceDependencies(): string[] {
+  const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+  };
+  return Object.keys(manifest.dependencies ?? {})
+    .filter((name) => name.startsWith("@iter8/"))
+    .map((name) => name.slice("@iter8/".length));
+}
+
 describe("@iter8/loadgen without undici installed", () => {
   let project: string;
   let ca: TestCertificateAuthority;
@@ -59,8 +68,9 @@ describe("@iter8/loadgen without undici installed", () => {
     mkdirSync(join(scope, "loadgen"), { recursive: true });
     cpSync(join(packageDir, "package.json"), join(scope, "loadgen", "package.json"));
     cpSync(join(packageDir, "dist"), join(scope, "loadgen", "dist"), { recursive: true });
-    // The workspace dependencies resolve their own dependencies from where they really are.
-    for (const name of ["spec", "metrics"]) {
+    // The workspace dependencies (every @iter8 one in package.json) resolve their own
+    // dependencies from where they really are.
+    for (const name of workspaceDependencies()) {
       symlinkSync(join(packagesDir, name), join(scope, name), "dir");
     }
   });
