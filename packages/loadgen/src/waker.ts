@@ -189,9 +189,12 @@ for (;;) {
   }
   if (commanded) continue;
   publish(target);
+  // Spin the rest of the way, and look for a new command at least once: a sleep that ended past
+  // the target (late by more than the envelope) must not wake the engine for a replaced target.
   let replaced = false;
-  while (now() < target) {
+  for (;;) {
     if (Atomics.load(i32, ${COMMAND}) !== seen) { replaced = true; break; }
+    if (now() >= target) break;
   }
   if (replaced) continue;
   lastWake = target;
