@@ -15,8 +15,8 @@ export interface EnginePacing {
   /**
    * A request due within this many ms of a send opportunity (a wake, or an answer freeing a lane)
    * leaves then, early by at most this much, so that one wake carries requests due close together
-   * (0: never early). Its latency is measured from its actual send, and it is not in the
-   * dispatch-lag histogram (which holds how late the other requests left).
+   * (0: never early). Its latency is measured from its actual send; its dispatch lag and queue
+   * wait are 0 (it was not late, and waited for nothing).
    */
   earlyMs: number;
 }
@@ -343,7 +343,9 @@ export class LoadEngine implements OutcomeSink {
         this.#measuredSent++;
         this.#measuredInFlight++;
         if (early) {
+          // It left before its due time: it waited for nothing and was not late.
           this.#queueWait.record(0);
+          this.#dispatchLag.record(0);
         } else if (pacing) {
           const readyAt = this.#freeSince > intended ? this.#freeSince : intended;
           this.#queueWait.record((readyAt - intended) * 1000);

@@ -130,8 +130,8 @@ export interface LoadControl {
 export type TransportErrorClass = "refused" | "reset" | "timeout" | "dns" | "tls" | "other";
 
 /**
- * Dispatch lag summary: actual minus intended send time, in ms, of the paced requests that did not
- * leave early (a request due within 0.25 ms of a wake or an answer leaves with it).
+ * Dispatch lag summary: actual minus intended send time, in ms, of every paced request; 0 for one
+ * that left early (a request due within 0.25 ms of a wake or an answer leaves with it).
  */
 export interface DispatchLag {
   p50: number;
