@@ -29,7 +29,7 @@ export interface MainOptions {
   isTTY?: boolean;
   /**
    * Called (and awaited) by commands that generate load (`run`) before they start. The executable
-   * passes a function that imports `@iter8/loadgen` and calls its `applyLoadProcessFlags`
+   * passes a function that imports `@iter8/loadgen/runtime-flags` and calls `applyLoadProcessFlags`
    * (process-wide V8 flags that keep a load generator's memory flat); in-process callers such as
    * tests leave it out.
    */

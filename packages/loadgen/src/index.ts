@@ -14,7 +14,6 @@ export type { PayloadOptions, PayloadSource } from "./payload.js";
 export { LoadgenError, LOADGEN_ERROR_CODES, LOADGEN_ERROR_KINDS } from "./errors.js";
 /** @public The codes `LoadgenError` carries. */
 export type { LoadgenErrorCode } from "./errors.js";
-export { applyLoadProcessFlags } from "./runtime-flags.js";
 /** @public The transport interface `runLoad` drives (HTTP/1.1 built in; gRPC in `@iter8/grpc`), for protocols that bring their own. */
 export type {
   CreateTransport,
