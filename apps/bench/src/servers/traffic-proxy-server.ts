@@ -1,8 +1,12 @@
 // iter8's traffic proxy as a bench target, run as its own (pinned) process: one route, one
 // version, in front of the upstream URL given as the argument. Prints `{"port": N}` once listening.
+// Sets the same process flags as `iter8 traffic proxy` before the proxy loads.
 // Usage: node dist/servers/traffic-proxy-server.js http://127.0.0.1:PORT
-import { parseRoutingOrThrow } from "@iter8/spec";
-import { startTrafficProxy } from "@iter8/traffic";
+import { applyProxyProcessFlags } from "@iter8/traffic/runtime-flags";
+
+applyProxyProcessFlags();
+const { parseRoutingOrThrow } = await import("@iter8/spec");
+const { startTrafficProxy } = await import("@iter8/traffic");
 
 const upstream = process.argv[2];
 if (upstream === undefined || !/^https?:\/\//.test(upstream)) {
