@@ -323,16 +323,19 @@ export class RequestParser {
 
   /** Parses the head in `buf[start, end)` (`end` just after its CRLFCRLF) and reports it. */
   #parseHead(buf: Uint8Array, start: number, end: number): void {
+    // The head decoded once; the method, target, names and values are slices of it (one native
+    // call per head rather than two per header).
+    const text = latin1(buf, start, end);
     // Request line: method SP target SP HTTP/1.x CRLF
     let at = start;
     while (TOKEN[buf[at] as number] === 1) at++;
     if (at === start || buf[at] !== SPACE) throw new RequestParseError("invalid method");
-    const method = latin1(buf, start, at);
+    const method = text.slice(0, at - start);
     const targetStart = ++at;
     while (TARGET[buf[at] as number] === 1) at++;
     if (at === targetStart || buf[at] !== SPACE)
       throw new RequestParseError("invalid request target");
-    const target = latin1(buf, targetStart, at);
+    const target = text.slice(targetStart - start, at - start);
     at++;
     if (
       buf[at] !== 72 || // H
@@ -364,7 +367,7 @@ export class RequestParser {
       while (TOKEN[buf[at] as number] === 1) at++;
       if (at === nameStart) throw new RequestParseError("invalid header name");
       if (buf[at] !== COLON) throw new RequestParseError("invalid header name");
-      const name = latin1(buf, nameStart, at).toLowerCase();
+      const name = text.slice(nameStart - start, at - start).toLowerCase();
       at++;
       while (buf[at] === SPACE || buf[at] === TAB) at++;
       const valueStart = at;
@@ -374,7 +377,7 @@ export class RequestParser {
       while (valueEnd > valueStart && (buf[valueEnd - 1] === SPACE || buf[valueEnd - 1] === TAB)) {
         valueEnd--;
       }
-      const value = latin1(buf, valueStart, valueEnd);
+      const value = text.slice(valueStart - start, valueEnd - start);
       at += 2;
       headers.push(name, value);
       switch (name) {

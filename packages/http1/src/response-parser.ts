@@ -353,9 +353,11 @@ export class ResponseParser {
     let chunked = false;
     let close = minor === 0;
     const interim = status < 200;
-    // Headers are reported (of final responses only) when the caller asked for them.
+    // Headers are reported (of final responses only) when the caller asked for them, as slices of
+    // the head decoded once (one native call per head rather than two per header).
     const callbacks =
       interim || this.#callbacks?.onHeader === undefined ? undefined : this.#callbacks;
+    const text = callbacks === undefined ? "" : latin1(buf, start, end);
     // Header lines until the empty line.
     let line = lineEnd + 1;
     while (line < end - 2) {
@@ -383,15 +385,20 @@ export class ResponseParser {
           // The common answer, read without making a string.
           if (minor === 0) close = false;
         } else if (isEncoding || isConnection || callbacks) {
-          const value = latin1(buf, colon + 1, lineEnd - 1).trim();
+          const value = (
+            callbacks === undefined
+              ? latin1(buf, colon + 1, lineEnd - 1)
+              : text.slice(colon + 1 - start, lineEnd - 1 - start)
+          ).trim();
           if (isEncoding) chunked = lastIsChunked(value);
           else if (isConnection) {
             if (hasToken(value, "close")) close = true;
             else if (minor === 0 && hasToken(value, "keep-alive")) close = false;
           }
-          callbacks?.onHeader?.(latin1(buf, line, colon), value);
+          callbacks?.onHeader?.(text.slice(line - start, colon - start), value);
         }
-        if (isLength) callbacks?.onHeader?.(latin1(buf, line, colon), String(contentLength));
+        if (isLength)
+          callbacks?.onHeader?.(text.slice(line - start, colon - start), String(contentLength));
       }
       line = lineEnd + 1;
     }
