@@ -2,7 +2,7 @@ import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { FSWatcher } from "node:fs";
 import { createServer } from "node:http";
-import type { Server } from "node:http";
+import type { IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo, Server as NetServer } from "node:net";
 import { basename, dirname } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -20,7 +20,7 @@ import { TrafficError } from "./errors.js";
 import { ProxyMetrics } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
 import { compileRouteTable, normalizeRequestTarget, routeRequest } from "./route-table.js";
-import type { RouteTable } from "./route-table.js";
+import type { RequestFacts, RouteTable } from "./route-table.js";
 import { ClientServer } from "./downstream.js";
 import type { ClientExchange } from "./downstream.js";
 import { UpstreamPool } from "./upstream-pool.js";
@@ -225,6 +225,30 @@ function answerHeaders(raw: string[]): string[] {
   return out;
 }
 
+/** A request's routing facts: its headers object is made only when a route looks at them. */
+class ExchangeFacts implements RequestFacts {
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    private readonly exchange: ClientExchange,
+  ) {}
+
+  get headers(): IncomingHttpHeaders {
+    return this.exchange.headers;
+  }
+}
+
+/** A header's value in a flat list (lower-case names), repeats joined with ", "; or undefined. */
+function headerValue(list: string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < list.length; i += 2) {
+    if (list[i] !== name) continue;
+    const next = list[i + 1] as string;
+    value = value === undefined ? next : `${value}, ${next}`;
+  }
+  return value;
+}
+
 /** `host:port` → `host-shadow:port` (Envoy's and Istio's convention for mirrored requests). */
 export function shadowHost(host: string | undefined): string {
   if (!host) return "shadow";
@@ -422,7 +446,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     // Routed and forwarded on the normalised target (dot segments resolved, slashes merged,
     // absolute-form reduced to its path), so `/x/../beta` cannot slip past a `/beta` route.
     const target = normalizeRequestTarget(req.head.target);
-    const decision = routeRequest(current, { method, url: target, headers: req.headers });
+    const decision = routeRequest(current, new ExchangeFacts(method, target, req));
     if (!decision) {
       metrics.recordUnrouted();
       const body = `iter8 proxy: no route matches ${method} ${target}\n`;
@@ -485,8 +509,8 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     const remote = req.remoteAddress;
     const headers = forwardHeaderList(req.head.headers, remote ? "x-forwarded-for" : undefined);
     if (remote) {
-      const prior = req.headers["x-forwarded-for"];
-      headers.push("x-forwarded-for", prior ? `${String(prior)}, ${remote}` : remote);
+      const prior = headerValue(req.head.headers, "x-forwarded-for");
+      headers.push("x-forwarded-for", prior ? `${prior}, ${remote}` : remote);
     }
     let status = 0;
     // `timeout` bounds the whole exchange, however the upstream stalls it (endless 1xx answers,
