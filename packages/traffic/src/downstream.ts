@@ -130,7 +130,10 @@ export class ClientExchange {
     return this.#connection.socket.write(out, "latin1");
   }
 
-  /** Body bytes; false when the caller should wait for `onDrain`. */
+  /**
+   * Body bytes; false when the caller should wait for `onDrain`. The exchange keeps no view of
+   * `chunk` (a small one is gathered as text, a large one copied), so the caller may reuse it.
+   */
   write(chunk: Buffer): boolean {
     if (this.destroyed || this.finished || chunk.length === 0) return !this.destroyed;
     if (this.#framing === "none") return true;
@@ -145,8 +148,10 @@ export class ClientExchange {
     const socket = this.#connection.socket;
     if (chunked) this.#out += `${chunk.length.toString(16)}\r\n`;
     this.flush(); // its answer is the next write's
-    if (!chunked) return socket.write(chunk);
-    socket.write(chunk);
+    // A copy: the socket keeps what it cannot write at once, and the caller may reuse `chunk`.
+    const copy = Buffer.from(chunk);
+    if (!chunked) return socket.write(copy);
+    socket.write(copy);
     return socket.write("\r\n", "latin1");
   }
 

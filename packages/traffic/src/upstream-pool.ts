@@ -12,8 +12,8 @@ export interface UpstreamHandler {
   /** The final answer's status and headers (flat `[name, value, ...]`, as sent). */
   onHead(status: number, headers: string[]): void;
   /**
-   * Body bytes, framing removed: `chunk[start, end)`. The chunk is the socket's own read buffer
-   * (a fresh one per read), so a view of it may be kept.
+   * Body bytes, framing removed: `chunk[start, end)`. The chunk is the read buffer every upstream
+   * connection of the thread shares, overwritten by the next read: copy what must outlive the call.
    */
   onBody(chunk: Buffer, start: number, end: number): void;
   /** The answer is complete. */
@@ -55,6 +55,13 @@ export class UpstreamError extends Error {
 
 const CRLF = "\r\n";
 const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+/**
+ * Reads of every upstream connection in a thread land in this one buffer (`net`'s `onread`): no
+ * buffer is allocated per read. Safe because each read is parsed, and handed to the exchange's
+ * handler, before the next.
+ */
+let sharedReadBuffer: Buffer | undefined;
+const READ_BUFFER_BYTES = 64 * 1024;
 /** Request body bytes kept while the exchange waits for a connection, before `write` says "wait". */
 const PENDING_BODY_BYTES = 64 * 1024;
 
@@ -152,15 +159,22 @@ class UpstreamConnection {
       },
     });
     this.parser = parser;
+    const onread = {
+      buffer: (sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)),
+      callback: (bytes: number, buffer: Uint8Array): boolean => {
+        this.onData(buffer as Buffer, bytes);
+        return true;
+      },
+    };
+    const options = { host: pool.host, port: pool.port, noDelay: true, onread };
     const socket = pool.tls
       ? connectTls({
-          host: pool.host,
-          port: pool.port,
+          ...options,
           servername: isIP(pool.host) === 0 ? pool.host : undefined,
           ALPNProtocols: ["http/1.1"],
           ca: pool.ca,
         })
-      : connect({ host: pool.host, port: pool.port, noDelay: true });
+      : connect(options);
     this.socket = socket;
     if (pool.tls) socket.setNoDelay(true);
     socket.on(pool.tls ? "secureConnect" : "connect", () => {
@@ -168,7 +182,6 @@ class UpstreamConnection {
       const exchange = this.exchange;
       if (exchange) this.send(exchange);
     });
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => {
       const exchange = this.exchange;
       if (exchange && !exchange.done) exchange.handler.onDrain?.();
@@ -237,17 +250,18 @@ class UpstreamConnection {
     this.maybeRelease();
   }
 
-  onData(chunk: Buffer): void {
+  /** `bytes` bytes read into `buffer` (the shared read buffer). */
+  onData(buffer: Buffer, bytes: number): void {
     const exchange = this.exchange;
     if (exchange === undefined) {
       // Bytes while idle: not an answer to anything; the connection cannot be trusted.
       this.destroy();
       return;
     }
-    this.answerBytes += chunk.length;
+    this.answerBytes += bytes;
     let result: number;
     try {
-      result = this.parser.execute(chunk);
+      result = this.parser.execute(buffer, 0, bytes);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.fail(new UpstreamError(message, "HTTP1_PARSE", { cause: error }));
@@ -257,7 +271,7 @@ class UpstreamConnection {
       if (!exchange.done) exchange.handler.onFlush?.();
       return;
     }
-    if (this.parser.consumed < chunk.length || this.parser.close) this.dead = true;
+    if (this.parser.consumed < bytes || this.parser.close) this.dead = true;
     this.complete();
   }
 

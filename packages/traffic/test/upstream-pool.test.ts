@@ -26,7 +26,8 @@ function exchange(pool: UpstreamPool, request: UpstreamRequest, body: Buffer[] =
         out.status = status;
         out.headers = headers;
       },
-      onBody: (chunk, start, end) => chunks.push(chunk.subarray(start, end)),
+      // A copy: the chunk is the pool's shared read buffer, overwritten by the next read.
+      onBody: (chunk, start, end) => chunks.push(Buffer.from(chunk.subarray(start, end))),
       onEnd: () => resolve({ ...out, body: Buffer.concat(chunks).toString() }),
       onError: (error) => resolve({ ...out, error: error.message }),
     });
