@@ -192,6 +192,22 @@ describe("the proxy's client side", () => {
     expect(received.at(-1)?.headers["transfer-encoding"]).toBe("chunked");
   });
 
+  it("appends the client's address to x-forwarded-for, after the values it sent (repeats joined)", async () => {
+    const { bytes } = await talk([
+      `GET /xff HTTP/1.1\r\n${host()}X-Forwarded-For: 203.0.113.7\r\n` +
+        `X-Forwarded-For: 198.51.100.2, 192.0.2.9\r\nConnection: close\r\n\r\n`,
+    ]);
+    expect(answersIn(bytes)[0]?.body).toBe("GET /xff ");
+    expect(received.at(-1)?.headers["x-forwarded-for"]).toBe(
+      "203.0.113.7, 198.51.100.2, 192.0.2.9, 127.0.0.1",
+    );
+    const { bytes: none } = await talk([
+      `GET /xff-none HTTP/1.1\r\n${host()}Connection: close\r\n\r\n`,
+    ]);
+    expect(answersIn(none)[0]?.body).toBe("GET /xff-none ");
+    expect(received.at(-1)?.headers["x-forwarded-for"]).toBe("127.0.0.1");
+  });
+
   it("keeps an HTTP/1.0 client's connection only when it asks, and ends a chunked answer by closing", async () => {
     const kept = await talk(
       [`GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`, `GET /b HTTP/1.0\r\n\r\n`],
