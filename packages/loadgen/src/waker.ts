@@ -91,6 +91,8 @@ const NEXT = 3;
 const SLEEP_UNIT_MS = 0.01;
 /** A wake this much before the armed time is a stale one (for an earlier target). */
 const STALE_WAKE_MS = 0.05;
+/** A sleep that ends less than this before the target is followed by a spin, not another sleep. */
+const RESLEEP_MS = 0.05;
 /** SLEEP_UNTIL when the clock thread waits for a command without a timeout. */
 const PARKED = 0x7fffffff;
 
@@ -99,7 +101,8 @@ const PARKED = 0x7fffffff;
  * the rest of the way on `performance.now()`, then notifies the engine thread. Futex sleeps end
  * late (the wake-up plus up to the timer slack, set to 1 µs where Linux lets it); the thread learns by
  * how much and goes to sleep that much earlier (waking early, it sleeps again rather than spin
- * longer: it may share a core with the engine thread, which must not be starved). After a wake it
+ * long: it may share a core with the engine thread, which must not be starved; but a rest under
+ * `RESLEEP_MS` it spins, as a second sleep costs more CPU than that). After a wake it
  * heads for the engine's hint of the next target (`arm(at, next)`), or without one lingers (sleeps)
  * until about one interval later, when the engine thread has set the next target, so the engine
  * thread need not wake it: it only notifies when its target is earlier than the published end of
@@ -141,13 +144,24 @@ function publish(until) {
   const units = until === Infinity ? ${PARKED} : Math.ceil((until - baseMs) / ${SLEEP_UNIT_MS});
   Atomics.store(i32, ${SLEEP_UNTIL}, Math.min(${PARKED}, Math.max(-${PARKED}, units)));
 }
-// Sleeps until engine time "until" unless a command arrives; true when one did.
-function sleepUntil(until) {
+// True when the engine has set a target other than "target" since the last look. A command for
+// "target" itself (the engine's usual arm() for the target it hinted) is taken in passing, so the
+// sleep or spin towards it goes on.
+function replaced(target) {
+  const command = Atomics.load(i32, ${COMMAND});
+  if (command === seen) return false;
+  if (f64[${TARGET}] !== target) return true;
+  seen = command;
+  return false;
+}
+// Sleeps until engine time "until" (on the way to "target", NaN for none) unless another target
+// is set; true when one was.
+function sleepUntil(until, target) {
   publish(until);
-  if (Atomics.load(i32, ${COMMAND}) !== seen) return true;
+  if (replaced(target)) return true;
   const ms = until - now();
   if (ms <= 0) return false;
-  if (Atomics.wait(i32, ${COMMAND}, seen, ms) !== "timed-out") return true;
+  if (Atomics.wait(i32, ${COMMAND}, seen, ms) !== "timed-out") return replaced(target);
   const late = now() - until;
   lateMs = late < lateMs ? Math.max(0, late) : Math.min(0.2, lateMs + 0.001);
   return false;
@@ -167,7 +181,7 @@ for (;;) {
   } else {
     if (Atomics.load(i32, ${COMMAND}) === seen) {
       const lingerUntil = lastWake + intervalMs - spinMs - lateMs;
-      const commanded = lingerUntil > now() && sleepUntil(lingerUntil);
+      const commanded = lingerUntil > now() && sleepUntil(lingerUntil, NaN);
       if (!commanded && Atomics.load(i32, ${COMMAND}) === seen) {
         publish(Infinity);
         if (Atomics.load(i32, ${COMMAND}) === seen) Atomics.wait(i32, ${COMMAND}, seen);
@@ -179,24 +193,28 @@ for (;;) {
   planned = NaN;
   if (target !== target) break;
   let commanded = false;
+  let slept = false;
   for (;;) {
     const rest = target - now();
-    if (rest <= spinMs) break;
-    if (sleepUntil(target - spinMs - (rest - spinMs > lateMs ? lateMs : 0))) {
+    // After a sleep that ended early, spin a short rest rather than sleep again: a second futex
+    // sleep and wake-up costs more CPU than ${RESLEEP_MS * 1000} µs of spinning (about 40 µs on a VM).
+    if (rest <= spinMs || (slept && rest <= ${RESLEEP_MS})) break;
+    if (sleepUntil(target - spinMs - (rest - spinMs > lateMs ? lateMs : 0), target)) {
       commanded = true;
       break;
     }
+    slept = true;
   }
   if (commanded) continue;
   publish(target);
   // Spin the rest of the way, and look for a new command at least once: a sleep that ended past
   // the target (late by more than the envelope) must not wake the engine for a replaced target.
-  let replaced = false;
+  let moved = false;
   for (;;) {
-    if (Atomics.load(i32, ${COMMAND}) !== seen) { replaced = true; break; }
+    if (replaced(target)) { moved = true; break; }
     if (now() >= target) break;
   }
-  if (replaced) continue;
+  if (moved) continue;
   lastWake = target;
   Atomics.add(i32, ${WAKE}, 1);
   Atomics.notify(i32, ${WAKE});
