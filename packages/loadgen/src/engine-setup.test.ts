@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { LatencyHistogram } from "@iter8/metrics";
-import { PACED_EARLY_MS, createEngineDeps, planShare, toLoadResult } from "./engine-setup.js";
+import {
+  PACED_EARLY_MS,
+  PACED_WAKE_GAP_MS,
+  createEngineDeps,
+  planShare,
+  toLoadResult,
+} from "./engine-setup.js";
+import { sendWindows } from "./load-engine.js";
 import { resolveLoadOptions } from "./options.js";
 import type { CreateTransport } from "./transport.js";
 import { createTimerWaker } from "./waker.js";
@@ -33,6 +40,39 @@ describe("planShare", () => {
     const options = resolveLoadOptions({ url: "http://127.0.0.1:1/", qps: 5000, connections: 4 });
     expect(PACED_EARLY_MS).toBe(0.25);
     expect(planShare(options, 0, 0, 1).pacing?.earlyMs).toBe(PACED_EARLY_MS);
+  });
+
+  it("groups wakes to about one a millisecond with precise pacing, not with timer pacing", () => {
+    const base = { url: "http://127.0.0.1:1/", qps: 5000, connections: 4 };
+    const precise = resolveLoadOptions(base);
+    expect(PACED_WAKE_GAP_MS).toBe(1);
+    expect(planShare(precise, 0, 0, 1).pacing?.wakeGapMs).toBe(PACED_WAKE_GAP_MS);
+    const timer = resolveLoadOptions({ ...base, pacing: "timer" });
+    expect(planShare(timer, 0, 0, 1).pacing?.wakeGapMs).toBe(0);
+  });
+});
+
+describe("sendWindows", () => {
+  it("keeps earlyMs for wakes and answers while fewer than two requests fit in the wake gap", () => {
+    expect(sendWindows(1, 0.25, 1)).toEqual({ wake: 0.25, answer: 0.25 });
+    expect(sendWindows(0.6, 0.25, 1)).toEqual({ wake: 0.25, answer: 0.25 });
+    expect(sendWindows(0.2, 0.25, 0)).toEqual({ wake: 0.25, answer: 0.25 });
+  });
+
+  it("lets a wake carry the requests due within the gap, under a whole gap early, answers none", () => {
+    // 5 000/s: five requests 0.2 ms apart per wake; the last leaves 0.8 ms early.
+    const at5000 = sendWindows(0.2, 0.25, 1);
+    expect(at5000.wake).toBeCloseTo(0.85, 12);
+    expect(at5000.answer).toBe(0);
+    // 2 000/s: pairs; 10 000/s: ten per wake.
+    expect(sendWindows(0.5, 0.25, 1).wake).toBeCloseTo(0.625, 12);
+    expect(sendWindows(0.1, 0.25, 1).wake).toBeCloseTo(0.925, 12);
+    for (const interval of [0.5, 0.3, 0.2, 0.1, 0.01]) {
+      const { wake } = sendWindows(interval, 0.25, 1);
+      expect(wake).toBeLessThan(1);
+      // A wake's window reaches past the last request of its group by a quarter interval.
+      expect(wake / interval - Math.floor(wake / interval)).toBeCloseTo(0.25, 9);
+    }
   });
 });
 

@@ -17,12 +17,22 @@ import type { Clock } from "./waker.js";
 import { createPrecisionWaker, createTimerWaker, spinForInterval } from "./waker.js";
 
 /**
- * How early a paced request may leave so that it shares a wake with the request due just before it
- * (see `EnginePacing.earlyMs`): at 5 000/s, 0.2 ms apart, each wake carries two requests instead of
- * one. A quarter of a millisecond is below the wake-up jitter of a loaded machine and 0.25% of the
- * bench's 100 ms windows.
+ * How early a paced request may leave so that it shares a send opportunity (a wake, or an answer
+ * that frees a connection) with what is due just before it (see `EnginePacing.earlyMs`). A quarter
+ * of a millisecond is below the wake-up jitter of a loaded machine and 0.25% of the bench's 100 ms
+ * windows. At high rates `PACED_WAKE_GAP_MS` widens it for wakes.
  */
 export const PACED_EARLY_MS = 0.25;
+
+/**
+ * With `pacing: precise`, wakes come about once a millisecond at most: at rates of 2 000/s and more
+ * a wake also carries the requests due within the next millisecond (see `sendWindows`), early by
+ * less than that. Each wake costs two thread wake-ups (the clock thread's and the engine's), and on
+ * a VM a thread wake-up costs about 40 µs of CPU, more than a request: at 5 000/s one wake per two
+ * requests cost 2.1× autocannon's CPU per request, one per five 1.4× (apps/bench/README.md).
+ * `pacing: timer` groups by Node's millisecond timers instead and takes `PACED_EARLY_MS` only.
+ */
+export const PACED_WAKE_GAP_MS = 1;
 
 /** Progress is reported twice a second; the timeline keeps one sample per second. */
 const PROGRESS_INTERVAL_MS = 500;
@@ -164,6 +174,7 @@ export function planShare(
         measureStartAt,
         windowEndAt,
         earlyMs: PACED_EARLY_MS,
+        wakeGapMs: options.pacing === "precise" ? PACED_WAKE_GAP_MS : 0,
       },
       warmupRequests: countShare(warmup, index, count),
       warmupMs: Number.POSITIVE_INFINITY,

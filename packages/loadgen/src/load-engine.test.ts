@@ -54,11 +54,14 @@ async function runFake(
     createWaker?: CreateWaker;
     /** Overrides the paced schedule's `earlyMs` (PACED_EARLY_MS by default). */
     earlyMs?: number;
+    /** Overrides the paced schedule's `wakeGapMs` (PACED_WAKE_GAP_MS by default). */
+    wakeGapMs?: number;
   } = {},
 ): Promise<EngineResult> {
   const resolved = resolveLoadOptions({ url: "http://127.0.0.1:1/", ...options });
   const config = planShare(resolved, control.startAt ?? 0, 0, 1);
   if (config.pacing && control.earlyMs !== undefined) config.pacing.earlyMs = control.earlyMs;
+  if (config.pacing && control.wakeGapMs !== undefined) config.pacing.wakeGapMs = control.wakeGapMs;
   const engine = new LoadEngine(config, {
     clock: () => Date.now(),
     createWaker: control.createWaker ?? createTimerWaker,
@@ -390,6 +393,84 @@ describe("LoadEngine on fake timers", () => {
     );
     expect(transport.sends).toEqual([0, 10, 20, 30]);
     expect(result.dispatchLag?.count).toBe(4);
+  });
+
+  it("groups the requests due within wakeGapMs into one wake each, none early by a whole gap", async () => {
+    // A request every ms and a wake gap of 5 ms: each wake carries five requests, the first at its
+    // due time and four early (by 1-4 ms, under the 4.25 ms window), and its hint is the next group.
+    const transport = createFakeTransport(100);
+    const wakes: number[] = [];
+    const arms: Array<[number, number | undefined]> = [];
+    const counting: CreateWaker = (clock, onWake) => {
+      const inner = createTimerWaker(clock, () => {
+        wakes.push(Date.now());
+        onWake();
+      });
+      return {
+        arm(at: number, next?: number) {
+          arms.push([at, next]);
+          inner.arm(at, next);
+        },
+        close: () => inner.close(),
+      };
+    };
+    const result = await runFake(
+      { qps: 1000, connections: 30, numRequests: 15, warmupMs: 0 },
+      transport,
+      1_000,
+      { createWaker: counting, earlyMs: 0.25, wakeGapMs: 5 },
+    );
+    expect(result.requests).toBe(15);
+    expect(wakes).toEqual([0, 5, 10]);
+    expect(transport.sends).toEqual([0, 0, 0, 0, 0, 5, 5, 5, 5, 5, 10, 10, 10, 10, 10]);
+    transport.sends.forEach((sentAt, due) => {
+      expect(sentAt).toBeLessThanOrEqual(due);
+      expect(due - sentAt).toBeLessThan(5);
+    });
+    expect(arms).toEqual([
+      [0, 5],
+      [5, 10],
+      [10, 15],
+    ]);
+    expect(result.dispatchLag?.count).toBe(15);
+    expect(result.dispatchLag?.max).toBe(0);
+  });
+
+  it("keeps each wake's group whole when the wake comes late, and answers send nothing early", async () => {
+    // Groups of five (a request every ms, wake gap 5 ms); every wake comes 0.9 ms late. A window
+    // counted from the late wake (0.9 + 4.25 ms) would take the next group's first request too,
+    // and the waker's hint would be wrong. Answers come 3 ms after each send, 1 ms or less
+    // before the next due time: with groups they send nothing early.
+    const transport = createFakeTransport(3);
+    const wakes: number[] = [];
+    const arms: number[] = [];
+    const late: CreateWaker = (clock, onWake) => {
+      const inner = createTimerWaker(clock, () => {
+        wakes.push(Date.now());
+        onWake();
+      });
+      return {
+        arm(at: number, next?: number) {
+          arms.push(at);
+          inner.arm(at + 0.9, next === undefined ? undefined : next + 0.9);
+        },
+        close: () => inner.close(),
+      };
+    };
+    const result = await runFake(
+      { qps: 1000, connections: 30, numRequests: 15, warmupMs: 0 },
+      transport,
+      1_000,
+      { createWaker: late, earlyMs: 0.25, wakeGapMs: 5 },
+    );
+    expect(result.requests).toBe(15);
+    expect(arms).toEqual([0, 5, 10]);
+    // Fake timers fire on whole milliseconds: 0.9 ms late is 1 ms.
+    expect(wakes).toEqual([1, 6, 11]);
+    expect(transport.sends).toEqual([1, 1, 1, 1, 1, 6, 6, 6, 6, 6, 11, 11, 11, 11, 11]);
+    // The first of each group was 1 ms late; the rest left early (lag 0).
+    expect(result.dispatchLag?.max).toBe(1000);
+    expect(result.dispatchLag?.count).toBe(15);
   });
 
   it("tells the waker the schedule's next due time with each target", async () => {

@@ -16,9 +16,37 @@ export interface EnginePacing {
    * A request due within this many ms of a send opportunity (a wake, or an answer freeing a lane)
    * leaves then, early by at most this much, so that one wake carries requests due close together
    * (0: never early). Its latency is measured from its actual send; its dispatch lag and queue
-   * wait are 0 (it was not late, and waited for nothing).
+   * wait are 0 (it was not late, and waited for nothing). `wakeGapMs` widens it for wakes.
    */
   earlyMs: number;
+  /**
+   * The least time between wakes the engine aims for (0: none). When requests are due less than
+   * half this apart, a wake also carries the ones due within it (see `sendWindows`): each thread
+   * wake-up costs far more CPU than a request (tens of µs on a VM).
+   */
+  wakeGapMs: number;
+}
+
+/** How early paced requests may leave at a send opportunity (see `sendWindows`), in ms. */
+export interface SendWindows {
+  /** At a wake for due time T: the requests due by T + `wake` leave with it. */
+  wake: number;
+  /** At an answer that frees a lane, at time t: a request due by t + `answer` leaves with it. */
+  answer: number;
+}
+
+/**
+ * How early paced requests may leave when they are due `intervalMs` apart. Normally both windows
+ * are `earlyMs`. When at least two requests fit in `wakeGapMs`, a wake carries the k = ⌊wakeGapMs
+ * / intervalMs⌋ requests due from its target on ((k − 0.75) intervals: a quarter interval spare
+ * for rounding, under `wakeGapMs`), so wakes come about every `wakeGapMs` and no request leaves a
+ * whole `wakeGapMs` early; answers then send nothing early, so each wake's group stays whole and
+ * the target after it is known in advance (the waker's hint).
+ */
+export function sendWindows(intervalMs: number, earlyMs: number, wakeGapMs: number): SendWindows {
+  const perWake = Math.floor(wakeGapMs / intervalMs);
+  if (!(perWake >= 2)) return { wake: earlyMs, answer: earlyMs };
+  return { wake: Math.max(earlyMs, (perWake - 0.75) * intervalMs), answer: 0 };
 }
 
 /** What one engine (one thread) runs. Counts are this engine's share; times are on its clock. */
@@ -140,6 +168,8 @@ export class LoadEngine implements OutcomeSink {
   #pumping = false;
   /** The due time the waker is armed for (NaN once it woke): answers need not arm it again. */
   #armedFor = Number.NaN;
+  /** How early requests may leave at the current rate (see `sendWindows`). */
+  #windows: SendWindows = { wake: 0, answer: 0 };
 
   // Recorder.
   #completed = 0;
@@ -209,6 +239,7 @@ export class LoadEngine implements OutcomeSink {
       if (!hasWarmup) this.#beginMeasure(this.#pacing?.measureStartAt ?? config.startAt);
       if (this.#pacing) {
         const first = this.#pacing.pacer.dueTime(0);
+        this.#retune(first);
         this.#armedFor = first;
         this.#waker?.arm(first, this.#targetAfter(first));
       } else {
@@ -278,12 +309,18 @@ export class LoadEngine implements OutcomeSink {
   }
 
   #wake(): void {
+    const target = this.#armedFor;
     this.#armedFor = Number.NaN;
-    if (this.#phase === "warmup" || this.#phase === "measure") this.#pump(this.#clock());
+    if (this.#phase === "warmup" || this.#phase === "measure") {
+      this.#pump(this.#clock(), target + this.#windows.wake);
+    }
   }
 
-  /** Sends every request that is due while lanes are free; arms the waker for the next one. */
-  #pump(now: number): void {
+  /**
+   * Sends every request that is due while lanes are free, and those due within the answer window
+   * of now or by `groupEnd` (a wake's group); arms the waker for the next one.
+   */
+  #pump(now: number, groupEnd = Number.NEGATIVE_INFINITY): void {
     this.#pumping = true;
     const pacing = this.#pacing;
     const config = this.#config;
@@ -317,7 +354,7 @@ export class LoadEngine implements OutcomeSink {
           break;
         }
         if (intended > now) {
-          if (intended - now > pacing.earlyMs) {
+          if (intended - now > this.#windows.answer && !(intended <= groupEnd)) {
             if (intended !== this.#armedFor) {
               // The target that most likely follows is a hint: a waker that plans ahead heads
               // there right after this wake, so the usual next arm() costs no cross-thread notify.
@@ -365,13 +402,22 @@ export class LoadEngine implements OutcomeSink {
   }
 
   /**
-   * The waker's likely target after `at`: the first due time past `at + earlyMs`, since the wake at
-   * `at` also sends the requests due within `earlyMs` of it.
+   * The waker's likely target after `at`: the first due time past `at` plus the early bound, since
+   * the wake at `at` also sends the requests due within that of it.
    */
   #targetAfter(at: number): number {
     const pacing = this.#pacing as EnginePacing;
-    const next = Math.max(this.#nextIndex + 1, pacing.pacer.dueCount(at + pacing.earlyMs));
+    const next = Math.max(this.#nextIndex + 1, pacing.pacer.dueCount(at + this.#windows.wake));
     return pacing.pacer.dueTime(next);
+  }
+
+  /** Adapts the early bound and the waker to the time between requests at `at`. */
+  #retune(at: number): void {
+    const pacing = this.#pacing as EnginePacing;
+    const intervalMs = pacing.pacer.intervalMsAt(at);
+    this.#windows = sendWindows(intervalMs, pacing.earlyMs, pacing.wakeGapMs);
+    // A wake sends the requests due within its window: targets come that many intervals apart.
+    this.#waker?.retune?.(intervalMs * (Math.floor(this.#windows.wake / intervalMs) + 1));
   }
 
   #beginMeasure(at: number): void {
@@ -451,8 +497,9 @@ export class LoadEngine implements OutcomeSink {
   #tick(): void {
     if (this.#phase === "done" || this.#phase === "idle") return;
     const now = this.#clock();
-    // Under a rate ramp the time between requests changes: the clock thread plans with the current one.
-    if (this.#pacing) this.#waker?.retune?.(this.#pacing.pacer.intervalMsAt(now));
+    // Under a rate ramp the time between requests changes: the early bound and the clock thread
+    // follow the current one.
+    if (this.#pacing) this.#retune(now);
     if (this.#phase === "warmup") {
       this.#onProgress?.({
         elapsedMs: 0,

@@ -231,13 +231,14 @@ type WaitAsync = (
 ) => { async: false; value: string } | { async: true; value: Promise<string> };
 
 /**
- * How long the clock thread spins before each wake: a fortieth of the interval between requests,
- * between 5 and 20 µs. It asks for 1 µs of timer slack and learns how late its futex sleeps still
- * end, sleeping that much less, so the spin only has to cover their jitter (29-55 µs late at p10-p90
- * with 1 µs slack on a loaded VM, against 78-103 µs with the default 50 µs).
+ * How long the clock thread spins before each wake: a two-hundredth of the time between wakes,
+ * between 5 and 20 µs (at most 0.5% of a core). It asks for 1 µs of timer slack and learns how late
+ * its futex sleeps still end, sleeping that much less, so the spin only has to cover their jitter
+ * (29-55 µs late at p10-p90 with 1 µs slack on a loaded VM, against 78-103 µs with the default 50
+ * µs).
  */
 export function spinForInterval(intervalMs: number): number {
-  return Math.min(0.02, Math.max(0.005, intervalMs / 40));
+  return Math.min(0.02, Math.max(0.005, intervalMs / 200));
 }
 
 /** Options of the precision waker. */
