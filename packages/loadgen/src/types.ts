@@ -63,7 +63,8 @@ export interface LoadOptions {
   /**
    * How paced requests (`qps` > 0) are timed. `precise` (default): a clock thread wakes the engine
    * at each due time, within tens of microseconds; the wake also sends the requests due within
-   * the next 0.25 ms (early by at most that), so at 5 000/s one wake carries two requests.
+   * the next 0.25 ms (early by at most that), and from 2 000/s up those due within the next
+   * millisecond, so wakes come about once a millisecond (five requests each at 5 000/s).
    * `timer`: Node's millisecond timers; requests due in the same millisecond leave together, up
    * to 1-2 ms late (as autocannon's and k6's rates are timed), for less CPU per request at
    * thousands of requests per second on a small VM.
@@ -131,7 +132,8 @@ export type TransportErrorClass = "refused" | "reset" | "timeout" | "dns" | "tls
 
 /**
  * Dispatch lag summary: actual minus intended send time, in ms, of every paced request; 0 for one
- * that left early (a request due within 0.25 ms of a wake or an answer leaves with it).
+ * that left early (a request due within 0.25 ms of a wake or an answer leaves with it; from 2 000
+ * requests/s up, those due within a millisecond of a wake).
  */
 export interface DispatchLag {
   p50: number;

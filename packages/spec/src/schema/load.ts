@@ -200,7 +200,7 @@ const loadShape = {
   pacing: z
     .enum(["precise", "timer"])
     .describe(
-      "How paced requests are timed: precise (default; a clock thread, within tens of µs) or timer (millisecond timers, requests due in the same ms leave together; about half the CPU per request)",
+      "How paced requests are timed: precise (default; a clock thread wakes on time, within tens of µs, at most about once a ms: from 2 000/s up each wake also sends the requests due in the next ms, early) or timer (millisecond timers, requests due in the same ms leave together, up to 1-2 ms late; less CPU per request)",
     ),
   errorRanges: z
     .array(errorRange)
