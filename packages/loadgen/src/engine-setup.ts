@@ -29,7 +29,7 @@ export const PACED_EARLY_MS = 0.25;
  * a wake also carries the requests due within the next millisecond (see `sendWindows`), early by
  * less than that. Each wake costs two thread wake-ups (the clock thread's and the engine's), and on
  * a VM a thread wake-up costs about 40 µs of CPU, more than a request: at 5 000/s one wake per two
- * requests cost 2.1–2.5× autocannon's CPU per request, one per five 1.4–1.6× (apps/bench/README.md).
+ * requests cost 2.1–2.5× autocannon's CPU per request, one per five 1.4–1.8× (apps/bench/README.md).
  * `pacing: timer` groups by Node's millisecond timers instead and takes `PACED_EARLY_MS` only.
  */
 export const PACED_WAKE_GAP_MS = 1;
