@@ -1,17 +1,16 @@
 // The CLI loads a command's packages only when that command runs (`await import` in its handler),
 // so `iter8 validate` pays for validation alone. Each case spawns the built `iter8` with a module
-// hook (test/fixtures/module-log) that logs every ES module the process resolves.
+// hook (`MODULE_LOG_REGISTER` of @iter8/test-utils) that logs every ES module the process resolves.
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AVAILABLE_REPORT_FORMATS } from "@iter8/report";
+import { MODULE_LOG_REGISTER } from "@iter8/test-utils";
 import { REPORT_FORMAT_CHOICES } from "../src/commands/report.js";
 
 const bin = join(import.meta.dirname, "..", "dist", "bin.js");
-const register = pathToFileURL(join(import.meta.dirname, "fixtures", "module-log", "register.mjs"));
 vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 });
 
 const UNDICI = /\/node_modules\/(\.pnpm\/undici@[^/]+\/node_modules\/)?undici\//;
@@ -36,7 +35,7 @@ async function iter8(args: string[], cwd: string, logModules = true): Promise<Sp
     (resolve, reject) => {
       const child = spawn(
         process.execPath,
-        [...(logModules ? ["--import", register.href] : []), bin, ...args],
+        [...(logModules ? ["--import", MODULE_LOG_REGISTER] : []), bin, ...args],
         {
           cwd,
           env: { ...process.env, NO_COLOR: "1", ITER8HUB: "", MODULE_LOG_FILE: log },

@@ -20,3 +20,4 @@ export { startKubeApiDouble } from "./kube-api-double.js";
 export type { KubeApiDouble, KubeletScript } from "./kube-api-double.js";
 export { createTestCertificateAuthority } from "./tls.js";
 export type { TestCertificateAuthority } from "./tls.js";
+export { MODULE_LOG_REGISTER } from "./module-log.js";
