@@ -1,5 +1,5 @@
-import { Iter8Error } from "@iter8/spec";
-import type { ErrorKindTable } from "@iter8/spec";
+import { Iter8Error } from "@iter8/spec/light";
+import type { ErrorKindTable } from "@iter8/spec/light";
 
 /** Stable codes of `GrpcError`. */
 export const GRPC_ERROR_CODES = {

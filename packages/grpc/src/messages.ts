@@ -2,8 +2,8 @@ import type { Buffer } from "node:buffer";
 import { randomInt as cryptoRandomInt, randomUUID } from "node:crypto";
 import protobuf from "protobufjs";
 import protojson from "protobufjs/ext/protojson.js";
-import { compileTemplate } from "@iter8/providers";
-import type { CompiledTemplate, TemplateFunction } from "@iter8/providers";
+import { compileTemplate } from "@iter8/providers/template";
+import type { CompiledTemplate, TemplateFunction } from "@iter8/providers/template";
 import { GrpcError } from "./errors.js";
 import { encodeFrame } from "./framing.js";
 

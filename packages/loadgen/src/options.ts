@@ -3,7 +3,7 @@ import {
   explainBadLoadSchedule,
   MAX_DURATION_TEXT,
   SPEC_LIMITS,
-} from "@iter8/spec";
+} from "@iter8/spec/light";
 import type { ErrorRange, LoadSchedule } from "@iter8/spec";
 import { LoadgenError } from "./errors.js";
 import type { TransportModule } from "./transport.js";

@@ -1,5 +1,5 @@
-import { planLoadRamp } from "@iter8/spec";
-import type { LoadSchedule } from "@iter8/spec";
+import { planLoadRamp } from "@iter8/spec/light";
+import type { LoadSchedule } from "@iter8/spec/light";
 
 /**
  * The cumulative schedule of a run, in seconds from its origin: the integral of the rate (`countAt`)

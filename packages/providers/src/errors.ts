@@ -1,5 +1,5 @@
-import { Iter8Error } from "@iter8/spec";
-import type { ErrorKindTable } from "@iter8/spec";
+import { Iter8Error } from "@iter8/spec/light";
+import type { ErrorKindTable } from "@iter8/spec/light";
 
 /** Stable codes of the errors raised while rendering templates and querying metric backends. */
 export const PROVIDER_ERROR_CODES = {

@@ -102,8 +102,11 @@ export type {
 } from "./routing.js";
 export { loadRollout, parseRollout } from "./routing-rollout.js";
 export type { RolloutCustomMetrics, RolloutSpec } from "./routing-rollout.js";
+/** @public Also in `@iter8/spec/light`, which the load generator imports. */
 export { explainBadHeaderValue } from "./header-value.js";
+/** @public Also in `@iter8/spec/light`, which the load generator imports. */
 export { explainBadLoadSchedule, planLoadRamp } from "./load-schedule.js";
 /** @public A rate ramp (ghz's load schedules) and the names a caller gives its fields in messages. */
 export type { LoadSchedule, LoadScheduleKeys } from "./load-schedule.js";
+/** @public Also in `@iter8/spec/light`, which the load generator imports. */
 export { MAX_DURATION_TEXT, SPEC_LIMITS } from "./limits.js";
