@@ -55,10 +55,14 @@ import { BENCH_STALL } from "./co-analytic.js";
 import { median, ratio, summarizeArrivals } from "./stats.js";
 import { ensureTools } from "./tools.js";
 import type { Tools } from "./tools.js";
+import { describeNoise, NOISY_SHARE, probeHostNoise } from "./host-noise.js";
+import type { CoreNoise } from "./host-noise.js";
 import { summarizeWorkers, workersChecks, workersConfig } from "./workers.js";
 import type { WorkersResult } from "./workers.js";
 
 /** Core for the targets (nginx, Node server) and for the generator under test. */
+/** How long the host-noise probe spins on each core, before and after the scenarios (ms). */
+const NOISE_PROBE_MS = 3000;
 const TARGET_CORE = 0;
 const GENERATOR_CORE = 1;
 const MIB = 1024 * 1024;
@@ -909,6 +913,7 @@ async function main(argv: string[]): Promise<number> {
     `targets on core ${TARGET_CORE}, generators on core ${GENERATOR_CORE}; ${steps} steps, about ${formatDuration(estimateS)}; load average ${loadAvg1mAtStart.toFixed(2)}`,
   );
   if (loadAvg1mAtStart > 0.5) log("note: the machine is not idle; expect noisier figures");
+  const noiseAtStart = await probeNoise(tools, "before");
   const ctx: Context = { config, tools, paths, progress: new Progress(steps, estimateS) };
   const has = (s: Scenario): boolean => config.only.includes(s);
 
@@ -964,6 +969,7 @@ async function main(argv: string[]): Promise<number> {
   const proxy = has("proxy") ? await runProxy(ctx) : undefined;
   const workers = has("workers") ? await runWorkers(ctx) : undefined;
 
+  const noiseAtEnd = await probeNoise(tools, "after");
   const cpu = cpus()[0];
   const partial: Omit<BenchResults, "targets"> = {
     schemaVersion: 1,
@@ -975,6 +981,7 @@ async function main(argv: string[]): Promise<number> {
       node: process.version,
       kernel: release(),
       loadAvg1mAtStart,
+      hostNoise: { start: noiseAtStart, end: noiseAtEnd },
     },
     config,
     throughput,
@@ -1006,6 +1013,20 @@ async function main(argv: string[]): Promise<number> {
   );
   log(`wrote ${relative(process.cwd(), join(resultsDir, `${base}.json`))} and ${base}.md`);
   return 0;
+}
+
+/** Probes what the host takes from the target's and the generator's cores, and logs it. */
+async function probeNoise(tools: Tools, when: "before" | "after"): Promise<CoreNoise[]> {
+  const noise = await probeHostNoise(tools.taskset, [TARGET_CORE, GENERATOR_CORE], NOISE_PROBE_MS);
+  log(
+    `host noise ${when} the scenarios (${NOISE_PROBE_MS / 1000} s spin probe): ${describeNoise(noise)}`,
+  );
+  if (noise.some((n) => n.lostShare > NOISY_SHARE)) {
+    log(
+      `note: the host took more than ${NOISY_SHARE * 100}% of a core; paced and proxy figures are not comparable with a quiet run`,
+    );
+  }
+  return noise;
 }
 
 process.on("SIGINT", () => {

@@ -1,4 +1,5 @@
 // Renders results as the console table and as Markdown (pasted into README.md).
+import { GAP_MS } from "./host-noise.js";
 import type { GeneratorName } from "./generators.js";
 import type { BenchResults, CoResult, RateCase } from "./results.js";
 import { ratio } from "./stats.js";
@@ -189,6 +190,23 @@ export function buildSections(results: BenchResults): Section[] {
   }
   if (results.grpc) sections.push(...grpcSections(results));
   if (results.workers) sections.push(workersSection(results.workers, runs));
+  const noise = results.machine.hostNoise;
+  if (noise) {
+    sections.push({
+      title: `What the host took from each core (a spin probe before and after the scenarios; gaps over ${GAP_MS} ms between clock reads)`,
+      headers: ["core", "lost before", "max gap before", "lost after", "max gap after"],
+      rows: noise.start.map((before) => {
+        const after = noise.end.find((n) => n.core === before.core);
+        return [
+          String(before.core),
+          pct(before.lostShare, 1).replace("+", ""),
+          `${num(before.maxGapMs, 1)} ms`,
+          pct(after?.lostShare ?? Number.NaN, 1).replace("+", ""),
+          `${num(after?.maxGapMs ?? Number.NaN, 1)} ms`,
+        ];
+      }),
+    });
+  }
   if (results.targets.length > 0) {
     sections.push({
       title: "Targets",

@@ -6,6 +6,7 @@ import {
   CO_TOLERANCE,
   isWithinTolerance,
 } from "./co-analytic.js";
+import type { CoreNoise } from "./host-noise.js";
 import type { GeneratorName, GeneratorRun, GrpcGeneratorName, RunOutcome } from "./generators.js";
 import type { Pacing } from "@iter8/loadgen";
 import { median, ratio } from "./stats.js";
@@ -446,6 +447,8 @@ export interface BenchResults {
     node: string;
     kernel: string;
     loadAvg1mAtStart: number;
+    /** What the host took from the target's and the generator's cores, before and after the scenarios. */
+    hostNoise?: { start: CoreNoise[]; end: CoreNoise[] };
   };
   /** Configuration. */
   config: BenchConfig;
