@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LatencyHistogram } from "@iter8/metrics";
 import {
   PACED_EARLY_MS,
-  PACED_WAKE_GAP_MS,
+  PACED_WAKE_GROUP,
   createEngineDeps,
   planShare,
   toLoadResult,
@@ -42,34 +42,46 @@ describe("planShare", () => {
     expect(planShare(options, 0, 0, 1).pacing?.earlyMs).toBe(PACED_EARLY_MS);
   });
 
-  it("groups wakes to about one a millisecond with precise pacing, not with timer pacing", () => {
+  it("groups wakes with precise pacing, not with timer pacing", () => {
     const base = { url: "http://127.0.0.1:1/", qps: 5000, connections: 4 };
     const precise = resolveLoadOptions(base);
-    expect(PACED_WAKE_GAP_MS).toBe(1);
-    expect(planShare(precise, 0, 0, 1).pacing?.wakeGapMs).toBe(PACED_WAKE_GAP_MS);
+    expect(PACED_WAKE_GROUP).toEqual({ gapMs: 2, min: 4, max: 10 });
+    expect(planShare(precise, 0, 0, 1).pacing?.wakeGroup).toEqual(PACED_WAKE_GROUP);
     const timer = resolveLoadOptions({ ...base, pacing: "timer" });
-    expect(planShare(timer, 0, 0, 1).pacing?.wakeGapMs).toBe(0);
+    expect(planShare(timer, 0, 0, 1).pacing?.wakeGroup).toBeUndefined();
   });
 });
 
 describe("sendWindows", () => {
-  it("keeps earlyMs for wakes and answers while fewer than two requests fit in the wake gap", () => {
-    expect(sendWindows(1, 0.25, 1)).toEqual({ wake: 0.25, answer: 0.25 });
-    expect(sendWindows(0.6, 0.25, 1)).toEqual({ wake: 0.25, answer: 0.25 });
-    expect(sendWindows(0.2, 0.25, 0)).toEqual({ wake: 0.25, answer: 0.25 });
+  const group = PACED_WAKE_GROUP;
+
+  it("keeps earlyMs for wakes and answers while fewer than group.min requests fit in the gap", () => {
+    // 1 000/s and 1 999/s: at most three requests in 2 ms; exact pacing.
+    expect(sendWindows(1, 0.25, group)).toEqual({ wake: 0.25, answer: 0.25 });
+    expect(sendWindows(1000 / 1999, 0.25, group)).toEqual({ wake: 0.25, answer: 0.25 });
+    expect(sendWindows(0.2, 0.25, undefined)).toEqual({ wake: 0.25, answer: 0.25 });
+    // A group is never a single request, whatever group.min says.
+    expect(sendWindows(0.6, 0.25, { gapMs: 1, min: 0, max: 10 })).toEqual({
+      wake: 0.25,
+      answer: 0.25,
+    });
   });
 
-  it("lets a wake carry the requests due within the gap, under a whole gap early, answers none", () => {
-    // 5 000/s: five requests 0.2 ms apart per wake; the last leaves 0.8 ms early.
-    const at5000 = sendWindows(0.2, 0.25, 1);
-    expect(at5000.wake).toBeCloseTo(0.85, 12);
+  it("lets a wake carry the requests due within the gap, at most group.max, answers none", () => {
+    // 5 000/s: ten requests 0.2 ms apart per wake; the last leaves 1.8 ms early.
+    const at5000 = sendWindows(0.2, 0.25, group);
+    expect(at5000.wake).toBeCloseTo(1.85, 12);
     expect(at5000.answer).toBe(0);
-    // 2 000/s: pairs; 10 000/s: ten per wake.
-    expect(sendWindows(0.5, 0.25, 1).wake).toBeCloseTo(0.625, 12);
-    expect(sendWindows(0.1, 0.25, 1).wake).toBeCloseTo(0.925, 12);
-    for (const interval of [0.5, 0.3, 0.2, 0.1, 0.01]) {
-      const { wake } = sendWindows(interval, 0.25, 1);
-      expect(wake).toBeLessThan(1);
+    // 2 000/s: four per wake; 10 000/s and 20 000/s: ten per wake (the cap), 0.925 and 0.4625 ms.
+    expect(sendWindows(0.5, 0.25, group).wake).toBeCloseTo(1.625, 12);
+    expect(sendWindows(0.1, 0.25, group).wake).toBeCloseTo(0.925, 12);
+    expect(sendWindows(0.05, 0.25, group).wake).toBeCloseTo(0.4625, 12);
+    // Above 40 000/s ten requests fall due within earlyMs, which every send opportunity keeps.
+    expect(sendWindows(0.01, 0.25, group).wake).toBe(0.25);
+    for (const interval of [0.5, 0.3, 0.2, 0.1, 0.05, 0.03]) {
+      const { wake } = sendWindows(interval, 0.25, group);
+      expect(wake).toBeLessThan(group.gapMs);
+      expect(Math.floor(wake / interval) + 1).toBeLessThanOrEqual(group.max);
       // A wake's window reaches past the last request of its group by a quarter interval.
       expect(wake / interval - Math.floor(wake / interval)).toBeCloseTo(0.25, 9);
     }

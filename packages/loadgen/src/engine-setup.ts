@@ -3,7 +3,7 @@ import { flattenHeaders, toBodyBuffer } from "./http-request.js";
 import type { HttpRequestSpec } from "./http-request.js";
 import { createNetHttpTransport, leanUnsupportedReason } from "./net-http-transport.js";
 import { LoadgenError } from "./errors.js";
-import type { EngineConfig, EngineDeps, EngineResult } from "./load-engine.js";
+import type { EngineConfig, EngineDeps, EngineResult, WakeGroup } from "./load-engine.js";
 import { pacedWarmupRequests } from "./options.js";
 import type { ResolvedLoadOptions } from "./options.js";
 import { createErrorStatusTable } from "./outcome.js";
@@ -20,19 +20,22 @@ import { createPrecisionWaker, createTimerWaker, spinForInterval } from "./waker
  * How early a paced request may leave so that it shares a send opportunity (a wake, or an answer
  * that frees a connection) with what is due just before it (see `EnginePacing.earlyMs`). A quarter
  * of a millisecond is below the wake-up jitter of a loaded machine and 0.25% of the bench's 100 ms
- * windows. At high rates `PACED_WAKE_GAP_MS` widens it for wakes.
+ * windows. At high rates `PACED_WAKE_GROUP` widens it for wakes.
  */
 export const PACED_EARLY_MS = 0.25;
 
 /**
- * With `pacing: precise`, wakes come about once a millisecond at most: at rates of 2 000/s and more
- * a wake also carries the requests due within the next millisecond (see `sendWindows`), early by
- * less than that. Each wake costs two thread wake-ups (the clock thread's and the engine's), and on
- * a VM a thread wake-up costs about 40 µs of CPU, more than a request: at 5 000/s one wake per two
- * requests cost 2.1–2.5× autocannon's CPU per request, one per five 1.4–1.8× (apps/bench/README.md).
- * `pacing: timer` groups by Node's millisecond timers instead and takes `PACED_EARLY_MS` only.
+ * With `pacing: precise`, where requests fall due every 0.5 ms or more often (2 000/s and more),
+ * a wake also carries the requests due within the next 2 ms, ten at most (see `sendWindows`):
+ * four per wake at 2 000/s, ten at 5 000/s and above, so wakes come every 2 ms at 2 000-5 000/s
+ * and every ten requests above (above 40 000/s, all those due within `PACED_EARLY_MS`). Each wake costs two thread wake-ups (the clock thread's and the
+ * engine's), and on a VM a thread wake-up costs about 40 µs of CPU, more than a request: at
+ * 5 000/s one wake per two requests cost 2.1–2.5× autocannon's CPU per request, one per five
+ * 1.47×, one per ten 1.22× (medians of 5 rounds by hand; apps/bench/README.md). Ten at most keeps the bursts a wake sends
+ * no larger than at 10 000/s; slower rates stay exact to `PACED_EARLY_MS`. `pacing: timer` groups
+ * by Node's millisecond timers instead and takes `PACED_EARLY_MS` only.
  */
-export const PACED_WAKE_GAP_MS = 1;
+export const PACED_WAKE_GROUP: Readonly<WakeGroup> = { gapMs: 2, min: 4, max: 10 };
 
 /** Progress is reported twice a second; the timeline keeps one sample per second. */
 const PROGRESS_INTERVAL_MS = 500;
@@ -174,7 +177,7 @@ export function planShare(
         measureStartAt,
         windowEndAt,
         earlyMs: PACED_EARLY_MS,
-        wakeGapMs: options.pacing === "precise" ? PACED_WAKE_GAP_MS : 0,
+        wakeGroup: options.pacing === "precise" ? { ...PACED_WAKE_GROUP } : undefined,
       },
       warmupRequests: countShare(warmup, index, count),
       warmupMs: Number.POSITIVE_INFINITY,

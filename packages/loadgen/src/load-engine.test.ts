@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { planShare } from "./engine-setup.js";
 import { LoadEngine } from "./load-engine.js";
-import type { EngineControl, EngineResult } from "./load-engine.js";
+import type { EngineControl, EngineResult, WakeGroup } from "./load-engine.js";
 import { resolveLoadOptions } from "./options.js";
 import type { CreateTransport, OutcomeSink } from "./transport.js";
 import type { LoadOptions, LoadProgress, TransportErrorClass } from "./types.js";
@@ -54,14 +54,14 @@ async function runFake(
     createWaker?: CreateWaker;
     /** Overrides the paced schedule's `earlyMs` (PACED_EARLY_MS by default). */
     earlyMs?: number;
-    /** Overrides the paced schedule's `wakeGapMs` (PACED_WAKE_GAP_MS by default). */
-    wakeGapMs?: number;
+    /** Overrides the paced schedule's `wakeGroup` (PACED_WAKE_GROUP by default). */
+    wakeGroup?: WakeGroup;
   } = {},
 ): Promise<EngineResult> {
   const resolved = resolveLoadOptions({ url: "http://127.0.0.1:1/", ...options });
   const config = planShare(resolved, control.startAt ?? 0, 0, 1);
   if (config.pacing && control.earlyMs !== undefined) config.pacing.earlyMs = control.earlyMs;
-  if (config.pacing && control.wakeGapMs !== undefined) config.pacing.wakeGapMs = control.wakeGapMs;
+  if (config.pacing && control.wakeGroup !== undefined) config.pacing.wakeGroup = control.wakeGroup;
   const engine = new LoadEngine(config, {
     clock: () => Date.now(),
     createWaker: control.createWaker ?? createTimerWaker,
@@ -395,7 +395,7 @@ describe("LoadEngine on fake timers", () => {
     expect(result.dispatchLag?.count).toBe(4);
   });
 
-  it("groups the requests due within wakeGapMs into one wake each, none early by a whole gap", async () => {
+  it("groups the requests due within the wake gap into one wake each, none early by a whole gap", async () => {
     // A request every ms and a wake gap of 5 ms: each wake carries five requests, the first at its
     // due time and four early (by 1-4 ms, under the 4.25 ms window), and its hint is the next group.
     const transport = createFakeTransport(100);
@@ -418,7 +418,7 @@ describe("LoadEngine on fake timers", () => {
       { qps: 1000, connections: 30, numRequests: 15, warmupMs: 0 },
       transport,
       1_000,
-      { createWaker: counting, earlyMs: 0.25, wakeGapMs: 5 },
+      { createWaker: counting, earlyMs: 0.25, wakeGroup: { gapMs: 5, min: 2, max: 10 } },
     );
     expect(result.requests).toBe(15);
     expect(wakes).toEqual([0, 5, 10]);
@@ -434,6 +434,35 @@ describe("LoadEngine on fake timers", () => {
     ]);
     expect(result.dispatchLag?.count).toBe(15);
     expect(result.dispatchLag?.max).toBe(0);
+  });
+
+  it("caps a wake's group at wakeGroup.max requests, so wakes come that many requests apart", async () => {
+    // A request every ms, a 5 ms gap but at most three per wake: wakes every 3 ms.
+    const transport = createFakeTransport(100);
+    const arms: Array<[number, number | undefined]> = [];
+    const recording: CreateWaker = (clock, onWake) => {
+      const inner = createTimerWaker(clock, onWake);
+      return {
+        arm(at: number, next?: number) {
+          arms.push([at, next]);
+          inner.arm(at, next);
+        },
+        close: () => inner.close(),
+      };
+    };
+    const result = await runFake(
+      { qps: 1000, connections: 30, numRequests: 9, warmupMs: 0 },
+      transport,
+      1_000,
+      { createWaker: recording, earlyMs: 0.25, wakeGroup: { gapMs: 5, min: 2, max: 3 } },
+    );
+    expect(result.requests).toBe(9);
+    expect(transport.sends).toEqual([0, 0, 0, 3, 3, 3, 6, 6, 6]);
+    expect(arms).toEqual([
+      [0, 3],
+      [3, 6],
+      [6, 9],
+    ]);
   });
 
   it("keeps each wake's group whole when the wake comes late, and answers send nothing early", async () => {
@@ -461,7 +490,7 @@ describe("LoadEngine on fake timers", () => {
       { qps: 1000, connections: 30, numRequests: 15, warmupMs: 0 },
       transport,
       1_000,
-      { createWaker: late, earlyMs: 0.25, wakeGapMs: 5 },
+      { createWaker: late, earlyMs: 0.25, wakeGroup: { gapMs: 5, min: 2, max: 10 } },
     );
     expect(result.requests).toBe(15);
     expect(arms).toEqual([0, 5, 10]);

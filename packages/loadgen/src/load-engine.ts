@@ -16,15 +16,25 @@ export interface EnginePacing {
    * A request due within this many ms of a send opportunity (a wake, or an answer freeing a lane)
    * leaves then, early by at most this much, so that one wake carries requests due close together
    * (0: never early). Its latency is measured from its actual send; its dispatch lag and queue
-   * wait are 0 (it was not late, and waited for nothing). `wakeGapMs` widens it for wakes.
+   * wait are 0 (it was not late, and waited for nothing). `wakeGroup` widens it for wakes.
    */
   earlyMs: number;
   /**
-   * The least time between wakes the engine aims for (0: none). When requests are due less than
-   * half this apart, a wake also carries the ones due within it (see `sendWindows`): each thread
-   * wake-up costs far more CPU than a request (tens of µs on a VM).
+   * How a wake carries the requests due soon after its target (undefined: never more than
+   * `earlyMs` allows; see `sendWindows`): each thread wake-up costs far more CPU than a request
+   * (tens of µs on a VM).
    */
-  wakeGapMs: number;
+  wakeGroup: WakeGroup | undefined;
+}
+
+/** When and how far a wake carries the requests due after its target (see `sendWindows`). */
+export interface WakeGroup {
+  /** The least time between wakes the engine aims for (ms). */
+  gapMs: number;
+  /** A wake carries a group only when at least this many requests (≥ 2) fall due within `gapMs`. */
+  min: number;
+  /** A wake carries at most this many requests (bounds the burst one wake sends). */
+  max: number;
 }
 
 /** How early paced requests may leave at a send opportunity (see `sendWindows`), in ms. */
@@ -37,15 +47,22 @@ export interface SendWindows {
 
 /**
  * How early paced requests may leave when they are due `intervalMs` apart. Normally both windows
- * are `earlyMs`. When at least two requests fit in `wakeGapMs`, a wake carries the k = ⌊wakeGapMs
- * / intervalMs⌋ requests due from its target on ((k − 0.75) intervals: a quarter interval spare
- * for rounding, under `wakeGapMs`), so wakes come about every `wakeGapMs` and no request leaves a
- * whole `wakeGapMs` early; answers then send nothing early, so each wake's group stays whole and
- * the target after it is known in advance (the waker's hint).
+ * are `earlyMs`. When at least `group.min` requests fall due within `group.gapMs`, a wake carries
+ * the k = min(⌊gapMs / intervalMs⌋, `group.max`) requests due from its target on ((k − 0.75)
+ * intervals: a quarter interval spare for rounding, under `gapMs`), so wakes come about every
+ * k intervals and no request leaves a whole `gapMs` early; answers then send nothing early, so
+ * each wake's group stays whole and the target after it is known in advance (the waker's hint).
  */
-export function sendWindows(intervalMs: number, earlyMs: number, wakeGapMs: number): SendWindows {
-  const perWake = Math.floor(wakeGapMs / intervalMs);
-  if (!(perWake >= 2)) return { wake: earlyMs, answer: earlyMs };
+export function sendWindows(
+  intervalMs: number,
+  earlyMs: number,
+  group: WakeGroup | undefined,
+): SendWindows {
+  const fit = group === undefined ? 0 : Math.floor(group.gapMs / intervalMs);
+  if (group === undefined || !(fit >= Math.max(2, group.min))) {
+    return { wake: earlyMs, answer: earlyMs };
+  }
+  const perWake = Math.min(fit, group.max);
   return { wake: Math.max(earlyMs, (perWake - 0.75) * intervalMs), answer: 0 };
 }
 
@@ -415,7 +432,7 @@ export class LoadEngine implements OutcomeSink {
   #retune(at: number): void {
     const pacing = this.#pacing as EnginePacing;
     const intervalMs = pacing.pacer.intervalMsAt(at);
-    this.#windows = sendWindows(intervalMs, pacing.earlyMs, pacing.wakeGapMs);
+    this.#windows = sendWindows(intervalMs, pacing.earlyMs, pacing.wakeGroup);
     // A wake sends the requests due within its window: targets come that many intervals apart.
     this.#waker?.retune?.(intervalMs * (Math.floor(this.#windows.wake / intervalMs) + 1));
   }

@@ -63,8 +63,8 @@ export interface LoadOptions {
   /**
    * How paced requests (`qps` > 0) are timed. `precise` (default): a clock thread wakes the engine
    * at each due time, within tens of microseconds; the wake also sends the requests due within
-   * the next 0.25 ms (early by at most that), and from 2 000/s up those due within the next
-   * millisecond, so wakes come about once a millisecond (five requests each at 5 000/s).
+   * the next 0.25 ms (early by at most that), and from 2 000/s up those due within the next 2 ms,
+   * ten at most, so wakes come every 2 ms (ten requests each at 5 000/s) or every ten requests.
    * `timer`: Node's millisecond timers; requests due in the same millisecond leave together, up
    * to 1-2 ms late (as autocannon's and k6's rates are timed), for less CPU per request at
    * thousands of requests per second on a small VM.
