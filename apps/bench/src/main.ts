@@ -57,6 +57,8 @@ import { ensureTools } from "./tools.js";
 import type { Tools } from "./tools.js";
 import { describeNoise, NOISY_SHARE, probeHostNoise } from "./host-noise.js";
 import type { CoreNoise } from "./host-noise.js";
+import { choosePacedRate, pacedRateNote } from "./proxy-rate.js";
+import type { PacedRateChoice } from "./proxy-rate.js";
 import { summarizeWorkers, workersChecks, workersConfig } from "./workers.js";
 import type { WorkersResult } from "./workers.js";
 
@@ -190,8 +192,10 @@ class Progress {
   begin(label: string): void {
     const elapsedS = (Date.now() - this.startedAt) / 1000;
     const leftS = Math.max(0, this.totalEstimateS - this.doneEstimateS);
+    // Steps the plan could not foresee (the proxy's paced-rate tries) extend the count.
+    const steps = Math.max(this.steps, this.done + 1);
     process.stdout.write(
-      `[${String(this.done + 1).padStart(String(this.steps).length)}/${this.steps}] ${formatDuration(elapsedS)} elapsed, ~${formatDuration(leftS)} left · ${label} ... `,
+      `[${String(this.done + 1).padStart(String(steps).length)}/${steps}] ${formatDuration(elapsedS)} elapsed, ~${formatDuration(leftS)} left · ${label} ... `,
     );
   }
   end(estimateS: number, summary: string): void {
@@ -247,6 +251,8 @@ function plan(config: BenchConfig): { steps: number; estimateS: number } {
     add((config.proxyRounds * 2 + 1) * 2, PROXY_WARMUP_S);
     add(config.proxyRounds * 2 * 2, config.durationS);
     add(config.proxyRounds * 3, paced);
+    // The paced rate's first try (more only where the direct path cannot carry half the peak).
+    add(1, proxyRateProbeS(config) + config.warmupMs / 1000);
   }
   return { steps, estimateS };
 }
@@ -558,6 +564,17 @@ const PROXY_PACED_CONNECTIONS = 50;
 /** Seconds of discarded closed-loop load on each proxy before its peak runs. */
 const PROXY_WARMUP_S = 5;
 
+/** Seconds of each paced-rate try straight to the upstream (after the usual warm-up). */
+function proxyRateProbeS(config: BenchConfig): number {
+  return Math.min(3, config.durationS);
+}
+
+/** One log line on how the proxy scenario's paced rate was chosen. */
+function describePacedRate(choice: PacedRateChoice): string {
+  const note = pacedRateNote(choice);
+  return `proxy paced rate: ${choice.rate}/s${note === "" ? ", half the iter8 proxy's peak" : note}`;
+}
+
 /** The proxies under test, in the order odd rounds run them. */
 const PROXIES = ["nginx", "iter8"] as const;
 
@@ -663,7 +680,25 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
         return peaks;
       },
     );
-    const pacedRate = Math.max(1, Math.round(nodeCase.peak.iter8.rate / 2));
+    const choice = await choosePacedRate(nodeCase.peak.iter8.rate / 2, async (rate) => {
+      const outcome = await runStep(
+        ctx,
+        `proxy paced rate: direct at ${rate}/s (does the direct path carry it?)`,
+        "iter8",
+        {
+          url: upstream.url,
+          connections: PROXY_PACED_CONNECTIONS,
+          durationS: proxyRateProbeS(config),
+          rate,
+          warmupMs: config.warmupMs,
+          pacing: config.proxyPacing,
+        },
+        TARGET_CORE,
+      );
+      return outcome.ok ? { rate: outcome.run.rate, p50Ms: outcome.run.latencyMs.p50 } : undefined;
+    });
+    const pacedRate = choice.rate;
+    log(describePacedRate(choice));
     await withProxies(ctx, upstream.url, async (proxies) => {
       const pacedTargets = { direct: upstream, ...proxies } as const;
       for (let i = 1; i <= rounds; i++) {
@@ -703,6 +738,7 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
       ...nodeCase,
       nginxUpstream,
       pacedRate,
+      pacedRateChoice: choice,
       pacing: config.proxyPacing,
       pacedConnections: PROXY_PACED_CONNECTIONS,
       paced,

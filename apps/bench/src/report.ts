@@ -1,5 +1,6 @@
 // Renders results as the console table and as Markdown (pasted into README.md).
 import { GAP_MS } from "./host-noise.js";
+import { pacedRateNote } from "./proxy-rate.js";
 import type { GeneratorName } from "./generators.js";
 import type { BenchResults, CoResult, RateCase } from "./results.js";
 import { ratio } from "./stats.js";
@@ -138,7 +139,7 @@ export function buildSections(results: BenchResults): Section[] {
   if (results.proxy) {
     const p = results.proxy;
     sections.push({
-      title: `Traffic proxy vs nginx reverse proxy, same Node upstream (medians of ${p.rounds} rounds; the ratio and "added" are paired within each round; peak: wrk, ${p.connections} connections; paced: iter8 at ${num(p.pacedRate)}/s, ${p.pacing} pacing, ${p.pacedConnections} connections)`,
+      title: `Traffic proxy vs nginx reverse proxy, same Node upstream (medians of ${p.rounds} rounds; the ratio and "added" are paired within each round; peak: wrk, ${p.connections} connections; paced: iter8 at ${num(p.pacedRate)}/s${pacedRateNote(p.pacedRateChoice)}, ${p.pacing} pacing, ${p.pacedConnections} connections)`,
       headers: [
         "path",
         "peak req/s",

@@ -265,7 +265,7 @@ describe("evaluateTargets for the traffic proxy", () => {
     Object.fromEntries(
       evaluateTargets({ ...baseWithoutProxy, proxy: p })
         .filter((t) => t.name.startsWith("traffic proxy"))
-        .map((t) => [t.name.replace(/ at \d+\/s$/, ""), t.pass]),
+        .map((t) => [t.name.replace(/ at \d+\/s.*$/, ""), t.pass]),
     );
   const baseWithoutProxy: Omit<BenchResults, "targets"> = {
     schemaVersion: 1,
@@ -288,6 +288,32 @@ describe("evaluateTargets for the traffic proxy", () => {
       "traffic proxy throughput, nginx upstream, 50 connections": false,
       "traffic proxy added median latency": false,
     });
+  });
+
+  it("names the rate of the added-latency check, and half the peak when it was lowered", () => {
+    const lowered: ProxyResult = {
+      ...proxy(1.0, 0.6, 0.3),
+      pacedRate: 13_259,
+      pacedRateChoice: {
+        rate: 13_259,
+        halfPeak: 20_717,
+        tries: [
+          { rate: 20_717, probe: { rate: 20_600, p50Ms: 9.3 }, carried: false },
+          { rate: 16_574, probe: { rate: 16_500, p50Ms: 2.1 }, carried: false },
+          { rate: 13_259, probe: { rate: 13_259, p50Ms: 0.5 }, carried: true },
+        ],
+        carried: true,
+      },
+    };
+    const added = evaluateTargets({ ...baseWithoutProxy, proxy: lowered }).find((t) =>
+      t.name.startsWith("traffic proxy added median latency"),
+    );
+    expect(added?.name).toMatch(
+      /^traffic proxy added median latency at 13259\/s \(half .* 20717\/s/,
+    );
+    expect(added?.pass).toBe(true);
+    const text = renderText(buildSections({ ...baseWithoutProxy, proxy: lowered, targets: [] }));
+    expect(text).toContain("paced: iter8 at 13,259/s (half the proxy's peak, 20717/s");
   });
 
   it("reports both upstreams with each proxy's CPU per request", () => {
