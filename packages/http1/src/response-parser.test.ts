@@ -90,6 +90,26 @@ describe("ResponseParser", () => {
     ]);
   });
 
+  it("reports header values without the blanks around them, and every Connection value", () => {
+    const text =
+      "HTTP/1.0 200 OK\r\nA:  \t spaced \t \r\nB:\r\nC: \xa0kept\xa0\r\n" +
+      "Connection:  Keep-Alive \r\nContent-Length: 2\r\n\r\nok";
+    const parsed = parseEverySplit(text);
+    // HTTP/1.0 with keep-alive: the connection stays open.
+    expect(parsed).toMatchObject({ complete: true, status: 200, close: false, body: "ok" });
+    expect(parsed.headers).toEqual([
+      ["A", "spaced"],
+      ["B", ""],
+      // Only spaces and tabs surround a value (RFC 9110 §5.5); other bytes are its own.
+      ["C", "\xa0kept\xa0"],
+      ["Connection", "Keep-Alive"],
+      ["Content-Length", "2"],
+    ]);
+    const closing = parse("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\n\r\n");
+    expect(closing.close).toBe(true);
+    expect(closing.headers).toEqual([["Connection", "keep-alive, Close"]]);
+  });
+
   it("reads a chunked body with extensions and trailers split anywhere", () => {
     const text =
       "HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n" +

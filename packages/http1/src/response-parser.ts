@@ -381,15 +381,15 @@ export class ResponseParser {
             throw new ResponseParseError("conflicting content-length");
           }
           contentLength = length;
-        } else if (isConnection && !callbacks && valueIs(buf, colon + 1, lineEnd - 1, KEEP_ALIVE)) {
-          // The common answer, read without making a string.
+        } else if (isConnection && valueIs(buf, colon + 1, lineEnd - 1, KEEP_ALIVE)) {
+          // The common answer, read without splitting it into tokens.
           if (minor === 0) close = false;
+          callbacks?.onHeader?.(
+            text.slice(line - start, colon - start),
+            valueText(buf, colon + 1, lineEnd - 1, text, start),
+          );
         } else if (isEncoding || isConnection || callbacks) {
-          const value = (
-            callbacks === undefined
-              ? latin1(buf, colon + 1, lineEnd - 1)
-              : text.slice(colon + 1 - start, lineEnd - 1 - start)
-          ).trim();
+          const value = valueText(buf, colon + 1, lineEnd - 1, text, start);
           if (isEncoding) chunked = lastIsChunked(value);
           else if (isConnection) {
             if (hasToken(value, "close")) close = true;
@@ -448,6 +448,24 @@ function findHeadEnd(buf: Uint8Array, start: number, end: number): number {
 function indexOfLf(buf: Uint8Array, start: number, end: number): number {
   for (let at = start; at < end; at++) if (buf[at] === LF) return at;
   throw new ResponseParseError("unterminated line");
+}
+
+/**
+ * A header's value in `buf[start, end)` without the blanks around it: a slice of `text` (the head
+ * decoded from `buf[textStart...]`) when there is one, else decoded on its own.
+ */
+function valueText(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  text: string,
+  textStart: number,
+): string {
+  let from = start;
+  while (from < end && (buf[from] === SPACE || buf[from] === TAB)) from++;
+  let to = end;
+  while (to > from && (buf[to - 1] === SPACE || buf[to - 1] === TAB)) to--;
+  return text === "" ? latin1(buf, from, to) : text.slice(from - textStart, to - textStart);
 }
 
 function latin1(buf: Uint8Array, start: number, end: number): string {
