@@ -1,12 +1,13 @@
 // The proxy's client side on plain `net` sockets: requests read by @iter8/http1's strict parser
 // (a refused request is answered 400/431/501/417 and its connection closed), one exchange at a
 // time per connection (pipelined requests wait, answered in order), answers written with their
-// head and body gathered into one write where they arrive together.
+// head and body gathered into one write where they arrive together. Reads of every client
+// connection land in one buffer (see `adoptAccepted`).
 import { Buffer } from "node:buffer";
 import { STATUS_CODES } from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
-import { createServer } from "node:net";
-import type { Server, Socket } from "node:net";
+import { createServer, Socket } from "node:net";
+import type { Server } from "node:net";
 import { REQUEST_COMPLETE, RequestParseError, RequestParser } from "@iter8/http1";
 import type { RequestHead } from "@iter8/http1";
 
@@ -19,6 +20,48 @@ const HEAD_TIMEOUT_MS = 60_000;
 const LAST_CHUNK = "0\r\n\r\n";
 /** Body pieces up to this size are gathered with the head into one write; larger ones go as they are. */
 const GATHER_BYTES = 16 * 1024;
+/**
+ * Reads of every client connection in a thread land in this one buffer: no buffer is allocated per
+ * read. Safe because each read is parsed before the next, and what must outlive a read (request
+ * body bytes, pipelined requests read ahead) is copied.
+ */
+let sharedReadBuffer: Buffer | undefined;
+const READ_BUFFER_BYTES = 64 * 1024;
+
+/** What `net`'s `onread` option takes: the buffer reads land in, and where they go. */
+interface OnRead {
+  buffer: Uint8Array;
+  callback: (bytes: number, buffer: Uint8Array) => boolean;
+}
+
+/** A socket `net.Server` accepted, as far as moving its handle goes (Node's own fields). */
+interface AcceptedSocket {
+  _handle: { readStart?: unknown } | null;
+}
+
+/**
+ * A socket reading the connection `accepted` holds through `onread`, or undefined where this Node
+ * does not allow it (the caller then reads `accepted` as a stream).
+ *
+ * `net.Server` has no `onread` option (`net.connect` has), and a stream read costs an allocated
+ * buffer and a 'data' event per read: 11% of the proxy's CPU per request in front of the bench's
+ * Node upstream (apps/bench README). So the accepted connection's handle, not yet reading
+ * (`pauseOnConnect`), moves to a socket made with `onread`, as `net.Server` makes its own: Node's
+ * `handle` option, stable since Node 12. `accepted` stays open without a handle until the new
+ * socket closes, so the server still counts the connection (its `close` waits for it).
+ */
+export function adoptAccepted(accepted: Socket, onread: OnRead): Socket | undefined {
+  const holder = accepted as unknown as AcceptedSocket;
+  const handle = holder._handle;
+  if (handle === null || typeof handle !== "object" || typeof handle.readStart !== "function") {
+    return undefined;
+  }
+  holder._handle = null;
+  const options = { handle, onread, allowHalfOpen: false };
+  const socket = new Socket(options);
+  socket.once("close", () => accepted.destroy());
+  return socket;
+}
 
 /** One request from a client and the answer to it. */
 export class ClientExchange {
@@ -34,7 +77,7 @@ export class ClientExchange {
   finished = false;
   /** Set when the client's connection is gone (or was closed) before the answer finished. */
   destroyed = false;
-  /** Request body bytes (a view of the socket's read buffer, fresh per read). */
+  /** Request body bytes (a copy: the caller may keep it). */
   onBody: ((chunk: Buffer) => void) | undefined;
   /** The request body is complete. */
   onBodyEnd: (() => void) | undefined;
@@ -189,16 +232,29 @@ class ClientConnection {
   since = performance.now();
 
   constructor(
-    socket: Socket,
+    accepted: Socket,
     readonly server: ClientServer,
   ) {
+    const adopted =
+      server.reads === "stream"
+        ? undefined
+        : adoptAccepted(accepted, {
+            buffer: (sharedReadBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)),
+            callback: (bytes, buffer) => {
+              this.onData(buffer as Buffer, bytes);
+              return true;
+            },
+          });
+    const socket =
+      adopted ?? accepted.on("data", (chunk: Buffer) => this.onData(chunk, chunk.length)).resume();
     this.socket = socket;
     this.parser = new RequestParser({
       onHead: (head) => this.onHead(head),
       onBody: (chunk, start, end) => {
         const exchange = this.exchange;
         if (exchange?.onBody !== undefined && !exchange.destroyed) {
-          exchange.onBody((chunk as Buffer).subarray(start, end));
+          // A copy: the read buffer is the next read's.
+          exchange.onBody(Buffer.from((chunk as Buffer).subarray(start, end)));
         }
       },
       onEnd: () => {
@@ -210,7 +266,6 @@ class ClientConnection {
       },
     });
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => {
       const exchange = this.exchange;
       if (exchange !== undefined && !exchange.finished) exchange.onDrain?.();
@@ -232,32 +287,34 @@ class ClientConnection {
     this.server.handler(exchange);
   }
 
-  onData(chunk: Buffer): void {
+  /** `chunk[0, end)` was read (the shared read buffer, or a stream's chunk). */
+  onData(chunk: Buffer, end: number): void {
     if (this.closing) return;
     if (this.exchange !== undefined && this.messageDone) {
       // An answer is pending: keep the bytes of the next requests for after it.
-      this.keepAhead(chunk, 0);
+      this.keepAhead(chunk, 0, end);
       return;
     }
-    this.feed(chunk, 0);
+    this.feed(chunk, 0, end);
   }
 
-  keepAhead(chunk: Buffer, from: number): void {
-    const rest = from === 0 ? chunk : chunk.subarray(from);
+  /** Keeps a copy of `chunk[from, end)` (the read buffer is the next read's). */
+  keepAhead(chunk: Buffer, from: number, end: number): void {
+    const rest = Buffer.from(chunk.subarray(from, end));
     this.ahead.push(rest);
     this.aheadBytes += rest.length;
     if (this.aheadBytes > READ_AHEAD_BYTES) this.socket.pause();
   }
 
-  /** Parses from `chunk[from...]` until the bytes run out or a message ends with its answer pending. */
-  feed(chunk: Buffer, from: number): void {
+  /** Parses `chunk[from, end)` until the bytes run out or a message ends with its answer pending. */
+  feed(chunk: Buffer, from: number, end: number): void {
     let at = from;
     // Bounded: each round completes one message or reads the rest of the chunk.
-    for (let round = 0; at < chunk.length && round <= chunk.length; round++) {
+    for (let round = 0; at < end && round <= end; round++) {
       if (!this.parser.inMessage) this.since = performance.now();
       let result: number;
       try {
-        result = this.parser.execute(chunk, at, chunk.length);
+        result = this.parser.execute(chunk, at, end);
       } catch (error) {
         this.refuse(error);
         return;
@@ -267,7 +324,7 @@ class ClientConnection {
       if (this.socket.destroyed) return;
       if (this.exchange !== undefined) {
         // The answer is still pending (it may already be done: `answered` cleared it then).
-        if (at < chunk.length) this.keepAhead(chunk, at);
+        if (at < end) this.keepAhead(chunk, at, end);
         return;
       }
     }
@@ -323,7 +380,7 @@ class ClientConnection {
     this.socket.resume();
     // Next tick: the answer's last write is still in this one's stack.
     process.nextTick(() => {
-      if (!this.socket.destroyed) this.feed(joined, 0);
+      if (!this.socket.destroyed) this.feed(joined, 0, joined.length);
     });
   }
 
@@ -343,15 +400,26 @@ class ClientConnection {
   }
 }
 
+/** How a `ClientServer` reads its connections: through the shared buffer, or as streams. */
+export type ClientReads = "onread" | "stream";
+
 /** The proxy's client-facing server. */
 export class ClientServer {
   readonly server: Server;
   readonly connections = new Set<ClientConnection>();
   readonly #sweep: NodeJS.Timeout;
 
-  /** A server handing each request to `handler`. */
-  constructor(readonly handler: (exchange: ClientExchange) => void) {
-    this.server = createServer({ noDelay: true }, (socket) => {
+  /**
+   * A server handing each request to `handler`. `reads`: "onread" (the default) reads every
+   * connection into the shared buffer where this Node allows it, "stream" as a stream (what
+   * "onread" falls back to).
+   */
+  constructor(
+    readonly handler: (exchange: ClientExchange) => void,
+    readonly reads: ClientReads = "onread",
+  ) {
+    // Paused: an accepted connection is read by the socket `adoptAccepted` moves it to.
+    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
       this.connections.add(new ClientConnection(socket, this));
     });
     this.#sweep = setInterval(() => {

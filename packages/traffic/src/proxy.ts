@@ -154,6 +154,22 @@ interface VersionState {
   retired: boolean;
 }
 
+/** Marks the lengths of the hop-by-hop names: a name of another length is forwarded unread. */
+const HOP_BY_HOP_LENGTHS = new Uint8Array(32);
+for (const name of HOP_BY_HOP) HOP_BY_HOP_LENGTHS[name.length] = 1;
+
+/** The tokens of a `Connection` value (lower case, trimmed) that name headers, or undefined. */
+function namedByConnection(value: string, named: string[] | undefined): string[] | undefined {
+  let out = named;
+  for (const part of value.includes(",") ? value.split(",") : [value]) {
+    const token = part.trim().toLowerCase();
+    // `keep-alive`, the usual value, names a header that is left out already.
+    if (token === "" || HOP_BY_HOP.has(token)) continue;
+    (out ??= []).push(token);
+  }
+  return out;
+}
+
 /** Whether `name` is forwarded: not hop-by-hop and not named by the message's `Connection` header. */
 function isForwarded(name: string, named: string[] | undefined): boolean {
   return !HOP_BY_HOP.has(name) && (named === undefined || !named.includes(name));
@@ -166,9 +182,7 @@ function isForwarded(name: string, named: string[] | undefined): boolean {
 function forwardHeaderList(list: string[], except?: string): string[] {
   let named: string[] | undefined;
   for (let i = 0; i < list.length; i += 2) {
-    if (list[i] !== "connection") continue;
-    named ??= [];
-    for (const token of (list[i + 1] as string).toLowerCase().split(",")) named.push(token.trim());
+    if (list[i] === "connection") named = namedByConnection(list[i + 1] as string, named);
   }
   const out: string[] = [];
   for (let i = 0; i < list.length; i += 2) {
@@ -205,22 +219,31 @@ function requestHead(
 /**
  * An upstream answer's headers to forward (a flat list): hop-by-hop ones and those its `Connection`
  * names left out, and content-length too when the answer was chunked (the proxy re-frames it).
+ * Names come as the upstream sent them: only those whose length could match are lower-cased.
  */
 function answerHeaders(raw: string[]): string[] {
   let named: string[] | undefined;
   let chunked = false;
   for (let i = 0; i < raw.length; i += 2) {
+    const length = (raw[i] as string).length;
+    if (length !== 10 && length !== 17) continue;
     const name = (raw[i] as string).toLowerCase();
-    if (name === "connection") {
-      named ??= [];
-      for (const token of (raw[i + 1] as string).toLowerCase().split(",")) named.push(token.trim());
-    } else if (name === "transfer-encoding") chunked = true;
+    if (name === "connection") named = namedByConnection(raw[i + 1] as string, named);
+    else if (name === "transfer-encoding") chunked = true;
   }
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
-    if (!isForwarded(name, named) || (chunked && name === "content-length")) continue;
-    out.push(raw[i] as string, raw[i + 1] as string);
+    const sent = raw[i] as string;
+    const length = sent.length;
+    const suspect =
+      (length < 32 && HOP_BY_HOP_LENGTHS[length] === 1) ||
+      (chunked && length === 14) ||
+      (named !== undefined && named.some((token) => token.length === length));
+    if (suspect) {
+      const name = sent.toLowerCase();
+      if (!isForwarded(name, named) || (chunked && name === "content-length")) continue;
+    }
+    out.push(sent, raw[i + 1] as string);
   }
   return out;
 }

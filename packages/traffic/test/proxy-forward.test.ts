@@ -29,13 +29,16 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
       "a=1; Path=/",
       "set-cookie",
       "b=2; Path=/",
-      "connection",
-      "x-private",
-      "x-private",
+      // Names in the case the upstream chose: the proxy compares them without case.
+      "Connection",
+      "Keep-Alive, X-Private",
+      "X-Private",
       "secret",
-      "x-public",
+      "Keep-Alive",
+      "timeout=5",
+      "X-Public",
       "yes",
-      "content-length",
+      "Content-Length",
       "2",
     ]);
     res.end("ok");
@@ -122,6 +125,8 @@ describe("forwarded answers", () => {
     expect(values(raw, "x-public")).toEqual(["yes"]);
     // Named by the upstream's Connection header: hop-by-hop, so not forwarded.
     expect(values(raw, "x-private")).toEqual([]);
+    expect(values(raw, "keep-alive")).toEqual([]);
+    expect(values(raw, "content-length")).toEqual(["2"]);
   });
 
   it("streams a 16 MiB answer intact to a client that reads slowly", async () => {
