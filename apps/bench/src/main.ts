@@ -1,5 +1,5 @@
 // `pnpm bench`: iter8's load generator against autocannon and wrk on loopback. See README.md.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, release } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -57,8 +57,14 @@ import { ensureTools } from "./tools.js";
 import type { Tools } from "./tools.js";
 import { describeNoise, NOISY_SHARE, probeHostNoise } from "./host-noise.js";
 import type { CoreNoise } from "./host-noise.js";
-import { choosePacedRate, pacedRateNote } from "./proxy-rate.js";
-import type { PacedRateChoice } from "./proxy-rate.js";
+import {
+  busyShare,
+  choosePacedRate,
+  describeTries,
+  pacedRateNote,
+  parseCoreTicks,
+} from "./proxy-rate.js";
+import type { CoreTicks, PacedRateChoice } from "./proxy-rate.js";
 import { summarizeWorkers, workersChecks, workersConfig } from "./workers.js";
 import type { WorkersResult } from "./workers.js";
 
@@ -572,7 +578,16 @@ function proxyRateProbeS(config: BenchConfig): number {
 /** One log line on how the proxy scenario's paced rate was chosen. */
 function describePacedRate(choice: PacedRateChoice): string {
   const note = pacedRateNote(choice);
-  return `proxy paced rate: ${choice.rate}/s${note === "" ? ", half the iter8 proxy's peak" : note}`;
+  return `proxy paced rate: ${choice.rate}/s${note === "" ? ", half the iter8 proxy's peak" : note} (tries: ${describeTries(choice)})`;
+}
+
+/** The counters of `core` now, or undefined where /proc/stat cannot be read. */
+async function readCoreTicks(core: number): Promise<CoreTicks | undefined> {
+  try {
+    return parseCoreTicks(await readFile("/proc/stat", "utf8"), core);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The proxies under test, in the order odd rounds run them. */
@@ -681,6 +696,7 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
       },
     );
     const choice = await choosePacedRate(nodeCase.peak.iter8.rate / 2, async (rate) => {
+      const before = await readCoreTicks(TARGET_CORE);
       const outcome = await runStep(
         ctx,
         `proxy paced rate: direct at ${rate}/s (does the direct path carry it?)`,
@@ -695,7 +711,10 @@ async function runProxy(ctx: Context): Promise<ProxyResult> {
         },
         TARGET_CORE,
       );
-      return outcome.ok ? { rate: outcome.run.rate, p50Ms: outcome.run.latencyMs.p50 } : undefined;
+      const coreBusy = busyShare(before, await readCoreTicks(TARGET_CORE));
+      return outcome.ok
+        ? { rate: outcome.run.rate, p50Ms: outcome.run.latencyMs.p50, coreBusy }
+        : undefined;
     });
     const pacedRate = choice.rate;
     log(describePacedRate(choice));
