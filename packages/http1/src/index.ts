@@ -5,7 +5,7 @@ export {
   ResponseParseError,
   ResponseParser,
 } from "./response-parser.js";
-export type { ResponseCallbacks } from "./response-parser.js";
+export type { ResponseCallbacks, ResponseHeadText } from "./response-parser.js";
 export {
   MAX_REQUEST_HEAD_BYTES,
   REQUEST_COMPLETE,

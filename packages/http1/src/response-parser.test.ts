@@ -163,6 +163,66 @@ describe("ResponseParser", () => {
     }
   });
 
+  it("hands onHeadText the final head's text and each header line's offsets, split anywhere", () => {
+    // 20 header lines: more than the parser's first offsets array holds.
+    const many = Array.from({ length: 20 }, (_, i) => `X-${i}:  v${i} \t\r\n`).join("");
+    const head =
+      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: gzip, Chunked\r\n" +
+      `Empty:\r\n${many}\r\n`;
+    const text = `HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n${head}3\r\nabc\r\n0\r\n\r\n`;
+    const bytes = Buffer.from(text, "latin1");
+    for (const cuts of splits(text)) {
+      const seen: string[] = [];
+      const parser = new ResponseParser({
+        onHeadText: (h) => {
+          const lines: string[] = [];
+          for (let i = 0; i < h.count; i++) {
+            const [start, colon, cr] = [h.lines[3 * i], h.lines[3 * i + 1], h.lines[3 * i + 2]];
+            lines.push(`${h.text.slice(start, colon)}=${h.text.slice((colon as number) + 1, cr)}`);
+          }
+          seen.push(`${h.status} ${h.contentLength} ${h.chunked}`, h.text, lines.join("|"));
+        },
+        onHead: (status) => seen.push(`head ${status}`),
+      });
+      parser.expect(false);
+      const edges = [0, ...cuts, bytes.length];
+      for (let i = 0; i + 1 < edges.length; i++) {
+        // A scratch buffer reused for every piece, as the pool's shared read buffer is.
+        const piece = Buffer.from(bytes.subarray(edges[i], edges[i + 1]));
+        parser.execute(piece);
+        piece.fill(0x5a);
+      }
+      const expected = [
+        "Content-Length= 3",
+        "Transfer-Encoding= gzip, Chunked",
+        "Empty=",
+        ...Array.from({ length: 20 }, (_, i) => `X-${i}=  v${i} \t`),
+      ];
+      // Only the final response: not the 103, and once.
+      expect(seen, `cut at ${cuts.join(",")}`).toEqual([
+        "200 3 true",
+        head,
+        expected.join("|"),
+        "head 200",
+      ]);
+    }
+  });
+
+  it("reports content-length and no chunking in onHeadText, and a head without headers", () => {
+    const heads: Array<[number, number, boolean, number]> = [];
+    const parser = new ResponseParser({
+      onHeadText: (h) => heads.push([h.status, h.contentLength, h.chunked, h.count]),
+    });
+    parser.expect(false);
+    parser.execute(Buffer.from("HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"));
+    parser.expect(true);
+    parser.execute(Buffer.from("HTTP/1.1 404 Not Found\r\n\r\n"));
+    expect(heads).toEqual([
+      [200, 0, false, 1],
+      [404, -1, false, 0],
+    ]);
+  });
+
   it("reads no body after HEAD, 204 and 304, whatever content-length says", () => {
     const head = parseEverySplit("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n", true);
     expect(head).toMatchObject({ complete: true, status: 200, body: "" });

@@ -24,10 +24,37 @@ export class ResponseParseError extends Error {
 export interface ResponseCallbacks {
   /** Each header of the final (non-1xx) response, as latin1 text, before its body. */
   onHeader?(name: string, value: string): void;
+  /**
+   * The final response's head, decoded once, for a caller that forwards its header lines as they
+   * came rather than as name/value strings. Valid only during the call; before `onHead`.
+   */
+  onHeadText?(head: ResponseHeadText): void;
   /** The final response's head has been read (after its last `onHeader`, before any body). */
   onHead?(status: number): void;
   /** Body bytes: `chunk[start, end)`, valid only during the call (chunked framing removed). */
   onBody?(chunk: Uint8Array, start: number, end: number): void;
+}
+
+/**
+ * A final response's head as latin1 text, with its header lines located by offsets into it (no
+ * string per header). The object and its `lines` are the parser's, reused by the next head.
+ */
+export interface ResponseHeadText {
+  /** The status code. */
+  readonly status: number;
+  /** The head as sent: status line, header lines and the empty line, each ending with CRLF. */
+  readonly text: string;
+  /** How many header lines. */
+  readonly count: number;
+  /**
+   * For header line `i`: `lines[3 * i]` is where it starts in `text`, `lines[3 * i + 1]` where its
+   * colon is, and `lines[3 * i + 2]` where its CR is (the value, with blanks around it, between).
+   */
+  readonly lines: Int32Array;
+  /** The value of content-length, or -1 when there is none. */
+  readonly contentLength: number;
+  /** The body is chunked (the last transfer coding is `chunked`); then content-length is moot. */
+  readonly chunked: boolean;
 }
 
 /** `execute` found the end of the response (the rest of the chunk was not read). */
@@ -128,10 +155,22 @@ export class ResponseParser {
   /** Bytes of an unfinished head kept across chunks. */
   #pending: Buffer | undefined;
   readonly #callbacks: ResponseCallbacks | undefined;
+  /** The head handed to `onHeadText`, reused (made with the parser when asked for). */
+  readonly #headText: MutableHeadText | undefined;
 
   /** A parser; `callbacks` for callers that want headers or body bytes. */
   constructor(callbacks?: ResponseCallbacks) {
     this.#callbacks = callbacks;
+    if (callbacks?.onHeadText !== undefined) {
+      this.#headText = {
+        status: 0,
+        text: "",
+        count: 0,
+        lines: new Int32Array(3 * 16),
+        contentLength: -1,
+        chunked: false,
+      };
+    }
   }
 
   /** Readies the parser for the answer to a request; `head` for a HEAD request (no body). */
@@ -354,10 +393,13 @@ export class ResponseParser {
     let close = minor === 0;
     const interim = status < 200;
     // Headers are reported (of final responses only) when the caller asked for them, as slices of
-    // the head decoded once (one native call per head rather than two per header).
+    // the head decoded once (one native call per head rather than two per header), or as the
+    // head's text with the offsets of its lines.
     const callbacks =
       interim || this.#callbacks?.onHeader === undefined ? undefined : this.#callbacks;
-    const text = callbacks === undefined ? "" : latin1(buf, start, end);
+    const headText = interim ? undefined : this.#headText;
+    const text = callbacks === undefined && headText === undefined ? "" : latin1(buf, start, end);
+    let count = 0;
     // Header lines until the empty line.
     let line = lineEnd + 1;
     while (line < end - 2) {
@@ -370,6 +412,18 @@ export class ResponseParser {
       if (colon === lineEnd || colon === line) throw new ResponseParseError("header without name");
       if (buf[colon - 1] === SPACE || buf[colon - 1] === TAB) {
         throw new ResponseParseError("whitespace before colon");
+      }
+      if (headText !== undefined) {
+        let lines = headText.lines;
+        if (3 * count + 3 > lines.length) {
+          lines = new Int32Array(lines.length * 2);
+          lines.set(headText.lines);
+          headText.lines = lines;
+        }
+        lines[3 * count] = line - start;
+        lines[3 * count + 1] = colon - start;
+        lines[3 * count + 2] = lineEnd - 1 - start;
+        count++;
       }
       if (!interim) {
         const isLength = nameIs(buf, line, colon, CONTENT_LENGTH);
@@ -415,6 +469,14 @@ export class ResponseParser {
       return;
     }
     this.close = close;
+    if (headText !== undefined) {
+      headText.status = status;
+      headText.text = text;
+      headText.count = count;
+      headText.contentLength = contentLength;
+      headText.chunked = chunked;
+      this.#callbacks?.onHeadText?.(headText);
+    }
     this.#callbacks?.onHead?.(status);
     if (this.#noBody || status === 204 || status === 304) {
       this.#state = S_DONE;
@@ -431,6 +493,9 @@ export class ResponseParser {
     }
   }
 }
+
+/** The parser's own, writable view of a `ResponseHeadText`. */
+type MutableHeadText = { -readonly [K in keyof ResponseHeadText]: ResponseHeadText[K] };
 
 /**
  * The offset just after the first CRLFCRLF in `buf[start, end)`, or -1. A plain loop: heads are a
@@ -469,6 +534,8 @@ function valueText(
 }
 
 function latin1(buf: Uint8Array, start: number, end: number): string {
+  // A Buffer decodes in place; a plain Uint8Array needs a Buffer view first.
+  if (Buffer.isBuffer(buf)) return buf.toString("latin1", start, end);
   return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString("latin1");
 }
 
