@@ -63,6 +63,19 @@ export function adoptAccepted(accepted: Socket, onread: OnRead): Socket | undefi
   return socket;
 }
 
+/** Status lines made so far, by status code. */
+const statusLines: string[] = [];
+
+/** `HTTP/1.1 <status> <reason>` and its CRLF. */
+function statusLine(status: number): string {
+  let line = statusLines[status];
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+    if (status >= 100 && status < 1000) statusLines[status] = line;
+  }
+  return line;
+}
+
 /** One request from a client and the answer to it. */
 export class ClientExchange {
   /** The request's head as parsed. */
@@ -135,16 +148,26 @@ export class ClientExchange {
    * client, delimited by closing the connection).
    */
   writeHead(status: number, headers: string[]): void {
-    if (this.headersSent || this.destroyed) return;
-    this.headersSent = true;
-    const connection = this.#connection;
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Unknown"}\r\n`;
+    let lines = "";
     let length = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i] as string;
       if (name.length === 14 && name.toLowerCase() === "content-length") length = true;
-      head += `${name}: ${headers[i + 1] as string}\r\n`;
+      lines += `${name}: ${headers[i + 1] as string}\r\n`;
     }
+    this.writeHeadLines(status, lines, length);
+  }
+
+  /**
+   * Writes the answer's head from its header `lines` as text, each ending with CRLF: no framing
+   * headers among them but content-length, whose presence `length` tells (it frames the body;
+   * otherwise the body is chunked, or for an HTTP/1.0 client delimited by closing the connection).
+   */
+  writeHeadLines(status: number, lines: string, length: boolean): void {
+    if (this.headersSent || this.destroyed) return;
+    this.headersSent = true;
+    const connection = this.#connection;
+    let head = statusLine(status) + lines;
     const bodyless = this.head.method === "HEAD" || status === 204 || status === 304;
     if (bodyless) this.#framing = "none";
     else if (length) this.#framing = "length";

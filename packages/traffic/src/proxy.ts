@@ -7,6 +7,7 @@ import type { AddressInfo, Server as NetServer } from "node:net";
 import { basename, dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { dump } from "js-yaml";
+import type { ResponseHeadText } from "@iter8/http1";
 import {
   formatDuration,
   parseRouting,
@@ -128,6 +129,10 @@ const HOP_BY_HOP = new Set([
   "expect",
 ]);
 
+/** The hop-by-hop names by length, to match a header line's name without making its string. */
+const HOP_BY_HOP_BY_LENGTH: string[][] = [];
+for (const name of HOP_BY_HOP) (HOP_BY_HOP_BY_LENGTH[name.length] ??= []).push(name);
+
 const MAX_ADMIN_BODY = 1024 * 1024;
 /** Node's timers hold at most 2^31 - 1 ms; a longer routing timeout waits that long. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -145,6 +150,8 @@ interface Upstream {
 /** A version of one installed routing: its pools and what it has in flight. */
 interface VersionState {
   name: string;
+  /** The header line that names the version in its answers. */
+  versionLine: string;
   upstream: Upstream;
   mirror: Upstream;
   /** Live requests and mirror copies in flight. */
@@ -153,10 +160,6 @@ interface VersionState {
   /** Set when a swap installed a routing without this version. */
   retired: boolean;
 }
-
-/** Marks the lengths of the hop-by-hop names: a name of another length is forwarded unread. */
-const HOP_BY_HOP_LENGTHS = new Uint8Array(32);
-for (const name of HOP_BY_HOP) HOP_BY_HOP_LENGTHS[name.length] = 1;
 
 /** The tokens of a `Connection` value (lower case, trimmed) that name headers, or undefined. */
 function namedByConnection(value: string, named: string[] | undefined): string[] | undefined {
@@ -170,9 +173,15 @@ function namedByConnection(value: string, named: string[] | undefined): string[]
   return out;
 }
 
-/** Whether `name` is forwarded: not hop-by-hop and not named by the message's `Connection` header. */
+/**
+ * Whether `name` (lower case) is forwarded: not hop-by-hop and not named by the message's
+ * `Connection` header. Compared with the hop-by-hop names of its length: a fresh string's hash
+ * costs more than comparing it with the one or two names it could be.
+ */
 function isForwarded(name: string, named: string[] | undefined): boolean {
-  return !HOP_BY_HOP.has(name) && (named === undefined || !named.includes(name));
+  const hopByHop = name.length < 32 ? HOP_BY_HOP_BY_LENGTH[name.length] : undefined;
+  if (hopByHop !== undefined && hopByHop.includes(name)) return false;
+  return named === undefined || !named.includes(name);
 }
 
 /**
@@ -216,36 +225,80 @@ function requestHead(
   return `${head}\r\n`;
 }
 
+/** True when `text[start, end)` is the lower-case `name`, ignoring ASCII case. */
+function textIs(text: string, start: number, end: number, name: string): boolean {
+  if (end - start !== name.length) return false;
+  for (let i = 0; i < name.length; i++) {
+    let code = text.charCodeAt(start + i);
+    if (code >= 65 && code <= 90) code |= 0x20;
+    if (code !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Adds the names a `Connection` value in `text[start, end)` lists; `keep-alive` and `close` list none. */
+function connectionNamed(
+  text: string,
+  start: number,
+  end: number,
+  named: string[] | undefined,
+): string[] | undefined {
+  let from = start;
+  while (from < end && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++;
+  let to = end;
+  while (to > from && (text.charCodeAt(to - 1) === 32 || text.charCodeAt(to - 1) === 9)) to--;
+  if (textIs(text, from, to, "keep-alive") || textIs(text, from, to, "close")) return named;
+  return namedByConnection(text.slice(from, to), named);
+}
+
+/** Whether the header named `text[start, end)` is left out of a forwarded answer. */
+function answerDrops(
+  text: string,
+  start: number,
+  end: number,
+  named: string[] | undefined,
+  chunked: boolean,
+): boolean {
+  const length = end - start;
+  const hopByHop = length < 32 ? HOP_BY_HOP_BY_LENGTH[length] : undefined;
+  if (hopByHop !== undefined && hopByHop.some((name) => textIs(text, start, end, name)))
+    return true;
+  if (chunked && textIs(text, start, end, "content-length")) return true;
+  return named !== undefined && named.some((name) => textIs(text, start, end, name));
+}
+
 /**
- * An upstream answer's headers to forward (a flat list): hop-by-hop ones and those its `Connection`
- * names left out, and content-length too when the answer was chunked (the proxy re-frames it).
- * Names come as the upstream sent them: only those whose length could match are lower-cased.
+ * Writes an upstream answer's head to the client, then `extra` (header lines of the proxy's own).
+ * Hop-by-hop headers and those the answer's `Connection` names are left out, and content-length
+ * too when the answer was chunked (the proxy re-frames it). The rest go as the upstream sent
+ * them: runs of forwarded lines are slices of the head's text, no string made per header.
  */
-function answerHeaders(raw: string[]): string[] {
+function writeAnswerHead(req: ClientExchange, head: ResponseHeadText, extra: string): void {
+  const { text, lines, count, chunked } = head;
   let named: string[] | undefined;
-  let chunked = false;
-  for (let i = 0; i < raw.length; i += 2) {
-    const length = (raw[i] as string).length;
-    if (length !== 10 && length !== 17) continue;
-    const name = (raw[i] as string).toLowerCase();
-    if (name === "connection") named = namedByConnection(raw[i + 1] as string, named);
-    else if (name === "transfer-encoding") chunked = true;
-  }
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const sent = raw[i] as string;
-    const length = sent.length;
-    const suspect =
-      (length < 32 && HOP_BY_HOP_LENGTHS[length] === 1) ||
-      (chunked && length === 14) ||
-      (named !== undefined && named.some((token) => token.length === length));
-    if (suspect) {
-      const name = sent.toLowerCase();
-      if (!isForwarded(name, named) || (chunked && name === "content-length")) continue;
+  for (let i = 0; i < 3 * count; i += 3) {
+    const colon = lines[i + 1] as number;
+    if (textIs(text, lines[i] as number, colon, "connection")) {
+      named = connectionNamed(text, colon + 1, lines[i + 2] as number, named);
     }
-    out.push(sent, raw[i + 1] as string);
   }
-  return out;
+  let out = "";
+  // Where the current run of forwarded lines starts, or -1.
+  let run = -1;
+  for (let i = 0; i < 3 * count; i += 3) {
+    const start = lines[i] as number;
+    if (answerDrops(text, start, lines[i + 1] as number, named, chunked)) {
+      if (run >= 0) out += text.slice(run, start);
+      run = -1;
+    } else if (run < 0) run = start;
+  }
+  if (run >= 0) out += text.slice(run, (lines[3 * count - 1] as number) + 2);
+  // The body is framed by content-length when one is forwarded; else the client side frames it.
+  const length =
+    head.contentLength >= 0 &&
+    !chunked &&
+    (named === undefined || !named.includes("content-length"));
+  req.writeHeadLines(head.status, out + extra, length);
 }
 
 /** A request's routing facts: its headers object is made only when a route looks at them. */
@@ -373,6 +426,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
           ? previous
           : {
               name: v.name,
+              versionLine: `x-iter8-version: ${v.name}\r\n`,
               upstream,
               mirror,
               inFlight: 0,
@@ -442,7 +496,7 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         retryable: !body && IDEMPOTENT_METHODS.has(method),
       },
       {
-        onHead: (statusCode) => (status = statusCode),
+        onHead: (head) => (status = head.status),
         onBody: () => undefined,
         onEnd: () => done(status >= 500),
         onError: () => done(true),
@@ -560,13 +614,14 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
         retryable: body === "none" && IDEMPOTENT_METHODS.has(method),
       },
       {
-        onHead(statusCode, upstreamHeaders) {
+        onHead(head) {
           if (finished || req.destroyed) return;
-          status = statusCode;
-          const answer = answerHeaders(upstreamHeaders);
-          answer.push("x-iter8-version", version);
-          if (decision.setCookie !== undefined) answer.push("set-cookie", decision.setCookie);
-          req.writeHead(statusCode, answer);
+          status = head.status;
+          const extra =
+            decision.setCookie === undefined
+              ? state.versionLine
+              : `${state.versionLine}set-cookie: ${decision.setCookie}\r\n`;
+          writeAnswerHead(req, head, extra);
         },
         onBody(chunk, from, to) {
           if (finished || req.destroyed) return;

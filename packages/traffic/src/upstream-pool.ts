@@ -6,11 +6,15 @@ import { connect, isIP } from "node:net";
 import type { Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { PARSE_COMPLETE, ResponseParser } from "@iter8/http1";
+import type { ResponseHeadText } from "@iter8/http1";
 
 /** What a pool tells the owner of an exchange; after `onEnd` or `onError`, nothing more. */
 export interface UpstreamHandler {
-  /** The final answer's status and headers (flat `[name, value, ...]`, as sent). */
-  onHead(status: number, headers: string[]): void;
+  /**
+   * The final answer's head: its status, its text as sent and the offsets of its header lines.
+   * Valid only during the call (the connection's parser reuses it).
+   */
+  onHead(head: ResponseHeadText): void;
   /**
    * Body bytes, framing removed: `chunk[start, end)`. The chunk is the read buffer every upstream
    * connection of the thread shares, overwritten by the next read: copy what must outlive the call.
@@ -70,7 +74,6 @@ export class UpstreamExchange {
   /** Set when the exchange has ended one way or another (answered, failed, aborted). */
   done = false;
   /** @internal */ connection: UpstreamConnection | undefined;
-  /** @internal */ headers: string[] = [];
   /** @internal */ requestEnded = false;
   /** @internal */ answerStarted = false;
   /** @internal */ pending: Buffer[] | undefined;
@@ -143,14 +146,11 @@ class UpstreamConnection {
 
   constructor(readonly pool: UpstreamPool) {
     const parser = new ResponseParser({
-      onHeader: (name, value) => {
-        this.exchange?.headers.push(name, value);
-      },
-      onHead: (status) => {
+      onHeadText: (head) => {
         const exchange = this.exchange;
         if (exchange === undefined || exchange.done) return;
         exchange.answerStarted = true;
-        exchange.handler.onHead(status, exchange.headers);
+        exchange.handler.onHead(head);
       },
       onBody: (chunk, start, end) => {
         const exchange = this.exchange;
@@ -197,7 +197,6 @@ class UpstreamConnection {
   assign(exchange: UpstreamExchange): void {
     this.exchange = exchange;
     exchange.connection = this;
-    exchange.headers = [];
     exchange.attempts++;
     this.answerBytes = 0;
     this.parser.expect(exchange.request.headOnly);

@@ -22,9 +22,15 @@ function exchange(pool: UpstreamPool, request: UpstreamRequest, body: Buffer[] =
     const out: Outcome = { status: 0, headers: [], body: "" };
     const chunks: Buffer[] = [];
     const ex = pool.request(request, {
-      onHead: (status, headers) => {
-        out.status = status;
-        out.headers = headers;
+      onHead: (head) => {
+        out.status = head.status;
+        // Valid only during the call: names and values are read out now.
+        for (let i = 0; i < head.count; i++) {
+          const start = head.lines[3 * i] as number;
+          const colon = head.lines[3 * i + 1] as number;
+          const value = head.text.slice(colon + 1, head.lines[3 * i + 2]);
+          out.headers.push(head.text.slice(start, colon), value.trim());
+        }
       },
       // A copy: the chunk is the pool's shared read buffer, overwritten by the next read.
       onBody: (chunk, start, end) => chunks.push(Buffer.from(chunk.subarray(start, end))),
