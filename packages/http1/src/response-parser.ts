@@ -154,6 +154,19 @@ export class ResponseParser {
   #chunkDigits = 0;
   /** Bytes of an unfinished head kept across chunks. */
   #pending: Buffer | undefined;
+  // Where the scan of the current head stands, in offsets from its first byte: a head is scanned
+  // once, byte by byte, for its line ends and each line's first colon, across chunks.
+  /** Bytes of the head scanned. */
+  #scanned = 0;
+  /** Where the line being scanned starts. */
+  #lineStart = 0;
+  /** The first colon of the line being scanned, or -1. */
+  #colon = -1;
+  /** The status line's LF, or -1 before it. */
+  #statusEnd = -1;
+  /** Header lines found: `#lines[3 * i]` where line `i` starts, then its first colon (or -1), its CR. */
+  #count = 0;
+  #lines = new Int32Array(3 * 16);
   readonly #callbacks: ResponseCallbacks | undefined;
   /** The head handed to `onHeadText`, reused (made with the parser when asked for). */
   readonly #headText: MutableHeadText | undefined;
@@ -166,7 +179,7 @@ export class ResponseParser {
         status: 0,
         text: "",
         count: 0,
-        lines: new Int32Array(3 * 16),
+        lines: this.#lines,
         contentLength: -1,
         chunked: false,
       };
@@ -180,6 +193,15 @@ export class ResponseParser {
     this.status = 0;
     this.close = false;
     this.#pending = undefined;
+    this.#restartScan();
+  }
+
+  #restartScan(): void {
+    this.#scanned = 0;
+    this.#lineStart = 0;
+    this.#colon = -1;
+    this.#statusEnd = -1;
+    this.#count = 0;
   }
 
   /** True while a response has been expected and not completed. */
@@ -325,44 +347,84 @@ export class ResponseParser {
    * is there (and sets up the body state), -1 when it needs more bytes (kept in `#pending`).
    */
   #readHead(chunk: Uint8Array, at: number, end: number): number {
-    let buf: Uint8Array = chunk;
-    let from = at;
-    let headEnd: number;
     const pending = this.#pending;
-    if (pending === undefined) {
-      headEnd = findHeadEnd(chunk, at, end);
-      if (headEnd < 0) {
-        if (end - at > MAX_HEAD_BYTES) throw new ResponseParseError("head too large");
-        this.#pending = Buffer.from(chunk.subarray(at, end));
-        return -1;
-      }
-    } else {
-      // Search the joined bytes from a little before the seam, for a CRLFCRLF split by it.
-      const joined = Buffer.concat([pending, chunk.subarray(at, end)]);
-      const found = findHeadEnd(joined, Math.max(0, pending.length - 3), joined.length);
-      if (found < 0) {
-        if (joined.length > MAX_HEAD_BYTES) throw new ResponseParseError("head too large");
-        this.#pending = joined;
-        return -1;
-      }
-      if (found > MAX_HEAD_BYTES) throw new ResponseParseError("head too large");
-      buf = joined;
-      from = 0;
-      headEnd = found;
-      this.#pending = undefined;
+    let buf: Uint8Array = chunk;
+    let start = at;
+    let stop = end;
+    if (pending !== undefined) {
+      // The scan goes on where it stopped, in the kept bytes joined with the new ones.
+      buf = Buffer.concat([pending, chunk.subarray(at, end)]);
+      start = 0;
+      stop = buf.length;
     }
-    if (headEnd - from > MAX_HEAD_BYTES) throw new ResponseParseError("head too large");
-    this.#parseHead(buf, from, headEnd);
+    const headEnd = this.#scanHead(buf, start, start + this.#scanned, stop);
+    if (headEnd < 0) {
+      if (stop - start > MAX_HEAD_BYTES) throw new ResponseParseError("head too large");
+      this.#pending =
+        pending === undefined ? Buffer.from(chunk.subarray(at, end)) : (buf as Buffer);
+      this.#scanned = stop - start;
+      return -1;
+    }
+    this.#pending = undefined;
+    if (headEnd - start > MAX_HEAD_BYTES) throw new ResponseParseError("head too large");
+    this.#parseHead(buf, start, headEnd);
+    this.#restartScan();
     // The offset in `chunk` just after the head.
-    const after = pending === undefined ? headEnd : at + (headEnd - pending.length);
-    return after;
+    return pending === undefined ? headEnd : at + (headEnd - pending.length);
   }
 
-  /** Parses the head in `buf[start, end)` (`end` just after its CRLFCRLF). */
+  /**
+   * Scans `buf[from, end)` of the head that starts at `start`: records each header line's start,
+   * first colon and CR, and returns the offset just after the empty line that ends the head, or
+   * -1 when the bytes run out first (where the scan stands is kept for the next call).
+   */
+  #scanHead(buf: Uint8Array, start: number, from: number, end: number): number {
+    let lineStart = this.#lineStart;
+    let colon = this.#colon;
+    for (let at = from; at < end; at++) {
+      const byte = buf[at];
+      if (byte === COLON) {
+        if (colon < 0) colon = at - start;
+        continue;
+      }
+      if (byte !== LF) continue;
+      const offset = at - start;
+      const statusLine = this.#statusEnd < 0;
+      if (offset === 0 || buf[at - 1] !== CR) {
+        throw new ResponseParseError(statusLine ? "bare LF in status line" : "bare LF in header");
+      }
+      if (statusLine) this.#statusEnd = offset;
+      else if (offset === lineStart + 1)
+        return at + 1; // the empty line
+      else this.#addLine(lineStart, colon, offset - 1);
+      lineStart = offset + 1;
+      colon = -1;
+    }
+    this.#lineStart = lineStart;
+    this.#colon = colon;
+    return -1;
+  }
+
+  #addLine(start: number, colon: number, cr: number): void {
+    let lines = this.#lines;
+    const at = 3 * this.#count;
+    if (at + 3 > lines.length) {
+      lines = new Int32Array(lines.length * 2);
+      lines.set(this.#lines);
+      this.#lines = lines;
+      if (this.#headText !== undefined) this.#headText.lines = lines;
+    }
+    lines[at] = start;
+    lines[at + 1] = colon;
+    lines[at + 2] = cr;
+    this.#count++;
+  }
+
+  /** Parses the head in `buf[start, end)` (`end` just after its empty line), its lines scanned. */
   #parseHead(buf: Uint8Array, start: number, end: number): void {
     // Status line: HTTP/1.x SP 3DIGIT [SP reason] CRLF
     if (
-      end - start < 14 ||
+      this.#statusEnd < 13 ||
       buf[start] !== 72 || // H
       buf[start + 1] !== 84 ||
       buf[start + 2] !== 84 ||
@@ -385,8 +447,6 @@ export class ResponseParser {
     const after = buf[start + 12] as number;
     if (after !== SPACE && after !== CR) throw new ResponseParseError("invalid status code");
     const status = d0 * 100 + d1 * 10 + d2;
-    let lineEnd = indexOfLf(buf, start + 12, end);
-    if (buf[lineEnd - 1] !== CR) throw new ResponseParseError("bare LF in status line");
 
     let contentLength = -1;
     let chunked = false;
@@ -399,51 +459,39 @@ export class ResponseParser {
       interim || this.#callbacks?.onHeader === undefined ? undefined : this.#callbacks;
     const headText = interim ? undefined : this.#headText;
     const text = callbacks === undefined && headText === undefined ? "" : latin1(buf, start, end);
-    let count = 0;
-    // Header lines until the empty line.
-    let line = lineEnd + 1;
-    while (line < end - 2) {
-      lineEnd = indexOfLf(buf, line, end);
-      if (buf[lineEnd - 1] !== CR) throw new ResponseParseError("bare LF in header");
+    // The header lines the scan found.
+    const lines = this.#lines;
+    const count = this.#count;
+    for (let i = 0; i < 3 * count; i += 3) {
+      const line = start + (lines[i] as number);
+      const colon = start + (lines[i + 1] as number);
+      const cr = start + (lines[i + 2] as number);
       const first = buf[line] as number;
       if (first === SPACE || first === TAB) throw new ResponseParseError("obsolete line folding");
-      let colon = line;
-      while (colon < lineEnd && buf[colon] !== COLON) colon++;
-      if (colon === lineEnd || colon === line) throw new ResponseParseError("header without name");
+      // A line without a colon has -1 for it: before the line.
+      if (colon <= line) throw new ResponseParseError("header without name");
       if (buf[colon - 1] === SPACE || buf[colon - 1] === TAB) {
         throw new ResponseParseError("whitespace before colon");
-      }
-      if (headText !== undefined) {
-        let lines = headText.lines;
-        if (3 * count + 3 > lines.length) {
-          lines = new Int32Array(lines.length * 2);
-          lines.set(headText.lines);
-          headText.lines = lines;
-        }
-        lines[3 * count] = line - start;
-        lines[3 * count + 1] = colon - start;
-        lines[3 * count + 2] = lineEnd - 1 - start;
-        count++;
       }
       if (!interim) {
         const isLength = nameIs(buf, line, colon, CONTENT_LENGTH);
         const isEncoding = !isLength && nameIs(buf, line, colon, TRANSFER_ENCODING);
         const isConnection = !isLength && !isEncoding && nameIs(buf, line, colon, CONNECTION);
         if (isLength) {
-          const length = parseLength(buf, colon + 1, lineEnd - 1);
+          const length = parseLength(buf, colon + 1, cr);
           if (contentLength >= 0 && contentLength !== length) {
             throw new ResponseParseError("conflicting content-length");
           }
           contentLength = length;
-        } else if (isConnection && valueIs(buf, colon + 1, lineEnd - 1, KEEP_ALIVE)) {
+        } else if (isConnection && valueIs(buf, colon + 1, cr, KEEP_ALIVE)) {
           // The common answer, read without splitting it into tokens.
           if (minor === 0) close = false;
           callbacks?.onHeader?.(
             text.slice(line - start, colon - start),
-            valueText(buf, colon + 1, lineEnd - 1, text, start),
+            valueText(buf, colon + 1, cr, text, start),
           );
         } else if (isEncoding || isConnection || callbacks) {
-          const value = valueText(buf, colon + 1, lineEnd - 1, text, start);
+          const value = valueText(buf, colon + 1, cr, text, start);
           if (isEncoding) chunked = lastIsChunked(value);
           else if (isConnection) {
             if (hasToken(value, "close")) close = true;
@@ -454,7 +502,6 @@ export class ResponseParser {
         if (isLength)
           callbacks?.onHeader?.(text.slice(line - start, colon - start), String(contentLength));
       }
-      line = lineEnd + 1;
     }
 
     this.status = status;
@@ -496,24 +543,6 @@ export class ResponseParser {
 
 /** The parser's own, writable view of a `ResponseHeadText`. */
 type MutableHeadText = { -readonly [K in keyof ResponseHeadText]: ResponseHeadText[K] };
-
-/**
- * The offset just after the first CRLFCRLF in `buf[start, end)`, or -1. A plain loop: heads are a
- * few hundred bytes, and a native `indexOf` per line costs more than scanning them.
- */
-function findHeadEnd(buf: Uint8Array, start: number, end: number): number {
-  for (let at = start + 3; at < end; at++) {
-    if (buf[at] === LF && buf[at - 1] === CR && buf[at - 2] === LF && buf[at - 3] === CR) {
-      return at + 1;
-    }
-  }
-  return -1;
-}
-
-function indexOfLf(buf: Uint8Array, start: number, end: number): number {
-  for (let at = start; at < end; at++) if (buf[at] === LF) return at;
-  throw new ResponseParseError("unterminated line");
-}
 
 /**
  * A header's value in `buf[start, end)` without the blanks around it: a slice of `text` (the head
