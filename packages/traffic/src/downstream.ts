@@ -17,6 +17,8 @@ const READ_AHEAD_BYTES = 64 * 1024;
 const IDLE_TIMEOUT_MS = 65_000;
 /** A request head must arrive within this long of its first byte (slow-loris). */
 const HEAD_TIMEOUT_MS = 60_000;
+/** How often idle and head timeouts are checked, and how stale `ClientServer.tick` can be. */
+const SWEEP_MS = 5_000;
 const LAST_CHUNK = "0\r\n\r\n";
 /** Body pieces up to this size are gathered with the head into one write; larger ones go as they are. */
 const GATHER_BYTES = 16 * 1024;
@@ -251,7 +253,10 @@ class ClientConnection {
   /** Bytes after the current message, kept until its answer is done. */
   ahead: Buffer[] = [];
   aheadBytes = 0;
-  /** When the connection last went idle, or a head started arriving (performance.now()). */
+  /**
+   * When the connection last went idle, or a head started arriving: `ClientServer.tick` then,
+   * up to a sweep earlier than the moment (no clock read per request).
+   */
   since = performance.now();
 
   constructor(
@@ -334,7 +339,7 @@ class ClientConnection {
     let at = from;
     // Bounded: each round completes one message or reads the rest of the chunk.
     for (let round = 0; at < end && round <= end; round++) {
-      if (!this.parser.inMessage) this.since = performance.now();
+      if (!this.parser.inMessage) this.since = this.server.tick;
       let result: number;
       try {
         result = this.parser.execute(chunk, at, end);
@@ -394,7 +399,7 @@ class ClientConnection {
       exchange.onBodyEnd = undefined;
     }
     this.exchange = undefined;
-    this.since = performance.now();
+    this.since = this.server.tick;
     const ahead = this.ahead;
     if (ahead.length === 0) return;
     this.ahead = [];
@@ -431,6 +436,8 @@ export class ClientServer {
   readonly server: Server;
   readonly connections = new Set<ClientConnection>();
   readonly #sweep: NodeJS.Timeout;
+  /** performance.now() at the last sweep. */
+  tick = performance.now();
 
   /**
    * A server handing each request to `handler`. `reads`: "onread" (the default) reads every
@@ -447,12 +454,14 @@ export class ClientServer {
     });
     this.#sweep = setInterval(() => {
       const now = performance.now();
+      this.tick = now;
       for (const connection of this.connections) {
         if (connection.exchange !== undefined) continue;
+        // `since` can be a sweep early: a connection closes between its limit and two sweeps on.
         const limit = connection.parser.inMessage ? HEAD_TIMEOUT_MS : IDLE_TIMEOUT_MS;
-        if (now - connection.since > limit) connection.socket.destroy();
+        if (now - connection.since > limit + SWEEP_MS) connection.socket.destroy();
       }
-    }, 5_000).unref();
+    }, SWEEP_MS).unref();
   }
 
   /** Stops listening; idle connections close now, busy ones after their answer, all within `graceMs`. */

@@ -22,6 +22,7 @@ import { ProxyMetrics } from "./proxy-metrics.js";
 import type { ProxyStats } from "./proxy-metrics.js";
 import { compileRouteTable, normalizeRequestTarget, routeRequest } from "./route-table.js";
 import type { RequestFacts, RouteTable } from "./route-table.js";
+import { DeadlineQueue } from "./deadlines.js";
 import { ClientServer } from "./downstream.js";
 import type { ClientExchange } from "./downstream.js";
 import { UpstreamPool } from "./upstream-pool.js";
@@ -373,6 +374,20 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
   let table: RouteTable = compileRouteTable(options.routing, 1);
   let versions = new Map<string, VersionState>();
   let closing = false;
+  // One queue per timeout in use: the live routing's, each mirror target's, and an old routing's
+  // while its requests finish.
+  const deadlineQueues = new Map<number, DeadlineQueue>();
+  const clock = () => performance.now();
+  const deadlines = (timeoutMs: number): DeadlineQueue => {
+    const ms = Math.min(timeoutMs, MAX_TIMER_MS);
+    let queue = deadlineQueues.get(ms);
+    if (queue === undefined) {
+      queue = new DeadlineQueue(ms, clock);
+      deadlineQueues.set(ms, queue);
+    }
+    return queue;
+  };
+  let liveDeadlines = deadlines(options.routing.timeoutMs);
 
   const upstreamFor = (map: Map<string, Upstream>, key: string, url: URL, mirror: boolean) => {
     let upstream = map.get(key);
@@ -439,6 +454,10 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     const old = versions;
     versions = live;
     table = next;
+    liveDeadlines = deadlines(routing.timeoutMs);
+    for (const [ms, queue] of deadlineQueues) {
+      if (queue.empty && queue !== liveDeadlines) deadlineQueues.delete(ms);
+    }
     for (const state of old.values()) {
       if (live.get(state.name) === state) continue;
       state.retired = true;
@@ -472,10 +491,11 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     }
     const start = performance.now();
     let ended = false;
+    const queue = deadlines(target.timeoutMs);
     const done = (error: boolean) => {
       if (ended) return;
       ended = true;
-      clearTimeout(timer);
+      queue.cancel(timer);
       state.mirrorsInFlight--;
       metrics.record(target.version, "mirror", error, (performance.now() - start) * 1000);
       release(state);
@@ -506,19 +526,17 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
       exchange.write(body);
       exchange.end();
     }
-    const timer = setTimeout(
-      () => {
-        exchange.abort();
-        done(true);
-      },
-      Math.min(target.timeoutMs, MAX_TIMER_MS),
-    );
+    const timer = queue.add(start, () => {
+      exchange.abort();
+      done(true);
+    });
   };
 
   const handle = (req: ClientExchange): void => {
     const start = performance.now();
     const current = table;
     const states = versions;
+    const timeouts = liveDeadlines;
     const method = req.head.method;
     // Routed and forwarded on the normalised target (dot segments resolved, slashes merged,
     // absolute-form reduced to its path), so `/x/../beta` cannot slip past a `/beta` route.
@@ -544,14 +562,13 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     }
     const upstream = state.upstream;
     state.inFlight++;
-    const timeoutMs = Math.min(current.routing.timeoutMs, MAX_TIMER_MS);
     let finished = false;
     // Each request is counted once: answered (an error when 5xx or failed), or abandoned by its
     // client (apart, so hanging up cannot raise a version's error rate).
     const finish = (error: boolean, clientAbort = false) => {
       if (finished) return;
       finished = true;
-      clearTimeout(timer);
+      timeouts.cancel(timer);
       if (clientAbort) metrics.recordClientAbort(version);
       else metrics.record(version, "live", error, (performance.now() - start) * 1000);
       state.inFlight--;
@@ -592,11 +609,11 @@ export async function startTrafficProxy(options: TrafficProxyOptions): Promise<T
     let status = 0;
     // `timeout` bounds the whole exchange, however the upstream stalls it (endless 1xx answers,
     // an endless body): a 504 while no answer has started, else the client's connection is cut.
-    const timer = setTimeout(() => {
+    const timer = timeouts.add(start, () => {
       finish(true);
       exchange.abort();
-      if (!req.destroyed) errorBody(req, 504, version, tooLate(version, upstream, timeoutMs));
-    }, timeoutMs);
+      if (!req.destroyed) errorBody(req, 504, version, tooLate(version, upstream, timeouts.ms));
+    });
     // A client that goes away before the answer is complete ends the upstream exchange too.
     req.onAbort = () => {
       finish(false, true);
